@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kalliky.models import TimeStamped
+
+
+class IntelligentAIConfig(TimeStamped):
+    class Personality(models.TextChoices):
+        PROFESSIONNEL = "professionnel", _("Professional")
+        AMICAL = "amical", _("Friendly")
+        COOL = "cool", _("Relaxed")
+
+    class AutomationLevel(models.TextChoices):
+        ASSIST = "assist", _("Take messages only")
+        STANDARD = "standard", _("Take orders and bookings")
+        FULL = "full", _("Full automation")
+
+    class Brain(models.TextChoices):
+        DEFAULT = "default", _("Platform default")
+        LOCAL = "local", _("Local (offline)")
+        OPENAI = "openai", _("OpenAI")
+
+    store = models.OneToOneField("stores.Store", on_delete=models.CASCADE, related_name="ai_config")
+    personality = models.CharField(
+        _("personality"), max_length=20, choices=Personality.choices, default=Personality.PROFESSIONNEL
+    )
+    voice_type = models.CharField(_("voice type"), max_length=20, default="female")
+    voice_style = models.CharField(_("voice style"), max_length=50, default="marin")
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    custom_instructions = models.TextField(_("custom instructions"), blank=True)
+    automation_level = models.CharField(
+        _("automation level"), max_length=10, choices=AutomationLevel.choices, default=AutomationLevel.STANDARD
+    )
+    upsell_enabled = models.BooleanField(_("upsell"), default=False)
+    greeting = models.CharField(_("greeting"), max_length=500, blank=True)
+    brain = models.CharField(_("brain"), max_length=10, choices=Brain.choices, default=Brain.DEFAULT)
+    voice_onboarding = models.JSONField(_("voice onboarding data"), default=dict, blank=True)
+    is_active = models.BooleanField(_("assistant answers calls"), default=True)
+
+    class Meta:
+        verbose_name = _("AI configuration")
+        verbose_name_plural = _("AI configurations")
+
+    def __str__(self) -> str:
+        return f"AI config of {self.store}"
+
+
+class AIConversationSession(TimeStamped):
+    call = models.OneToOneField(
+        "telephony.Call", on_delete=models.CASCADE, null=True, blank=True, related_name="ai_session"
+    )
+    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="ai_sessions")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="ai_sessions")
+    channel = models.CharField(_("channel"), max_length=10, default="phone")  # phone | chat | cli
+    messages = models.JSONField(_("messages"), default=list, blank=True)
+    tool_calls = models.JSONField(_("tool calls"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    tokens_in = models.PositiveIntegerField(_("tokens in"), default=0)
+    tokens_out = models.PositiveIntegerField(_("tokens out"), default=0)
+    cost = models.DecimalField(_("cost"), max_digits=10, decimal_places=6, default=Decimal("0"))
+    turn_latencies_ms = models.JSONField(_("per-turn latencies (ms)"), default=list, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("AI conversation session")
+        verbose_name_plural = _("AI conversation sessions")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["store", "is_active"], name="aisession_store_active")]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} ({self.store})"
+
+
+class WeatherRecommendation(models.Model):
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="weather_recommendations")
+    date = models.DateField(_("date"))
+    condition = models.CharField(_("condition"), max_length=50)
+    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    recommendation = models.TextField(_("recommendation"))
+    products = models.JSONField(_("suggested products"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("weather recommendation")
+        verbose_name_plural = _("weather recommendations")
+        ordering = ("-date",)
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="weather_unique_per_store_day")]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.date}: {self.condition}"

@@ -1,0 +1,75 @@
+"""The one NinjaAPI. Each app contributes a router; errors share one shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from kalliky.errors import AppError, RateLimited
+
+api = NinjaAPI(
+    title="Kalliky API",
+    version="1.0.0",
+    description="The AI phone receptionist: stores, catalog, bookings, orders, calls.",
+    urls_namespace="api",
+)
+
+
+def _field_of(loc: list[Any]) -> str:
+    # ninja locations look like ["body", "payload", "price"]; the person wants "price".
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        message = str(err.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        errors.append({"field": _field_of(list(err.get("loc", []))), "message": message})
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid input."
+    return api.create_response(
+        request, {"detail": summary, "code": "validation_error", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AppError)
+def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    response = api.create_response(request, exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    detail = str(exc) or "Not found."
+    return api.create_response(request, {"detail": detail, "code": "not_found"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Log in first (POST /api/auth/login).", "code": "not_authenticated"}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {403: "permission_denied", 404: "not_found", 409: "conflict"}.get(exc.status_code, "error")
+    return api.create_response(request, {"detail": str(exc), "code": code}, status=exc.status_code)
+
+
+def _mount() -> None:
+    from accounts.api import router as accounts_router
+    from stores.api import router as stores_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/stores", stores_router)
+
+
+_mount()

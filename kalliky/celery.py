@@ -1,0 +1,12 @@
+"""The Celery app. Tasks live in each app's tasks.py; periodic tasks are declared here, in one place."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalliky.settings")
+
+app = Celery("kalliky")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.conf.beat_schedule = {}

@@ -1,0 +1,132 @@
+"""The webhook inbox shared by Telnyx and Stripe.
+
+A provider's event is verified by the caller, then `ingest` stores it once (keyed by the
+provider's event id), and `process` runs the handler with retries and backoff. After the last
+attempt the event is dead-lettered: visible in the admin, replayable with `replay`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Seconds to wait before attempt n+1 (index n-1); the last value repeats.
+BACKOFF_SECONDS = (5, 30, 120, 600, 1800)
+
+
+class EventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
+    PROCESSED = "processed", _("Processed")
+    RETRYING = "retrying", _("Retrying")
+    DEAD = "dead", _("Dead-lettered")
+    IGNORED = "ignored", _("Ignored")
+
+
+class WebhookEvent(models.Model):
+    event_id = models.CharField(_("provider event id"), max_length=255, unique=True)
+    event_type = models.CharField(_("type"), max_length=100, db_index=True)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=EventStatus.choices, default=EventStatus.RECEIVED, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("-received_at",)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} ({self.status})"
+
+
+E = TypeVar("E", bound=WebhookEvent)
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying cannot help (the event goes straight to dead)."""
+
+
+def ingest(
+    model: type[E], *, event_id: str, event_type: str, payload: dict[str, Any], occurred_at: Any = None
+) -> tuple[E, bool]:
+    """Store an event once. Returns (event, created); a duplicate returns the stored row."""
+    try:
+        with transaction.atomic():
+            event = model.objects.create(
+                event_id=event_id, event_type=event_type, payload=payload, occurred_at=occurred_at
+            )
+        return event, True
+    except IntegrityError:
+        return model.objects.get(event_id=event_id), False
+
+
+def process(
+    event: E, handler: Callable[[E], Any], *, max_attempts: int = MAX_ATTEMPTS
+) -> EventStatus:
+    """Run `handler` on the event once, recording the outcome.
+
+    The handler runs in a transaction with the status change, so a processed event and its
+    effects commit together. A failure records the error and schedules the next attempt; the
+    last failure (or a PermanentError) dead-letters the event.
+    """
+    model = type(event)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=event.pk)
+        if locked.status in (EventStatus.PROCESSED, EventStatus.IGNORED):
+            return EventStatus(locked.status)
+        locked.attempts += 1
+        try:
+            with transaction.atomic():
+                handler(locked)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
+            permanent = isinstance(exc, PermanentError)
+            locked.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+            if permanent or locked.attempts >= max_attempts:
+                locked.status = EventStatus.DEAD
+                locked.next_attempt_at = None
+                logger.error("webhook event %s dead-lettered: %s", locked.event_id, locked.last_error)
+            else:
+                delay = BACKOFF_SECONDS[min(locked.attempts, len(BACKOFF_SECONDS)) - 1]
+                locked.status = EventStatus.RETRYING
+                locked.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        else:
+            locked.status = EventStatus.PROCESSED
+            locked.processed_at = timezone.now()
+            locked.last_error = ""
+            locked.next_attempt_at = None
+        locked.save(
+            update_fields=["attempts", "status", "last_error", "next_attempt_at", "processed_at"]
+        )
+    event.refresh_from_db()
+    return EventStatus(event.status)
+
+
+def retry_delay(event: WebhookEvent) -> int | None:
+    """Seconds until the next attempt, or None when the event needs none."""
+    if event.status != EventStatus.RETRYING or event.next_attempt_at is None:
+        return None
+    return max(0, int((event.next_attempt_at - timezone.now()).total_seconds()))
+
+
+def replay(event: E, handler: Callable[[E], Any]) -> EventStatus:
+    """Give a dead (or stuck) event a fresh set of attempts and run it now."""
+    type(event).objects.filter(pk=event.pk).update(
+        status=EventStatus.RECEIVED, attempts=0, next_attempt_at=None
+    )
+    event.refresh_from_db()
+    return process(event, handler)

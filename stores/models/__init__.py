@@ -1,0 +1,27 @@
+from stores.models.bookings import BookingStatus, Consultation, Reservation, ServiceBooking, Source
+from stores.models.catalog import Category, Product, ProductVariation, ServiceResource, UniversalService
+from stores.models.customers import Customer, CustomerBehavior, CustomerExchange
+from stores.models.orders import Order, OrderItem, PreparationTicket
+from stores.models.store import ClosedDate, OpeningInterval, Store
+
+__all__ = [
+    "BookingStatus",
+    "Category",
+    "ClosedDate",
+    "Consultation",
+    "Customer",
+    "CustomerBehavior",
+    "CustomerExchange",
+    "OpeningInterval",
+    "Order",
+    "OrderItem",
+    "PreparationTicket",
+    "Product",
+    "ProductVariation",
+    "Reservation",
+    "ServiceBooking",
+    "ServiceResource",
+    "Source",
+    "Store",
+    "UniversalService",
+]

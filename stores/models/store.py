@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kalliky.models import TimeStamped
+
+
+class Store(TimeStamped):
+    class Language(models.TextChoices):
+        FR = "fr", _("French")
+        EN = "en", _("English")
+
+    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="stores")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.FR)
+    has_products = models.BooleanField(_("takes orders"), default=True)
+    has_reservations = models.BooleanField(_("takes reservations"), default=False)
+    has_consultations = models.BooleanField(_("takes consultations"), default=False)
+    delivery_enabled = models.BooleanField(_("delivers"), default=False)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=["business", "slug"], name="store_unique_slug_per_business"),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0) & models.Q(tax_rate__lte=100), name="store_tax_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningInterval(models.Model):
+    """One opening interval on a weekday; a day may have several (lunch and dinner).
+
+    `closes` earlier than `opens` means the interval runs past midnight (18:00 → 01:00).
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="opening_intervals")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening interval")
+        verbose_name_plural = _("opening hours")
+        ordering = ("weekday", "opens")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="opening_weekday_range"),
+            models.CheckConstraint(condition=~models.Q(opens=models.F("closes")), name="opening_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class ClosedDate(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="closed_dates")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("closed date")
+        verbose_name_plural = _("closed dates")
+        ordering = ("date",)
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="closed_date_unique_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.store} closed {self.date}"

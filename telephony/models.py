@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kalliky.inbox import WebhookEvent
+from kalliky.models import TimeStamped
+
+
+class PhoneNumber(TimeStamped):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Pending")
+        ACTIVE = "ACTIVE", _("Active")
+        SUSPENDED = "SUSPENDED", _("Suspended")
+        CANCELLED = "CANCELLED", _("Cancelled")
+        ERROR = "ERROR", _("Error")
+
+    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="phone_numbers")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="phone_numbers"
+    )
+    number = models.CharField(_("number (E.164)"), max_length=20, unique=True)
+    telnyx_id = models.CharField(_("Telnyx number id"), max_length=100, blank=True, db_index=True)
+    telnyx_order_id = models.CharField(_("Telnyx order id"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    monthly_price = models.DecimalField(_("monthly price"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    telnyx_config = models.JSONField(_("Telnyx configuration"), default=dict, blank=True)
+    forward_to = models.CharField(_("forward to (E.164)"), max_length=20, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ("number",)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Call(TimeStamped):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+
+    class Status(models.TextChoices):
+        RINGING = "ringing", _("Ringing")
+        ANSWERED = "answered", _("In progress")
+        TRANSFERRED = "transferred", _("Transferred")
+        COMPLETED = "completed", _("Completed")
+        MISSED = "missed", _("Missed")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    class Sentiment(models.TextChoices):
+        POSITIVE = "positive", _("Positive")
+        NEUTRAL = "neutral", _("Neutral")
+        NEGATIVE = "negative", _("Negative")
+
+    class AnalysisStatus(models.TextChoices):
+        NONE = "none", _("Not requested")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="calls")
+    store = models.ForeignKey("stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    phone_number = models.ForeignKey(
+        PhoneNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    customer = models.ForeignKey(
+        "stores.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    # Every webhook is routed by this id, so it is unique and indexed.
+    call_control_id = models.CharField(_("Telnyx call control id"), max_length=255, unique=True)
+    call_session_id = models.CharField(_("call session id"), max_length=255, blank=True, db_index=True)
+    call_leg_id = models.CharField(_("call leg id"), max_length=255, blank=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    from_number = models.CharField(_("from"), max_length=32)
+    to_number = models.CharField(_("to"), max_length=32)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RINGING, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, db_index=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (s)"), default=0)
+    hangup_cause = models.CharField(_("hang-up cause"), max_length=64, blank=True)
+    hangup_source = models.CharField(_("hang-up source"), max_length=32, blank=True)
+    recording_file = models.FileField(_("recording"), upload_to="recordings/%Y/%m/", blank=True)
+    transcript = models.TextField(_("transcript"), blank=True)
+    ai_summary = models.TextField(_("AI summary"), blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-10)"), null=True, blank=True)
+    analysis = models.JSONField(_("analysis"), default=dict, blank=True)
+    analysis_status = models.CharField(
+        _("analysis status"), max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.NONE
+    )
+    cost = models.DecimalField(_("cost"), max_digits=10, decimal_places=4, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ("-started_at", "-id")
+        indexes = [models.Index(fields=["business", "-started_at"], name="call_business_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=10),
+                name="call_satisfaction_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_number} → {self.to_number} ({self.status})"
+
+
+class TelnyxEvent(WebhookEvent):
+    call_control_id = models.CharField(_("call control id"), max_length=255, blank=True, db_index=True)
+
+    class Meta(WebhookEvent.Meta):
+        verbose_name = _("Telnyx event")
+        verbose_name_plural = _("Telnyx events")
