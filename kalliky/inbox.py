@@ -116,6 +116,18 @@ def process(
     return EventStatus(event.status)
 
 
+_HANDLERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_handler(model: type[WebhookEvent], handler: Callable[[Any], Any]) -> None:
+    """The provider app registers how its events are processed (used by workers and replay)."""
+    _HANDLERS[model._meta.label] = handler
+
+
+def handler_for(model: type[WebhookEvent]) -> Callable[[Any], Any] | None:
+    return _HANDLERS.get(model._meta.label)
+
+
 def retry_delay(event: WebhookEvent) -> int | None:
     """Seconds until the next attempt, or None when the event needs none."""
     if event.status != EventStatus.RETRYING or event.next_attempt_at is None:

@@ -1,0 +1,87 @@
+"""Shared fixtures. alice owns the pizzeria, bob works there (staff), carol owns another business."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import Business, Membership, User
+from stores.models import Store
+from tests.factories import BusinessFactory, StoreFactory, UserFactory
+
+PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture(autouse=True)
+def offline_providers(settings, tmp_path):
+    """Every test runs on the offline providers unless it opts into another explicitly."""
+    settings.AI_BRAIN = "local"
+    settings.OPENAI_API_KEY = ""
+    settings.TELNYX_API_KEY = ""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SECURE_SSL_REDIRECT = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return UserFactory(email="alice@pizzeria.test", first_name="Alice", last_name="Martin")
+
+
+@pytest.fixture
+def alice_business(alice) -> Business:
+    return BusinessFactory(owner=alice, name="Chez Alice", type=Business.Type.RESTAURANT)
+
+
+@pytest.fixture
+def pizzeria(alice_business) -> Store:
+    return StoreFactory(business=alice_business, name="Pizzeria Alice", slug="pizzeria-alice")
+
+
+@pytest.fixture
+def bob(alice_business) -> User:
+    user = UserFactory(email="bob@pizzeria.test", first_name="Bob")
+    Membership.objects.create(user=user, business=alice_business, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def carol(db) -> User:
+    return UserFactory(email="carol@salon.test", first_name="Carol")
+
+
+@pytest.fixture
+def carol_business(carol) -> Business:
+    return BusinessFactory(owner=carol, name="Salon Carol", type=Business.Type.SALON)
+
+
+@pytest.fixture
+def salon(carol_business) -> Store:
+    return StoreFactory(business=carol_business, name="Salon Carol", slug="salon-carol")
+
+
+def _logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice, alice_business) -> Client:
+    return _logged_in(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _logged_in(bob)
+
+
+@pytest.fixture
+def carol_client(carol, carol_business) -> Client:
+    return _logged_in(carol)

@@ -1,0 +1,115 @@
+"""Factories for the domain model. Named people (alice, bob, carol) live in conftest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Business, Membership, User
+from stores.models import Category, Customer, Order, OrderItem, Product, ProductVariation, Store
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = "Test"
+    last_name = "User"
+    password = factory.django.Password("correct-horse-battery-42")
+
+
+class BusinessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Business
+
+    name = factory.Sequence(lambda n: f"Business {n}")
+    type = Business.Type.RESTAURANT
+    owner = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_membership(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            Membership.objects.get_or_create(user=self.owner, business=self, defaults={"role": Membership.Role.OWNER})
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+
+    business = factory.SubFactory(BusinessFactory)
+    name = factory.Sequence(lambda n: f"Store {n}")
+    slug = factory.Sequence(lambda n: f"store-{n}")
+    address = "1 rue de la Paix, 75002 Paris"
+    phone = "+33100000099"
+    timezone = "Europe/Paris"
+    currency = "EUR"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    store = factory.SubFactory(StoreFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    store = factory.SubFactory(StoreFactory)
+    category = factory.LazyAttribute(lambda o: CategoryFactory(store=o.store))
+    name = factory.Sequence(lambda n: f"Product {n}")
+    price = Decimal("10.00")
+
+
+class VariationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductVariation
+
+    product = factory.SubFactory(ProductFactory)
+    type = ProductVariation.Type.SIZE
+    name = "Taille"
+    value = factory.Sequence(lambda n: f"Size {n}")
+    price = Decimal("12.00")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    business = factory.SubFactory(BusinessFactory)
+    phone = factory.Sequence(lambda n: f"+3361234{n:04d}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    store = factory.SubFactory(StoreFactory)
+    customer = factory.LazyAttribute(lambda o: CustomerFactory(business=o.store.business))
+    number = factory.Sequence(lambda n: n + 1)
+    subtotal = Decimal("20.00")
+    tax = Decimal("2.00")
+    total = Decimal("22.00")
+
+
+class OrderItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderItem
+
+    order = factory.SubFactory(OrderFactory)
+    name = "Margherita"
+    quantity = 2
+    unit_price = Decimal("10.00")
+    line_total = Decimal("20.00")
+
+
+def in_future(hours: int = 24) -> timezone.datetime:
+    return timezone.now() + timedelta(hours=hours)
