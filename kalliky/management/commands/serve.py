@@ -1,0 +1,81 @@
+"""`manage.py serve`: the ASGI server and a Celery worker together, stopped together.
+
+This is what `make run` ends with. The worker uses the broker from settings: the embedded
+filesystem broker under var/ by default, Redis when REDIS_URL (or CELERY_BROKER_URL) is set.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the app (uvicorn, ASGI) and run a Celery worker until Ctrl-C."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-worker", action="store_true", help="Serve HTTP only.")
+
+    def handle(self, *args: Any, host: str, port: int, no_worker: bool, **options: Any) -> None:
+        python = sys.executable
+        commands = {
+            "web": [
+                python, "-m", "uvicorn", "kalliky.asgi:application",
+                "--host", host, "--port", str(port), "--lifespan", "off", "--log-level", "info",
+            ],
+        }
+        if not no_worker:
+            # solo pool: one process is plenty on a laptop and behaves with the filesystem broker.
+            commands["worker"] = [
+                python, "-m", "celery", "-A", "kalliky", "worker", "--pool", "solo",
+                "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
+            ]
+        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+
+        broker = settings.CELERY_BROKER_URL.split("://")[0]
+        self.stdout.write(self.style.SUCCESS(f"Kalliky is running on http://{host}:{port}/"))
+        self.stdout.write(f"  API docs:   http://{host}:{port}/api/docs")
+        self.stdout.write(f"  Admin:      http://{host}:{port}/admin/")
+        self.stdout.write(f"  Demo login: demo@kalliky.local / {os.environ.get('DEMO_PASSWORD', 'kalliky-demo-2026')}")
+        self.stdout.write(f"  Worker:     {'off' if no_worker else 'on, broker ' + broker}")
+        self.stdout.write("Press Ctrl-C to stop.")
+
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for name, proc in processes.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with code {proc.returncode}; stopping.")
+                        exit_code = proc.returncode or 1
+                        stopping = True
+                time.sleep(0.3)
+        finally:
+            for proc in processes.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            for proc in processes.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            self.stdout.write("Stopped.")
+        if exit_code:
+            sys.exit(exit_code)
