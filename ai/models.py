@@ -33,7 +33,10 @@ class IntelligentAIConfig(TimeStamped):
     language = models.CharField(_("language"), max_length=8, default="fr")
     custom_instructions = models.TextField(_("custom instructions"), blank=True)
     automation_level = models.CharField(
-        _("automation level"), max_length=10, choices=AutomationLevel.choices, default=AutomationLevel.STANDARD
+        _("automation level"),
+        max_length=10,
+        choices=AutomationLevel.choices,
+        default=AutomationLevel.STANDARD,
     )
     upsell_enabled = models.BooleanField(_("upsell"), default=False)
     greeting = models.CharField(_("greeting"), max_length=500, blank=True)
@@ -76,10 +79,14 @@ class AIConversationSession(TimeStamped):
 
 
 class WeatherRecommendation(models.Model):
-    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="weather_recommendations")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.CASCADE, related_name="weather_recommendations"
+    )
     date = models.DateField(_("date"))
     condition = models.CharField(_("condition"), max_length=50)
-    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    temperature_c = models.DecimalField(
+        _("temperature (°C)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     recommendation = models.TextField(_("recommendation"))
     products = models.JSONField(_("suggested products"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

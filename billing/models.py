@@ -118,7 +118,9 @@ class Commission(TimeStamped):
         verbose_name = _("commission")
         verbose_name_plural = _("commissions")
         ordering = ("-created_at",)
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="commission_amount_non_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="commission_amount_non_negative")
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.order}"

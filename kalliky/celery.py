@@ -9,4 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalliky.settings")
 app = Celery("kalliky")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "retry-webhook-events": {"task": "kalliky.retry_webhook_events", "schedule": 30.0},
+}

@@ -25,9 +25,7 @@ def env_str(name: str, default: str, *, choices: Iterable[str] | None = None) ->
     if value is None:
         value = default
     if choices is not None and value not in tuple(choices):
-        raise ImproperlyConfigured(
-            f"{name}={value!r} is not valid: use one of {', '.join(choices)}."
-        )
+        raise ImproperlyConfigured(f"{name}={value!r} is not valid: use one of {', '.join(choices)}.")
     return value
 
 
@@ -40,9 +38,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={value!r} is not a boolean: use true/false, 1/0, yes/no or on/off."
-    )
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use true/false, 1/0, yes/no or on/off.")
 
 
 def env_int(name: str, default: int) -> int:

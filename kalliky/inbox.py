@@ -75,9 +75,7 @@ def ingest(
         return model.objects.get(event_id=event_id), False
 
 
-def process(
-    event: E, handler: Callable[[E], Any], *, max_attempts: int = MAX_ATTEMPTS
-) -> EventStatus:
+def process(event: E, handler: Callable[[E], Any], *, max_attempts: int = MAX_ATTEMPTS) -> EventStatus:
     """Run `handler` on the event once, recording the outcome.
 
     The handler runs in a transaction with the status change, so a processed event and its
@@ -109,9 +107,7 @@ def process(
             locked.processed_at = timezone.now()
             locked.last_error = ""
             locked.next_attempt_at = None
-        locked.save(
-            update_fields=["attempts", "status", "last_error", "next_attempt_at", "processed_at"]
-        )
+        locked.save(update_fields=["attempts", "status", "last_error", "next_attempt_at", "processed_at"])
     event.refresh_from_db()
     return EventStatus(event.status)
 
@@ -126,6 +122,25 @@ def register_handler(model: type[WebhookEvent], handler: Callable[[Any], Any]) -
 
 def handler_for(model: type[WebhookEvent]) -> Callable[[Any], Any] | None:
     return _HANDLERS.get(model._meta.label)
+
+
+def process_due(model: type[WebhookEvent], *, limit: int = 100) -> int:
+    """Process events whose retry time has come (and fresh ones never picked up).
+
+    Returns how many were attempted. Called periodically by Celery beat."""
+    handler = handler_for(model)
+    if handler is None:
+        return 0
+    now = timezone.now()
+    due = model.objects.filter(
+        models.Q(status=EventStatus.RETRYING, next_attempt_at__lte=now)
+        | models.Q(status=EventStatus.RECEIVED, received_at__lte=now - timedelta(minutes=1))
+    ).order_by("received_at")[:limit]
+    count = 0
+    for event in due:
+        process(event, handler)
+        count += 1
+    return count
 
 
 def retry_delay(event: WebhookEvent) -> int | None:

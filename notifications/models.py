@@ -26,7 +26,9 @@ class ActionType(models.TextChoices):
 
 
 class NotificationConfig(TimeStamped):
-    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="notification_configs")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="notification_configs"
+    )
     store = models.ForeignKey(
         "stores.Store", on_delete=models.CASCADE, null=True, blank=True, related_name="notification_configs"
     )
@@ -50,7 +52,11 @@ class NotificationTemplate(TimeStamped):
     """A message template; a business's own template overrides the default (business=None)."""
 
     business = models.ForeignKey(
-        "accounts.Business", on_delete=models.CASCADE, null=True, blank=True, related_name="notification_templates"
+        "accounts.Business",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notification_templates",
     )
     action_type = models.CharField(_("action"), max_length=30, choices=ActionType.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -92,7 +98,9 @@ class NotificationQueueItem(TimeStamped):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=500)
     payload = models.JSONField(_("payload"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     scheduled_at = models.DateTimeField(_("scheduled at"), db_index=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -25,8 +25,12 @@ class PhoneNumber(TimeStamped):
     telnyx_id = models.CharField(_("Telnyx number id"), max_length=100, blank=True, db_index=True)
     telnyx_order_id = models.CharField(_("Telnyx order id"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    monthly_price = models.DecimalField(_("monthly price"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    monthly_price = models.DecimalField(
+        _("monthly price"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
     telnyx_config = models.JSONField(_("Telnyx configuration"), default=dict, blank=True)
     forward_to = models.CharField(_("forward to (E.164)"), max_length=20, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
@@ -70,7 +74,9 @@ class Call(TimeStamped):
         FAILED = "failed", _("Failed")
 
     business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="calls")
-    store = models.ForeignKey("stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
     phone_number = models.ForeignKey(
         PhoneNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
     )
@@ -81,10 +87,14 @@ class Call(TimeStamped):
     call_control_id = models.CharField(_("Telnyx call control id"), max_length=255, unique=True)
     call_session_id = models.CharField(_("call session id"), max_length=255, blank=True, db_index=True)
     call_leg_id = models.CharField(_("call leg id"), max_length=255, blank=True)
-    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND
+    )
     from_number = models.CharField(_("from"), max_length=32)
     to_number = models.CharField(_("to"), max_length=32)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RINGING, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RINGING, db_index=True
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True, db_index=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -109,7 +119,8 @@ class Call(TimeStamped):
         indexes = [models.Index(fields=["business", "-started_at"], name="call_business_recent")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=10),
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=10),
                 name="call_satisfaction_range",
             )
         ]

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Business, Membership, User
+from kalliky.celery import app as celery_app
 from stores.models import Store
 from tests.factories import BusinessFactory, StoreFactory, UserFactory
 
@@ -21,6 +22,8 @@ def offline_providers(settings, tmp_path):
     settings.TELNYX_API_KEY = ""
     settings.STRIPE_SECRET_KEY = ""
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SECURE_SSL_REDIRECT = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -34,7 +34,9 @@ class BusinessFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def owner_membership(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
-            Membership.objects.get_or_create(user=self.owner, business=self, defaults={"role": Membership.Role.OWNER})
+            Membership.objects.get_or_create(
+                user=self.owner, business=self, defaults={"role": Membership.Role.OWNER}
+            )
 
 
 class StoreFactory(factory.django.DjangoModelFactory):

@@ -36,8 +36,14 @@ def wait_for(url: str, deadline: float) -> int:
 def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
     env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=180)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],

@@ -65,8 +65,12 @@ class ServiceBooking(_Booking):
         ordering = ("starts_at",)
         indexes = [models.Index(fields=["store", "starts_at"], name="servicebooking_store_start")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="servicebooking_end_after_start"),
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="servicebooking_price_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="servicebooking_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="servicebooking_price_non_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -82,7 +86,11 @@ class Reservation(_Booking):
         "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
     )
     resource = models.ForeignKey(
-        "stores.ServiceResource", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+        "stores.ServiceResource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
     )
     party_size = models.PositiveIntegerField(_("party size"))
     starts_at = models.DateTimeField(_("starts at"))
@@ -97,8 +105,12 @@ class Reservation(_Booking):
         ordering = ("starts_at",)
         indexes = [models.Index(fields=["store", "starts_at"], name="reservation_store_start")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(party_size__gte=1), name="reservation_party_size_positive"),
-            models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="reservation_duration_positive"),
+            models.CheckConstraint(
+                condition=models.Q(party_size__gte=1), name="reservation_party_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="reservation_duration_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,7 +137,11 @@ class Consultation(_Booking):
         "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="consultations"
     )
     resource = models.ForeignKey(
-        "stores.ServiceResource", on_delete=models.SET_NULL, null=True, blank=True, related_name="consultations"
+        "stores.ServiceResource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consultations",
     )
     problem = models.TextField(_("problem"))
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -142,7 +158,9 @@ class Consultation(_Booking):
         ordering = ("-created_at",)
         indexes = [models.Index(fields=["store", "scheduled_at"], name="consultation_store_sched")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="consultation_duration_positive"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="consultation_duration_positive"
+            ),
         ]
 
     def __str__(self) -> str:

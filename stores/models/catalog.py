@@ -19,7 +19,9 @@ class Category(models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ("sort_order", "name")
-        constraints = [models.UniqueConstraint(fields=["store", "name"], name="category_unique_name_per_store")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="category_unique_name_per_store")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -69,7 +71,9 @@ class ProductVariation(models.Model):
     name = models.CharField(_("name"), max_length=120)
     value = models.CharField(_("value"), max_length=120)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, null=True, blank=True)
-    price_delta = models.DecimalField(_("price delta"), max_digits=10, decimal_places=2, default=_NON_NEGATIVE)
+    price_delta = models.DecimalField(
+        _("price delta"), max_digits=10, decimal_places=2, default=_NON_NEGATIVE
+    )
     is_default = models.BooleanField(_("default"), default=False)
     is_available = models.BooleanField(_("available"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
@@ -105,7 +109,9 @@ class UniversalService(TimeStamped):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="services")
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    pattern = models.CharField(_("pattern"), max_length=20, choices=Pattern.choices, default=Pattern.FIXED_SLOTS)
+    pattern = models.CharField(
+        _("pattern"), max_length=20, choices=Pattern.choices, default=Pattern.FIXED_SLOTS
+    )
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=30)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=_NON_NEGATIVE)
     schedule_config = models.JSONField(_("schedule configuration"), default=dict, blank=True)
@@ -119,7 +125,9 @@ class UniversalService(TimeStamped):
         ordering = ("sort_order", "name")
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="service_price_non_negative"),
-            models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="service_duration_positive"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="service_duration_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -46,7 +46,9 @@ class CustomerBehavior(models.Model):
     favorite_categories = models.JSONField(_("favourite categories"), default=list, blank=True)
     favorite_products = models.JSONField(_("favourite products"), default=list, blank=True)
     loyalty_score = models.PositiveSmallIntegerField(_("loyalty score (0-100)"), default=0)
-    average_basket = models.DecimalField(_("average basket"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    average_basket = models.DecimalField(
+        _("average basket"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -83,7 +85,9 @@ class CustomerExchange(TimeStamped):
     description = models.CharField(_("description"), max_length=500)
     content = models.JSONField(_("content"), default=dict, blank=True)
     category = models.CharField(_("category"), max_length=50, blank=True)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL
+    )
     follow_up_required = models.BooleanField(_("follow-up required"), default=False)
     call = models.ForeignKey(
         "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanges"

@@ -135,7 +135,9 @@ class PreparationTicket(TimeStamped):
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="ticket")
     items = models.JSONField(_("items snapshot"), default=list)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
 

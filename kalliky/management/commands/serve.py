@@ -29,15 +29,36 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [
-                python, "-m", "uvicorn", "kalliky.asgi:application",
-                "--host", host, "--port", str(port), "--lifespan", "off", "--log-level", "info",
+                python,
+                "-m",
+                "uvicorn",
+                "kalliky.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "info",
             ],
         }
         if not no_worker:
             # solo pool: one process is plenty on a laptop and behaves with the filesystem broker.
             commands["worker"] = [
-                python, "-m", "celery", "-A", "kalliky", "worker", "--pool", "solo",
-                "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "kalliky",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
             ]
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
 
@@ -45,7 +66,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Kalliky is running on http://{host}:{port}/"))
         self.stdout.write(f"  API docs:   http://{host}:{port}/api/docs")
         self.stdout.write(f"  Admin:      http://{host}:{port}/admin/")
-        self.stdout.write(f"  Demo login: demo@kalliky.local / {os.environ.get('DEMO_PASSWORD', 'kalliky-demo-2026')}")
+        self.stdout.write(
+            f"  Demo login: demo@kalliky.local / {os.environ.get('DEMO_PASSWORD', 'kalliky-demo-2026')}"
+        )
         self.stdout.write(f"  Worker:     {'off' if no_worker else 'on, broker ' + broker}")
         self.stdout.write("Press Ctrl-C to stop.")
 
