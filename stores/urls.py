@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from stores import views
 
 app_name = "dashboard"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]

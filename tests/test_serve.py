@@ -57,8 +57,22 @@ def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
         deadline = time.monotonic() + 90
         assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
         assert wait_for(f"http://127.0.0.1:{port}/accounts/login/", deadline) == 200
-        # The worker reaches its ready state on the filesystem broker under var/.
-        assert (tmp_path / "var" / "broker" / "queue").is_dir()
+        # A task sent through the embedded filesystem broker is consumed by the worker.
+        sent = subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "kalliky", "call", "kalliky.retry_webhook_events"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        task_id = sent.stdout.strip()
+        queue = tmp_path / "var" / "broker" / "queue"
+        consume_deadline = time.monotonic() + 60
+        while any(queue.iterdir()) and time.monotonic() < consume_deadline:
+            time.sleep(0.2)
+        assert not any(queue.iterdir()), "the worker never took the task off the queue"
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGINT)
@@ -67,4 +81,5 @@ def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
     assert f"http://127.0.0.1:{port}/" in output
     assert "demo@kalliky.local" in output
     assert "ready" in output.lower()  # celery prints "celery@host ready." once consuming
+    assert f"Task kalliky.retry_webhook_events[{task_id}] succeeded" in output
     assert "Stopped." in output

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import EmailStr, Field, field_validator
+
+from accounts.models import Business, Membership
+from kalliky.phones import to_e164
+
+
+class RegisterIn(Schema):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=128)
+    first_name: str = Field(min_length=1, max_length=150)
+    last_name: str = Field(default="", max_length=150)
+    phone: str = ""
+    business_name: str = Field(min_length=1, max_length=200)
+    business_type: Business.Type = Business.Type.OTHER
+    language: str = Field(default="fr", pattern="^(fr|en)$")
+
+    @field_validator("phone")
+    @classmethod
+    def phone_e164(cls, value: str) -> str:
+        return to_e164(value) if value.strip() else ""
+
+    @field_validator("email")
+    @classmethod
+    def lower_email(cls, value: str) -> str:
+        return value.lower()
+
+
+class LoginIn(Schema):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class MembershipOut(Schema):
+    business_id: int
+    business_name: str
+    business_type: str
+    role: Membership.Role
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    language: str
+    businesses: list[MembershipOut]
+
+
+class CsrfOut(Schema):
+    csrfToken: str  # noqa: N815 - the name front-ends expect
