@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import EmailStr, Field, field_validator
+from pydantic import Field, field_validator
 
 from accounts.models import Business, Membership
 from kalliky.phones import to_e164
 
 
 class RegisterIn(Schema):
-    email: EmailStr
+    email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=128)
     first_name: str = Field(min_length=1, max_length=150)
     last_name: str = Field(default="", max_length=150)
@@ -24,8 +26,13 @@ class RegisterIn(Schema):
 
     @field_validator("email")
     @classmethod
-    def lower_email(cls, value: str) -> str:
-        return value.lower()
+    def valid_email(cls, value: str) -> str:
+        value = value.strip().lower()
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValueError("Enter a valid email address, like name@example.com.") from None
+        return value
 
 
 class LoginIn(Schema):

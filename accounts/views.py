@@ -40,7 +40,9 @@ def login_page(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)
             return redirect(_safe_next(request, next_url))
-    response = render(request, "accounts/login.html", {"form": form, "error": error, "next": next_url}, status=status)
+    response = render(
+        request, "accounts/login.html", {"form": form, "error": error, "next": next_url}, status=status
+    )
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
