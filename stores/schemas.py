@@ -1,0 +1,515 @@
+"""API input/output schemas for stores. Input schemas carry every field rule, so a bad request
+is refused (422, with the field) before any service runs."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import Field, field_validator, model_validator
+
+from kalliky.phones import to_e164
+from stores.models import (
+    BookingStatus,
+    Consultation,
+    Customer,
+    CustomerExchange,
+    Order,
+    PreparationTicket,
+    Product,
+    ProductVariation,
+    ServiceResource,
+    Source,
+    Store,
+    UniversalService,
+)
+
+# ISO 4217 codes a business may price in (the active codes; extend when a market opens).
+CURRENCIES = frozenset(
+    "AED AUD BGN BRL CAD CHF CLP CNY COP CZK DKK DZD EGP EUR GBP HKD HUF IDR ILS INR ISK JPY KRW MAD MXN "
+    "MYR NGN NOK NZD PEN PHP PLN QAR RON RSD SAR SEK SGD THB TND TRY TWD UAH USD VND XAF XOF XPF ZAR".split()
+)
+Money = Decimal
+_TIMEZONES = zoneinfo.available_timezones()
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return value if value is None else ""
+    return to_e164(value)
+
+
+def _future(value: datetime | None, what: str) -> datetime | None:
+    if value is not None:
+        if timezone.is_naive(value):
+            raise ValueError(f"{what} needs a time zone offset, like 2026-12-01T19:30:00+01:00.")
+        if value <= timezone.now():
+            raise ValueError(f"{what} is in the past; choose a future date and time.")
+    return value
+
+
+# --- Stores ---------------------------------------------------------------------------------
+class StoreFields(Schema):
+    address: str = Field(default="", max_length=500)
+    phone: str = Field(default="", max_length=30)
+    timezone: str = "Europe/Paris"
+    currency: str = "EUR"
+    tax_rate: Decimal = Field(default=Decimal("10.00"), ge=0, le=100, max_digits=5, decimal_places=2)
+    language: Store.Language = Store.Language.FR
+    has_products: bool = True
+    has_reservations: bool = False
+    has_consultations: bool = False
+    delivery_enabled: bool = False
+    is_active: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        if value not in _TIMEZONES:
+            raise ValueError(f"{value!r} is not a known time zone; use an IANA name like Europe/Paris.")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"{value!r} is not a supported ISO 4217 currency code, like EUR.")
+        return code
+
+    @field_validator("phone")
+    @classmethod
+    def phone_e164(cls, value: str) -> str:
+        return _phone(value) or ""
+
+
+class StoreIn(StoreFields):
+    name: str = Field(min_length=1, max_length=200)
+    business_id: int | None = None
+
+
+class StoreUpdate(StoreFields):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class StoreOut(Schema):
+    id: int
+    business_id: int
+    name: str
+    slug: str
+    address: str
+    phone: str
+    timezone: str
+    currency: str
+    tax_rate: Decimal
+    language: str
+    has_products: bool
+    has_reservations: bool
+    has_consultations: bool
+    delivery_enabled: bool
+    is_active: bool
+    created_at: datetime
+
+
+class IntervalSchema(Schema):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    opens: time
+    closes: time = Field(description="Earlier than `opens` means the interval runs past midnight.")
+
+    @model_validator(mode="after")
+    def not_empty(self) -> IntervalSchema:
+        if self.opens == self.closes:
+            raise ValueError("closes: an interval cannot open and close at the same time.")
+        return self
+
+
+class ClosedDateSchema(Schema):
+    date: date
+    reason: str = Field(default="", max_length=200)
+
+
+class HoursSchema(Schema):
+    intervals: list[IntervalSchema]
+    closed_dates: list[ClosedDateSchema] = []
+
+
+# --- Catalog --------------------------------------------------------------------------------
+class CategoryIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    sort_order: int = Field(default=0, ge=0)
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    sort_order: int
+
+
+class VariationIn(Schema):
+    type: ProductVariation.Type
+    name: str = Field(min_length=1, max_length=120)
+    value: str = Field(min_length=1, max_length=120)
+    price: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
+    price_delta: Decimal = Field(default=Decimal("0"), max_digits=10, decimal_places=2)
+    is_default: bool = False
+    is_available: bool = True
+    sort_order: int = Field(default=0, ge=0)
+
+
+class VariationOut(Schema):
+    id: int
+    type: str
+    name: str
+    value: str
+    price: Decimal | None
+    price_delta: Decimal
+    is_default: bool
+    is_available: bool
+    sort_order: int
+
+
+class ProductIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    price: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
+    category_id: int | None = None
+    category: str | None = Field(default=None, max_length=120, description="Category name, created if new")
+    status: Product.Status = Product.Status.AVAILABLE
+    ai_keywords: list[str] = []
+    sort_order: int = Field(default=0, ge=0)
+    variations: list[VariationIn] = []
+
+
+class ProductUpdate(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    price: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
+    category_id: int | None = None
+    category: str | None = Field(default=None, max_length=120)
+    status: Product.Status = Product.Status.AVAILABLE
+    ai_keywords: list[str] = []
+    sort_order: int = Field(default=0, ge=0)
+
+
+class ProductOut(Schema):
+    id: int
+    name: str
+    description: str
+    price: Decimal
+    category_id: int | None
+    category_name: str | None = None
+    status: str
+    ai_keywords: list[str]
+    sort_order: int
+    variations: list[VariationOut]
+
+    @staticmethod
+    def resolve_category_name(obj: Product) -> str | None:
+        return obj.category.name if obj.category_id else None
+
+    @staticmethod
+    def resolve_variations(obj: Product) -> list[ProductVariation]:
+        return list(obj.variations.all())
+
+
+class ServiceIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    pattern: UniversalService.Pattern = UniversalService.Pattern.FIXED_SLOTS
+    duration_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    price: Decimal = Field(default=Decimal("0"), ge=0, max_digits=10, decimal_places=2)
+    schedule_config: dict[str, Any] = {}
+    custom_fields: list[dict[str, Any]] = []
+    is_active: bool = True
+    sort_order: int = Field(default=0, ge=0)
+
+    @field_validator("custom_fields")
+    @classmethod
+    def fields_have_names(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for n, field in enumerate(value):
+            if not str(field.get("name", "")).strip():
+                raise ValueError(f"custom field #{n + 1} needs a name.")
+            field.setdefault("type", "text")
+            field.setdefault("required", False)
+        return value
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    description: str
+    pattern: str
+    duration_minutes: int
+    price: Decimal
+    schedule_config: dict[str, Any]
+    custom_fields: list[dict[str, Any]]
+    is_active: bool
+    sort_order: int
+
+
+class ResourceIn(Schema):
+    type: ServiceResource.Type
+    name: str = Field(min_length=1, max_length=200)
+    capacity: int = Field(default=1, ge=1)
+    specifications: dict[str, Any] = {}
+    service_ids: list[int] = []
+    is_active: bool = True
+
+
+class ResourceOut(Schema):
+    id: int
+    type: str
+    name: str
+    capacity: int
+    specifications: dict[str, Any]
+    service_ids: list[int]
+    is_active: bool
+
+    @staticmethod
+    def resolve_service_ids(obj: ServiceResource) -> list[int]:
+        return [s.pk for s in obj.services.all()]
+
+
+# --- Customers ------------------------------------------------------------------------------
+class CustomerOut(Schema):
+    id: int
+    phone: str
+    name: str
+    email: str
+    status: str
+    total_spent: Decimal
+    order_count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+class ExchangeOut(Schema):
+    id: int
+    type: str
+    description: str
+    category: str
+    severity: str
+    follow_up_required: bool
+    call_id: int | None
+    created_at: datetime
+
+
+class CustomerDetailOut(CustomerOut):
+    notes: str
+    exchanges: list[ExchangeOut]
+
+    @staticmethod
+    def resolve_exchanges(obj: Customer) -> list[CustomerExchange]:
+        return list(obj.exchanges.all()[:100])
+
+
+# --- Orders and tickets ---------------------------------------------------------------------
+class OrderLineIn(Schema):
+    product_id: int
+    quantity: int = Field(default=1, ge=1, le=999)
+    variation_ids: list[int] = []
+    notes: str = Field(default="", max_length=500)
+
+
+class OrderIn(Schema):
+    items: list[OrderLineIn] = Field(min_length=1)
+    customer_phone: str = ""
+    customer_name: str = Field(default="", max_length=200)
+    delivery_type: Order.DeliveryType = Order.DeliveryType.TAKEAWAY
+    delivery_address: str = Field(default="", max_length=500)
+    urgency: Order.Urgency = Order.Urgency.NORMAL
+    notes: str = ""
+
+    @field_validator("customer_phone")
+    @classmethod
+    def phone_e164(cls, value: str) -> str:
+        return _phone(value) or ""
+
+    @model_validator(mode="after")
+    def address_for_delivery(self) -> OrderIn:
+        if self.delivery_type == Order.DeliveryType.DELIVERY and not self.delivery_address.strip():
+            raise ValueError("delivery_address: a delivery order needs an address.")
+        return self
+
+
+class OrderItemOut(Schema):
+    id: int
+    product_id: int | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    variations: list[dict[str, Any]]
+    line_total: Decimal
+    notes: str
+
+
+class OrderOut(Schema):
+    id: int
+    number: int
+    status: str
+    delivery_type: str
+    urgency: str
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    source: str
+    customer_id: int | None
+    customer_name: str | None = None
+    customer_phone: str | None = None
+    call_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_customer_name(obj: Order) -> str | None:
+        return obj.customer.name if obj.customer_id else None
+
+    @staticmethod
+    def resolve_customer_phone(obj: Order) -> str | None:
+        return obj.customer.phone if obj.customer_id else None
+
+
+class OrderDetailOut(OrderOut):
+    delivery_address: str
+    notes: str
+    confirmed_at: datetime | None
+    items: list[OrderItemOut]
+
+    @staticmethod
+    def resolve_items(obj: Order) -> list[Any]:
+        return list(obj.items.all())
+
+
+class OrderStatusIn(Schema):
+    status: Order.Status
+
+
+class TicketOut(Schema):
+    id: int
+    order_id: int
+    order_number: int
+    items: list[dict[str, Any]]
+    status: str
+    priority: int
+    created_at: datetime
+    started_at: datetime | None
+    ready_at: datetime | None
+
+    @staticmethod
+    def resolve_order_number(obj: PreparationTicket) -> int:
+        return obj.order.number
+
+
+class TicketStatusIn(Schema):
+    status: PreparationTicket.Status
+
+
+# --- Bookings -------------------------------------------------------------------------------
+class BookingPersonIn(Schema):
+    customer_name: str = Field(default="", max_length=200)
+    customer_phone: str = ""
+    notes: str = ""
+
+    @field_validator("customer_phone")
+    @classmethod
+    def phone_e164(cls, value: str) -> str:
+        return _phone(value) or ""
+
+
+class ReservationIn(BookingPersonIn):
+    party_size: int = Field(ge=1, le=500)
+    starts_at: datetime
+    duration_minutes: int = Field(default=90, ge=1, le=24 * 60)
+    resource_id: int | None = None
+
+    @field_validator("starts_at")
+    @classmethod
+    def in_future(cls, value: datetime) -> datetime:
+        return _future(value, "starts_at")
+
+
+class ReservationOut(Schema):
+    id: int
+    customer_id: int | None
+    customer_name: str
+    customer_phone: str
+    party_size: int
+    starts_at: datetime
+    duration_minutes: int
+    resource_id: int | None
+    status: str
+    source: str
+    notes: str
+
+
+class ServiceBookingIn(BookingPersonIn):
+    service_id: int
+    resource_id: int | None = None
+    starts_at: datetime
+    ends_at: datetime | None = Field(default=None, description="Defaults to start + the service duration")
+    custom_field_values: dict[str, Any] = {}
+
+    @field_validator("starts_at")
+    @classmethod
+    def in_future(cls, value: datetime) -> datetime:
+        return _future(value, "starts_at")
+
+    @model_validator(mode="after")
+    def end_after_start(self) -> ServiceBookingIn:
+        if self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at: the end must be after the start.")
+        return self
+
+
+class ServiceBookingOut(Schema):
+    id: int
+    service_id: int
+    resource_id: int | None
+    customer_id: int | None
+    customer_name: str
+    customer_phone: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    price: Decimal
+    custom_field_values: dict[str, Any]
+    source: str
+    notes: str
+
+
+class ConsultationIn(BookingPersonIn):
+    problem: str = Field(min_length=1)
+    urgency: Consultation.Urgency = Consultation.Urgency.NORMAL
+    expertise_required: str = Field(default="", max_length=200)
+    preferred_at: datetime | None = None
+    scheduled_at: datetime | None = None
+    duration_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    resource_id: int | None = None
+
+    @field_validator("preferred_at", "scheduled_at")
+    @classmethod
+    def in_future(cls, value: datetime | None) -> datetime | None:
+        return _future(value, "the time")
+
+
+class ConsultationOut(Schema):
+    id: int
+    customer_id: int | None
+    customer_name: str
+    customer_phone: str
+    problem: str
+    urgency: str
+    expertise_required: str
+    recommendation: str
+    preferred_at: datetime | None
+    scheduled_at: datetime | None
+    duration_minutes: int
+    resource_id: int | None
+    status: str
+    source: str
+    notes: str
+
+
