@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from ninja import Router
+from ninja import Router, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
 
@@ -55,11 +55,11 @@ def csrf(request: HttpRequest) -> dict:
 
 
 @router.post("/register", response={201: UserOut}, summary="Create an owner account and its business")
-def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, dict]:
+def register(request: HttpRequest, payload: RegisterIn) -> Status:
     _require_csrf(request)
     user = services.user_register(**payload.dict())
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return 201, _user_out(user)
+    return Status(201, _user_out(user))
 
 
 @router.post("/login", response=UserOut, summary="Log in with email and password")
@@ -71,9 +71,9 @@ def login_view(request: HttpRequest, payload: LoginIn) -> dict:
 
 
 @router.post("/logout", response={204: None}, auth=django_auth, summary="Log out")
-def logout_view(request: HttpRequest) -> tuple[int, None]:
+def logout_view(request: HttpRequest) -> Status:
     logout(request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=UserOut, auth=django_auth, summary="The logged-in user and their businesses")

@@ -30,7 +30,12 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     errors = []
     for err in exc.errors:
         message = str(err.get("msg", "Invalid value.")).removeprefix("Value error, ")
-        errors.append({"field": _field_of(list(err.get("loc", []))), "message": message})
+        field = _field_of(list(err.get("loc", [])))
+        # Cross-field validators name their field as "field: message".
+        head, sep, rest = message.partition(": ")
+        if field == "body" and sep and head.replace("_", "").replace(".", "").isalnum():
+            field, message = head, rest
+        errors.append({"field": field, "message": message})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid input."
     return api.create_response(
         request, {"detail": summary, "code": "validation_error", "errors": errors}, status=422

@@ -1,7 +1,6 @@
 """Stores API: thin routes — validate (schemas), reach data through the tenant helpers,
 call a service, return. Another tenant's ids are 404 at every level."""
 
-from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
@@ -94,10 +93,10 @@ def store_list(request: HttpRequest, q: str = "", is_active: bool | None = None)
 
 
 @router.post("", response={201: StoreOut}, summary="Create a store in a business I manage")
-def store_create(request: HttpRequest, payload: StoreIn) -> tuple[int, Store]:
+def store_create(request: HttpRequest, payload: StoreIn) -> Status:
     data = payload.dict()
     business = store_services.business_for_new_store(user=request.user, business_id=data.pop("business_id"))
-    return 201, store_services.store_create(business=business, **data)
+    return Status(201, store_services.store_create(business=business, **data))
 
 
 @router.get("/{store_id}", response=StoreOut)
@@ -112,9 +111,9 @@ def store_update(request: HttpRequest, store_id: int, payload: StoreUpdate) -> S
 
 
 @router.delete("/{store_id}", response={204: None})
-def store_delete(request: HttpRequest, store_id: int) -> tuple[int, None]:
+def store_delete(request: HttpRequest, store_id: int) -> Status:
     store_services.store_delete(store=access_store(request.user, store_id, manage=True))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{store_id}/hours", response=HoursSchema)
@@ -139,9 +138,9 @@ def category_list(request: HttpRequest, store_id: int) -> QuerySet[Category]:
 
 
 @router.post("/{store_id}/categories", response={201: CategoryOut})
-def category_create(request: HttpRequest, store_id: int, payload: CategoryIn) -> tuple[int, Category]:
+def category_create(request: HttpRequest, store_id: int, payload: CategoryIn) -> Status:
     store = access_store(request.user, store_id, manage=True)
-    return 201, catalog.category_create(store=store, **payload.dict())
+    return Status(201, catalog.category_create(store=store, **payload.dict()))
 
 
 def _product(request: HttpRequest, store_id: int, product_id: int, *, manage: bool = False) -> Product:
@@ -169,10 +168,10 @@ def product_list(
 
 
 @router.post("/{store_id}/products", response={201: ProductOut})
-def product_create(request: HttpRequest, store_id: int, payload: ProductIn) -> tuple[int, Product]:
+def product_create(request: HttpRequest, store_id: int, payload: ProductIn) -> Status:
     store = access_store(request.user, store_id, manage=True)
     product = catalog.product_create(store=store, **payload.dict())
-    return 201, _product(request, store_id, product.pk)
+    return Status(201, _product(request, store_id, product.pk))
 
 
 @router.get("/{store_id}/products/{product_id}", response=ProductOut)
@@ -187,9 +186,9 @@ def product_update(request: HttpRequest, store_id: int, product_id: int, payload
 
 
 @router.delete("/{store_id}/products/{product_id}", response={204: None})
-def product_delete(request: HttpRequest, store_id: int, product_id: int) -> tuple[int, None]:
+def product_delete(request: HttpRequest, store_id: int, product_id: int) -> Status:
     catalog.product_delete(product=_product(request, store_id, product_id, manage=True))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{store_id}/products/{product_id}/variations", response=list[VariationOut])
@@ -198,9 +197,9 @@ def variation_list(request: HttpRequest, store_id: int, product_id: int) -> list
 
 
 @router.post("/{store_id}/products/{product_id}/variations", response={201: VariationOut})
-def variation_create(request: HttpRequest, store_id: int, product_id: int, payload: VariationIn) -> tuple:
+def variation_create(request: HttpRequest, store_id: int, product_id: int, payload: VariationIn) -> Status:
     product = _product(request, store_id, product_id, manage=True)
-    return 201, catalog.variation_save(product=product, **payload.dict())
+    return Status(201, catalog.variation_save(product=product, **payload.dict()))
 
 
 def _variation(request: HttpRequest, store_id: int, product_id: int, variation_id: int) -> ProductVariation:
@@ -217,9 +216,9 @@ def variation_update(
 
 
 @router.delete("/{store_id}/products/{product_id}/variations/{variation_id}", response={204: None})
-def variation_delete(request: HttpRequest, store_id: int, product_id: int, variation_id: int) -> tuple:
+def variation_delete(request: HttpRequest, store_id: int, product_id: int, variation_id: int) -> Status:
     _variation(request, store_id, product_id, variation_id).delete()
-    return 204, None
+    return Status(204, None)
 
 
 # --- Services and resources -----------------------------------------------------------------
@@ -231,9 +230,9 @@ def service_list(request: HttpRequest, store_id: int, is_active: bool | None = N
 
 
 @router.post("/{store_id}/services", response={201: ServiceOut})
-def service_create(request: HttpRequest, store_id: int, payload: ServiceIn) -> tuple[int, UniversalService]:
+def service_create(request: HttpRequest, store_id: int, payload: ServiceIn) -> Status:
     store = access_store(request.user, store_id, manage=True)
-    return 201, catalog.service_save(store=store, **payload.dict())
+    return Status(201, catalog.service_save(store=store, **payload.dict()))
 
 
 def _service(request: HttpRequest, store_id: int, service_id: int, *, manage: bool = False) -> UniversalService:
@@ -253,7 +252,7 @@ def service_update(request: HttpRequest, store_id: int, service_id: int, payload
 
 
 @router.delete("/{store_id}/services/{service_id}", response={204: None})
-def service_delete(request: HttpRequest, store_id: int, service_id: int) -> tuple[int, None]:
+def service_delete(request: HttpRequest, store_id: int, service_id: int) -> Status:
     service = _service(request, store_id, service_id, manage=True)
     if service.bookings.exists():
         # Bookings keep their service; deactivating keeps history readable.
@@ -261,7 +260,7 @@ def service_delete(request: HttpRequest, store_id: int, service_id: int) -> tupl
         service.save(update_fields=["is_active", "updated_at"])
     else:
         service.delete()
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{store_id}/resources", response=list[ResourceOut])
@@ -272,9 +271,9 @@ def resource_list(request: HttpRequest, store_id: int, type: str = "") -> QueryS
 
 
 @router.post("/{store_id}/resources", response={201: ResourceOut})
-def resource_create(request: HttpRequest, store_id: int, payload: ResourceIn) -> tuple[int, ServiceResource]:
+def resource_create(request: HttpRequest, store_id: int, payload: ResourceIn) -> Status:
     store = access_store(request.user, store_id, manage=True)
-    return 201, catalog.resource_save(store=store, **payload.dict())
+    return Status(201, catalog.resource_save(store=store, **payload.dict()))
 
 
 def _resource(request: HttpRequest, store_id: int, resource_id: int, *, manage: bool = False) -> ServiceResource:
@@ -295,9 +294,9 @@ def resource_update(request: HttpRequest, store_id: int, resource_id: int, paylo
 
 
 @router.delete("/{store_id}/resources/{resource_id}", response={204: None})
-def resource_delete(request: HttpRequest, store_id: int, resource_id: int) -> tuple[int, None]:
+def resource_delete(request: HttpRequest, store_id: int, resource_id: int) -> Status:
     _resource(request, store_id, resource_id, manage=True).delete()
-    return 204, None
+    return Status(204, None)
 
 
 # --- Customers ------------------------------------------------------------------------------
@@ -346,10 +345,10 @@ def order_list(request: HttpRequest, store_id: int, filters: Query[OrderFilters]
 
 
 @router.post("/{store_id}/orders", response={201: OrderDetailOut}, summary="Create an order priced from the catalog")
-def order_create(request: HttpRequest, store_id: int, payload: OrderIn) -> tuple[int, Order]:
+def order_create(request: HttpRequest, store_id: int, payload: OrderIn) -> Status:
     store = access_store(request.user, store_id)
     order = orders.order_create(store=store, **payload.dict())
-    return 201, _order(request, store_id, order.pk)
+    return Status(201, _order(request, store_id, order.pk))
 
 
 def _order(request: HttpRequest, store_id: int, order_id: int) -> Order:
@@ -416,8 +415,8 @@ def reservation_list(request: HttpRequest, store_id: int, filters: Query[RangeFi
 
 
 @router.post("/{store_id}/reservations", response={201: ReservationOut})
-def reservation_create(request: HttpRequest, store_id: int, payload: ReservationIn) -> tuple[int, Reservation]:
-    return 201, bookings.reservation_save(store=access_store(request.user, store_id), **payload.dict())
+def reservation_create(request: HttpRequest, store_id: int, payload: ReservationIn) -> Status:
+    return Status(201, bookings.reservation_save(store=access_store(request.user, store_id), **payload.dict()))
 
 
 @router.get("/{store_id}/reservations/{booking_id}", response=ReservationOut)
@@ -446,8 +445,8 @@ def service_booking_list(request: HttpRequest, store_id: int, filters: Query[Ran
 
 
 @router.post("/{store_id}/service-bookings", response={201: ServiceBookingOut})
-def service_booking_create(request: HttpRequest, store_id: int, payload: ServiceBookingIn) -> tuple:
-    return 201, bookings.service_booking_save(store=access_store(request.user, store_id), **payload.dict())
+def service_booking_create(request: HttpRequest, store_id: int, payload: ServiceBookingIn) -> Status:
+    return Status(201, bookings.service_booking_save(store=access_store(request.user, store_id), **payload.dict()))
 
 
 @router.get("/{store_id}/service-bookings/{booking_id}", response=ServiceBookingOut)
@@ -478,8 +477,8 @@ def consultation_list(request: HttpRequest, store_id: int, filters: Query[RangeF
 
 
 @router.post("/{store_id}/consultations", response={201: ConsultationOut})
-def consultation_create(request: HttpRequest, store_id: int, payload: ConsultationIn) -> tuple:
-    return 201, bookings.consultation_save(store=access_store(request.user, store_id), **payload.dict())
+def consultation_create(request: HttpRequest, store_id: int, payload: ConsultationIn) -> Status:
+    return Status(201, bookings.consultation_save(store=access_store(request.user, store_id), **payload.dict()))
 
 
 @router.get("/{store_id}/consultations/{booking_id}", response=ConsultationOut)
