@@ -1,7 +1,6 @@
 """Stores API: thin routes — validate (schemas), reach data through the tenant helpers,
 call a service, return. Another tenant's ids are 404 at every level."""
 
-
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,7 +146,8 @@ def _product(request: HttpRequest, store_id: int, product_id: int, *, manage: bo
     store = access_store(request.user, store_id, manage=manage)
     return get_object_or_404(
         Product.objects.select_related("category", "store__business").prefetch_related("variations"),
-        pk=product_id, store=store,
+        pk=product_id,
+        store=store,
     )
 
 
@@ -157,7 +157,11 @@ def product_list(
     request: HttpRequest, store_id: int, q: str = "", category_id: int | None = None, status: str = ""
 ) -> QuerySet[Product]:
     store = access_store(request.user, store_id)
-    qs = store.products.select_related("category").prefetch_related("variations").order_by("sort_order", "name", "id")
+    qs = (
+        store.products.select_related("category")
+        .prefetch_related("variations")
+        .order_by("sort_order", "name", "id")
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
     if category_id is not None:
@@ -235,7 +239,9 @@ def service_create(request: HttpRequest, store_id: int, payload: ServiceIn) -> S
     return Status(201, catalog.service_save(store=store, **payload.dict()))
 
 
-def _service(request: HttpRequest, store_id: int, service_id: int, *, manage: bool = False) -> UniversalService:
+def _service(
+    request: HttpRequest, store_id: int, service_id: int, *, manage: bool = False
+) -> UniversalService:
     store = access_store(request.user, store_id, manage=manage)
     return get_object_or_404(UniversalService, pk=service_id, store=store)
 
@@ -246,7 +252,9 @@ def service_detail(request: HttpRequest, store_id: int, service_id: int) -> Univ
 
 
 @router.put("/{store_id}/services/{service_id}", response=ServiceOut)
-def service_update(request: HttpRequest, store_id: int, service_id: int, payload: ServiceIn) -> UniversalService:
+def service_update(
+    request: HttpRequest, store_id: int, service_id: int, payload: ServiceIn
+) -> UniversalService:
     service = _service(request, store_id, service_id, manage=True)
     return catalog.service_save(store=service.store, service=service, **payload.dict())
 
@@ -266,7 +274,11 @@ def service_delete(request: HttpRequest, store_id: int, service_id: int) -> Stat
 @router.get("/{store_id}/resources", response=list[ResourceOut])
 @paginate(Page)
 def resource_list(request: HttpRequest, store_id: int, type: str = "") -> QuerySet[ServiceResource]:  # noqa: A002
-    qs = access_store(request.user, store_id).resources.prefetch_related("services").order_by("type", "name", "id")
+    qs = (
+        access_store(request.user, store_id)
+        .resources.prefetch_related("services")
+        .order_by("type", "name", "id")
+    )
     return qs.filter(type=type) if type else qs
 
 
@@ -276,9 +288,13 @@ def resource_create(request: HttpRequest, store_id: int, payload: ResourceIn) ->
     return Status(201, catalog.resource_save(store=store, **payload.dict()))
 
 
-def _resource(request: HttpRequest, store_id: int, resource_id: int, *, manage: bool = False) -> ServiceResource:
+def _resource(
+    request: HttpRequest, store_id: int, resource_id: int, *, manage: bool = False
+) -> ServiceResource:
     store = access_store(request.user, store_id, manage=manage)
-    return get_object_or_404(ServiceResource.objects.prefetch_related("services"), pk=resource_id, store=store)
+    return get_object_or_404(
+        ServiceResource.objects.prefetch_related("services"), pk=resource_id, store=store
+    )
 
 
 @router.get("/{store_id}/resources/{resource_id}", response=ResourceOut)
@@ -287,7 +303,9 @@ def resource_detail(request: HttpRequest, store_id: int, resource_id: int) -> Se
 
 
 @router.put("/{store_id}/resources/{resource_id}", response=ResourceOut)
-def resource_update(request: HttpRequest, store_id: int, resource_id: int, payload: ResourceIn) -> ServiceResource:
+def resource_update(
+    request: HttpRequest, store_id: int, resource_id: int, payload: ResourceIn
+) -> ServiceResource:
     resource = _resource(request, store_id, resource_id, manage=True)
     catalog.resource_save(store=resource.store, resource=resource, **payload.dict())
     return _resource(request, store_id, resource_id)
@@ -340,11 +358,15 @@ def order_list(request: HttpRequest, store_id: int, filters: Query[OrderFilters]
     if filters.date_from:
         qs = qs.filter(created_at__gte=_day_start(store, filters.date_from))
     if filters.date_to:
-        qs = qs.filter(created_at__lt=_day_start(store, filters.date_to).replace(hour=23, minute=59, second=59))
+        qs = qs.filter(
+            created_at__lt=_day_start(store, filters.date_to).replace(hour=23, minute=59, second=59)
+        )
     return qs
 
 
-@router.post("/{store_id}/orders", response={201: OrderDetailOut}, summary="Create an order priced from the catalog")
+@router.post(
+    "/{store_id}/orders", response={201: OrderDetailOut}, summary="Create an order priced from the catalog"
+)
 def order_create(request: HttpRequest, store_id: int, payload: OrderIn) -> Status:
     store = access_store(request.user, store_id)
     order = orders.order_create(store=store, **payload.dict())
@@ -373,12 +395,18 @@ def order_status(request: HttpRequest, store_id: int, order_id: int, payload: Or
 @paginate(Page)
 def ticket_list(request: HttpRequest, store_id: int, status: str = "") -> QuerySet[PreparationTicket]:
     store = access_store(request.user, store_id)
-    qs = PreparationTicket.objects.filter(store=store).select_related("order").order_by("-priority", "created_at")
+    qs = (
+        PreparationTicket.objects.filter(store=store)
+        .select_related("order")
+        .order_by("-priority", "created_at")
+    )
     return qs.filter(status=status) if status else qs
 
 
 @router.post("/{store_id}/tickets/{ticket_id}/status", response=TicketOut)
-def ticket_status(request: HttpRequest, store_id: int, ticket_id: int, payload: TicketStatusIn) -> PreparationTicket:
+def ticket_status(
+    request: HttpRequest, store_id: int, ticket_id: int, payload: TicketStatusIn
+) -> PreparationTicket:
     store = access_store(request.user, store_id)
     ticket = get_object_or_404(PreparationTicket, pk=ticket_id, store=store)
     orders.ticket_set_status(ticket=ticket, status=payload.status)
@@ -396,7 +424,9 @@ def _in_range(store: Store, qs: QuerySet, field: str, filters: RangeFilters) -> 
     if filters.date_from:
         qs = qs.filter(**{f"{field}__gte": _day_start(store, filters.date_from)})
     if filters.date_to:
-        qs = qs.filter(**{f"{field}__lte": _day_start(store, filters.date_to).replace(hour=23, minute=59, second=59)})
+        qs = qs.filter(
+            **{f"{field}__lte": _day_start(store, filters.date_to).replace(hour=23, minute=59, second=59)}
+        )
     if filters.status:
         qs = qs.filter(status=filters.status)
     return qs
@@ -409,14 +439,18 @@ def _booking(model: type, request: HttpRequest, store_id: int, booking_id: int) 
 
 @router.get("/{store_id}/reservations", response=list[ReservationOut])
 @paginate(Page)
-def reservation_list(request: HttpRequest, store_id: int, filters: Query[RangeFilters]) -> QuerySet[Reservation]:
+def reservation_list(
+    request: HttpRequest, store_id: int, filters: Query[RangeFilters]
+) -> QuerySet[Reservation]:
     store = access_store(request.user, store_id)
     return _in_range(store, store.reservations.order_by("starts_at", "id"), "starts_at", filters)
 
 
 @router.post("/{store_id}/reservations", response={201: ReservationOut})
 def reservation_create(request: HttpRequest, store_id: int, payload: ReservationIn) -> Status:
-    return Status(201, bookings.reservation_save(store=access_store(request.user, store_id), **payload.dict()))
+    return Status(
+        201, bookings.reservation_save(store=access_store(request.user, store_id), **payload.dict())
+    )
 
 
 @router.get("/{store_id}/reservations/{booking_id}", response=ReservationOut)
@@ -425,7 +459,9 @@ def reservation_detail(request: HttpRequest, store_id: int, booking_id: int) -> 
 
 
 @router.put("/{store_id}/reservations/{booking_id}", response=ReservationOut)
-def reservation_update(request: HttpRequest, store_id: int, booking_id: int, payload: ReservationIn) -> Reservation:
+def reservation_update(
+    request: HttpRequest, store_id: int, booking_id: int, payload: ReservationIn
+) -> Reservation:
     booking = _booking(Reservation, request, store_id, booking_id)
     return bookings.reservation_save(store=booking.store, reservation=booking, **payload.dict())
 
@@ -446,7 +482,9 @@ def service_booking_list(request: HttpRequest, store_id: int, filters: Query[Ran
 
 @router.post("/{store_id}/service-bookings", response={201: ServiceBookingOut})
 def service_booking_create(request: HttpRequest, store_id: int, payload: ServiceBookingIn) -> Status:
-    return Status(201, bookings.service_booking_save(store=access_store(request.user, store_id), **payload.dict()))
+    return Status(
+        201, bookings.service_booking_save(store=access_store(request.user, store_id), **payload.dict())
+    )
 
 
 @router.get("/{store_id}/service-bookings/{booking_id}", response=ServiceBookingOut)
@@ -478,7 +516,9 @@ def consultation_list(request: HttpRequest, store_id: int, filters: Query[RangeF
 
 @router.post("/{store_id}/consultations", response={201: ConsultationOut})
 def consultation_create(request: HttpRequest, store_id: int, payload: ConsultationIn) -> Status:
-    return Status(201, bookings.consultation_save(store=access_store(request.user, store_id), **payload.dict()))
+    return Status(
+        201, bookings.consultation_save(store=access_store(request.user, store_id), **payload.dict())
+    )
 
 
 @router.get("/{store_id}/consultations/{booking_id}", response=ConsultationOut)
@@ -487,7 +527,9 @@ def consultation_detail(request: HttpRequest, store_id: int, booking_id: int) ->
 
 
 @router.put("/{store_id}/consultations/{booking_id}", response=ConsultationOut)
-def consultation_update(request: HttpRequest, store_id: int, booking_id: int, payload: ConsultationIn) -> Consultation:
+def consultation_update(
+    request: HttpRequest, store_id: int, booking_id: int, payload: ConsultationIn
+) -> Consultation:
     booking = _booking(Consultation, request, store_id, booking_id)
     return bookings.consultation_save(store=booking.store, consultation=booking, **payload.dict())
 
@@ -497,5 +539,3 @@ def consultation_cancel(request: HttpRequest, store_id: int, booking_id: int) ->
     booking = _booking(Consultation, request, store_id, booking_id)
     bookings.booking_cancel(booking=booking)
     return booking
-
-

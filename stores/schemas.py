@@ -14,7 +14,6 @@ from pydantic import Field, field_validator, model_validator
 
 from kalliky.phones import to_e164
 from stores.models import (
-    BookingStatus,
     Consultation,
     Customer,
     CustomerExchange,
@@ -23,7 +22,6 @@ from stores.models import (
     Product,
     ProductVariation,
     ServiceResource,
-    Source,
     Store,
     UniversalService,
 )
@@ -511,5 +509,3 @@ class ConsultationOut(Schema):
     status: str
     source: str
     notes: str
-
-

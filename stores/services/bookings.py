@@ -32,7 +32,9 @@ def _resource(store: Store, resource_id: int | None) -> ServiceResource | None:
 
 def _overlapping_bookings(resource: ServiceResource, start: datetime, end: datetime, exclude: int | None):
     return (
-        ServiceBooking.objects.filter(resource=resource, status__in=ACTIVE, starts_at__lt=end, ends_at__gt=start)
+        ServiceBooking.objects.filter(
+            resource=resource, status__in=ACTIVE, starts_at__lt=end, ends_at__gt=start
+        )
         .exclude(pk=exclude)
         .exists()
     )
@@ -47,15 +49,23 @@ def _table_taken(resource: ServiceResource, start: datetime, end: datetime, excl
 
 # --- Reservations ---------------------------------------------------------------------------
 def reservation_save(
-    *, store: Store, reservation: Reservation | None = None, resource_id: int | None = None,
-    customer_name: str = "", customer_phone: str = "", source: str = Source.MANUAL, call: Any = None, **fields: Any,
+    *,
+    store: Store,
+    reservation: Reservation | None = None,
+    resource_id: int | None = None,
+    customer_name: str = "",
+    customer_phone: str = "",
+    source: str = Source.MANUAL,
+    call: Any = None,
+    **fields: Any,
 ) -> Reservation:
     if not store.has_reservations:
         raise ValidationFailed("This store does not take reservations.", field="store")
     resource = _resource(store, resource_id)
     if resource is not None and resource.capacity < fields["party_size"]:
         raise ValidationFailed(
-            f"{resource.name} seats {resource.capacity}; the party is {fields['party_size']}.", field="party_size"
+            f"{resource.name} seats {resource.capacity}; the party is {fields['party_size']}.",
+            field="party_size",
         )
     start = fields["starts_at"]
     end = start + timedelta(minutes=fields["duration_minutes"])
@@ -78,9 +88,18 @@ def reservation_save(
 
 # --- Service bookings -----------------------------------------------------------------------
 def service_booking_save(
-    *, store: Store, booking: ServiceBooking | None = None, service_id: int, resource_id: int | None = None,
-    starts_at: datetime, ends_at: datetime | None = None, customer_name: str = "", customer_phone: str = "",
-    custom_field_values: dict[str, Any] | None = None, notes: str = "", source: str = Source.MANUAL,
+    *,
+    store: Store,
+    booking: ServiceBooking | None = None,
+    service_id: int,
+    resource_id: int | None = None,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    customer_name: str = "",
+    customer_phone: str = "",
+    custom_field_values: dict[str, Any] | None = None,
+    notes: str = "",
+    source: str = Source.MANUAL,
     call: Any = None,
 ) -> ServiceBooking:
     service = store.services.filter(pk=service_id, is_active=True).first()
@@ -122,8 +141,14 @@ def _check_custom_fields(service: UniversalService, values: dict[str, Any]) -> N
 
 # --- Consultations --------------------------------------------------------------------------
 def consultation_save(
-    *, store: Store, consultation: Consultation | None = None, resource_id: int | None = None,
-    customer_name: str = "", customer_phone: str = "", source: str = Source.MANUAL, call: Any = None,
+    *,
+    store: Store,
+    consultation: Consultation | None = None,
+    resource_id: int | None = None,
+    customer_name: str = "",
+    customer_phone: str = "",
+    source: str = Source.MANUAL,
+    call: Any = None,
     **fields: Any,
 ) -> Consultation:
     if not store.has_consultations:
@@ -145,11 +170,16 @@ def consultation_save(
 
 
 def booking_cancel(*, booking: Reservation | ServiceBooking | Consultation) -> None:
-    cancelled = Consultation.Status.CANCELLED if isinstance(booking, Consultation) else BookingStatus.CANCELLED
+    cancelled = (
+        Consultation.Status.CANCELLED if isinstance(booking, Consultation) else BookingStatus.CANCELLED
+    )
     if booking.status == cancelled:
         return
-    done = (Consultation.Status.COMPLETED,) if isinstance(booking, Consultation) else (
-        BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+    done = (
+        (Consultation.Status.COMPLETED,)
+        if isinstance(booking, Consultation)
+        else (BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+    )
     if booking.status in done:
         raise Conflict("A finished booking cannot be cancelled.", field="status")
     booking.status = cancelled

@@ -18,7 +18,9 @@ def _resolve_category(store: Store, category_id: int | None, category: str | Non
     if category_id is not None:
         found = store.categories.filter(pk=category_id).first()
         if found is None:
-            raise ValidationFailed(f"Category {category_id} does not exist in this store.", field="category_id")
+            raise ValidationFailed(
+                f"Category {category_id} does not exist in this store.", field="category_id"
+            )
         return found
     if category:
         found = store.categories.filter(name__iexact=category.strip()).first()
@@ -34,8 +36,12 @@ def _variations_create(product: Product, variations: list[dict[str, Any]]) -> No
 
 
 def product_create(
-    *, store: Store, category_id: int | None = None, category: str | None = None,
-    variations: list[dict[str, Any]] | None = None, **fields: Any,
+    *,
+    store: Store,
+    category_id: int | None = None,
+    category: str | None = None,
+    variations: list[dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> Product:
     with transaction.atomic():
         cat = _resolve_category(store, category_id, category)
@@ -59,7 +65,9 @@ def product_delete(*, product: Product) -> None:
     product.delete()
 
 
-def variation_save(*, product: Product, variation: ProductVariation | None = None, **fields: Any) -> ProductVariation:
+def variation_save(
+    *, product: Product, variation: ProductVariation | None = None, **fields: Any
+) -> ProductVariation:
     variation = variation or ProductVariation(product=product)
     for key, value in fields.items():
         setattr(variation, key, value)
@@ -67,7 +75,9 @@ def variation_save(*, product: Product, variation: ProductVariation | None = Non
         with transaction.atomic():
             variation.save()
     except IntegrityError:
-        raise Conflict(f"This product already has a {fields['type']} {fields['value']!r}.", field="value") from None
+        raise Conflict(
+            f"This product already has a {fields['type']} {fields['value']!r}.", field="value"
+        ) from None
     return variation
 
 
@@ -86,7 +96,8 @@ def resource_save(
     unknown = set(service_ids) - {s.pk for s in services}
     if unknown:
         raise ValidationFailed(
-            f"Service(s) {', '.join(map(str, sorted(unknown)))} do not exist in this store.", field="service_ids"
+            f"Service(s) {', '.join(map(str, sorted(unknown)))} do not exist in this store.",
+            field="service_ids",
         )
     with transaction.atomic():
         resource = resource or ServiceResource(store=store)

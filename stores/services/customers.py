@@ -10,7 +10,9 @@ def customer_touch(*, business: Business, phone: str, name: str = "") -> Custome
     """The business's customer for this phone (created on first contact), or None without a phone."""
     if not phone:
         return None
-    customer, created = Customer.objects.get_or_create(business=business, phone=phone, defaults={"name": name})
+    customer, created = Customer.objects.get_or_create(
+        business=business, phone=phone, defaults={"name": name}
+    )
     if created:
         CustomerBehavior.objects.create(customer=customer)
         return customer

@@ -30,7 +30,9 @@ def _price_line(product: Product, variation_ids: list[int], n: int) -> tuple[Dec
                 f"Variation {vid} is not a variation of {product.name}.", field=f"items.{n}.variation_ids"
             )
         if not variation.is_available:
-            raise ValidationFailed(f"{product.name} {variation.value} is unavailable.", field=f"items.{n}.variation_ids")
+            raise ValidationFailed(
+                f"{product.name} {variation.value} is unavailable.", field=f"items.{n}.variation_ids"
+            )
         chosen.append(variation)
     replacing = [v for v in chosen if v.price is not None]
     if len(replacing) > 1:
@@ -40,17 +42,31 @@ def _price_line(product: Product, variation_ids: list[int], n: int) -> tuple[Dec
     unit = replacing[0].price if replacing else product.price
     unit += sum((v.price_delta for v in chosen if v.price is None), Decimal("0"))
     snapshot = [
-        {"id": v.pk, "type": v.type, "name": v.name, "value": v.value, "price": str(v.price) if v.price is not None
-         else None, "price_delta": str(v.price_delta)}
+        {
+            "id": v.pk,
+            "type": v.type,
+            "name": v.name,
+            "value": v.value,
+            "price": str(v.price) if v.price is not None else None,
+            "price_delta": str(v.price_delta),
+        }
         for v in chosen
     ]
     return _money(unit), snapshot
 
 
 def order_create(
-    *, store: Store, items: list[dict[str, Any]], customer_phone: str = "", customer_name: str = "",
-    delivery_type: str = Order.DeliveryType.TAKEAWAY, delivery_address: str = "",
-    urgency: str = Order.Urgency.NORMAL, notes: str = "", source: str = Source.MANUAL, call: Any = None,
+    *,
+    store: Store,
+    items: list[dict[str, Any]],
+    customer_phone: str = "",
+    customer_name: str = "",
+    delivery_type: str = Order.DeliveryType.TAKEAWAY,
+    delivery_address: str = "",
+    urgency: str = Order.Urgency.NORMAL,
+    notes: str = "",
+    source: str = Source.MANUAL,
+    call: Any = None,
 ) -> Order:
     """Create a confirmed order priced from the catalog, its items and its kitchen ticket.
 
@@ -62,9 +78,13 @@ def order_create(
     for n, line in enumerate(items):
         product = products.get(line["product_id"])
         if product is None:
-            raise ValidationFailed(f"Product {line['product_id']} does not exist in this store.", field=f"items.{n}.product_id")
+            raise ValidationFailed(
+                f"Product {line['product_id']} does not exist in this store.", field=f"items.{n}.product_id"
+            )
         if product.status != Product.Status.AVAILABLE:
-            raise ValidationFailed(f"{product.name} is {product.get_status_display().lower()}.", field=f"items.{n}.product_id")
+            raise ValidationFailed(
+                f"{product.name} is {product.get_status_display().lower()}.", field=f"items.{n}.product_id"
+            )
         unit, snapshot = _price_line(product, line.get("variation_ids", []), n)
         lines.append((product, line["quantity"], unit, snapshot, line.get("notes", "")))
 
@@ -77,20 +97,44 @@ def order_create(
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
         now = timezone.now()
         order = Order.objects.create(
-            store=store, customer=customer, number=number, status=Order.Status.CONFIRMED,
-            delivery_type=delivery_type, delivery_address=delivery_address, urgency=urgency,
-            subtotal=total - tax, tax=tax, total=total, notes=notes, source=source, call=call, confirmed_at=now,
+            store=store,
+            customer=customer,
+            number=number,
+            status=Order.Status.CONFIRMED,
+            delivery_type=delivery_type,
+            delivery_address=delivery_address,
+            urgency=urgency,
+            subtotal=total - tax,
+            tax=tax,
+            total=total,
+            notes=notes,
+            source=source,
+            call=call,
+            confirmed_at=now,
         )
         OrderItem.objects.bulk_create(
-            OrderItem(order=order, product=p, name=p.name, quantity=q, unit_price=u, variations=s,
-                      line_total=_money(u * q), notes=note)
+            OrderItem(
+                order=order,
+                product=p,
+                name=p.name,
+                quantity=q,
+                unit_price=u,
+                variations=s,
+                line_total=_money(u * q),
+                notes=note,
+            )
             for p, q, u, s, note in lines
         )
         PreparationTicket.objects.create(
-            store=store, order=order,
-            items=[{"name": p.name, "quantity": q, "variations": [v["value"] for v in s], "notes": note}
-                   for p, q, _, s, note in lines],
-            priority=PreparationTicket.Priority.URGENT if urgency != Order.Urgency.NORMAL else PreparationTicket.Priority.NORMAL,
+            store=store,
+            order=order,
+            items=[
+                {"name": p.name, "quantity": q, "variations": [v["value"] for v in s], "notes": note}
+                for p, q, _, s, note in lines
+            ],
+            priority=PreparationTicket.Priority.URGENT
+            if urgency != Order.Urgency.NORMAL
+            else PreparationTicket.Priority.NORMAL,
         )
         if customer is not None:
             type(customer).objects.filter(pk=customer.pk).update(

@@ -27,7 +27,9 @@ def business_for_new_store(*, user: User, business_id: int | None) -> Business:
             return Business.objects.get(pk=next(iter(managed)))
         if not managed:
             raise ValidationFailed("You do not manage any business yet.", field="business_id")
-        raise ValidationFailed("You manage several businesses: say which one with business_id.", field="business_id")
+        raise ValidationFailed(
+            "You manage several businesses: say which one with business_id.", field="business_id"
+        )
     if business_id not in managed:
         raise ValidationFailed("You cannot add a store to this business.", field="business_id")
     return Business.objects.get(pk=business_id)
@@ -35,7 +37,9 @@ def business_for_new_store(*, user: User, business_id: int | None) -> Business:
 
 def store_create(*, business: Business, name: str, **fields: Any) -> Store:
     with transaction.atomic():
-        store = Store.objects.create(business=business, name=name, slug=_unique_slug(business, name), **fields)
+        store = Store.objects.create(
+            business=business, name=name, slug=_unique_slug(business, name), **fields
+        )
     return store
 
 

@@ -25,11 +25,22 @@ def catalog(pizzeria):
     pizzeria.save()
     OpeningInterval.objects.create(store=pizzeria, weekday=1, opens=time(11, 30), closes=time(14, 30))
     margherita = ProductFactory(store=pizzeria, name="Margherita", price=Decimal("9.50"))
-    large = VariationFactory(product=margherita, type="size", name="Taille", value="Grande", price=Decimal("13.50"))
-    burrata = VariationFactory(product=margherita, type="extra", name="Supplément", value="Burrata",
-                               price=None, price_delta=Decimal("3.00"))
+    large = VariationFactory(
+        product=margherita, type="size", name="Taille", value="Grande", price=Decimal("13.50")
+    )
+    burrata = VariationFactory(
+        product=margherita,
+        type="extra",
+        name="Supplément",
+        value="Burrata",
+        price=None,
+        price_delta=Decimal("3.00"),
+    )
     service = UniversalService.objects.create(
-        store=pizzeria, name="Atelier pizza", duration_minutes=60, price=Decimal("25"),
+        store=pizzeria,
+        name="Atelier pizza",
+        duration_minutes=60,
+        price=Decimal("25"),
         custom_fields=[{"name": "allergies", "type": "text", "required": True}],
     )
     table = ServiceResource.objects.create(store=pizzeria, type="table", name="Table 4", capacity=4)
@@ -38,17 +49,31 @@ def catalog(pizzeria):
     customer = CustomerFactory(business=pizzeria.business, phone="+33612345678", name="Marc")
     order = OrderFactory(store=pizzeria, customer=customer, number=1)
     start = timezone.now() + timedelta(days=2)
-    reservation = Reservation.objects.create(store=pizzeria, party_size=2, starts_at=start, customer_name="Marc")
+    reservation = Reservation.objects.create(
+        store=pizzeria, party_size=2, starts_at=start, customer_name="Marc"
+    )
     booking = ServiceBooking.objects.create(
         store=pizzeria, service=service, resource=chef, starts_at=start, ends_at=start + timedelta(hours=1)
     )
-    consultation = Consultation.objects.create(store=pizzeria, problem="Menu de mariage", customer_name="Marc")
+    consultation = Consultation.objects.create(
+        store=pizzeria, problem="Menu de mariage", customer_name="Marc"
+    )
     from stores.models import PreparationTicket
 
     ticket = PreparationTicket.objects.create(store=pizzeria, order=order, items=[])
     return {
-        "store": pizzeria, "product": margherita, "large": large, "burrata": burrata, "service": service,
-        "table": table, "chef": chef, "customer": customer, "order": order, "reservation": reservation,
-        "booking": booking, "consultation": consultation, "ticket": ticket,
+        "store": pizzeria,
+        "product": margherita,
+        "large": large,
+        "burrata": burrata,
+        "service": service,
+        "table": table,
+        "chef": chef,
+        "customer": customer,
+        "order": order,
+        "reservation": reservation,
+        "booking": booking,
+        "consultation": consultation,
+        "ticket": ticket,
         "category": margherita.category,
     }

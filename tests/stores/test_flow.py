@@ -16,31 +16,60 @@ def post(client: Client, url: str, body: dict):
 
 def test_register_login_create_store_add_products_and_list_them():
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    registered = post(client, "/api/auth/register", {
-        "email": "gino@pizza.test", "password": "Mozzarella-di-Bufala-7", "first_name": "Gino",
-        "business_name": "Pizza Gino", "business_type": "restaurant",
-    })
+    registered = post(
+        client,
+        "/api/auth/register",
+        {
+            "email": "gino@pizza.test",
+            "password": "Mozzarella-di-Bufala-7",
+            "first_name": "Gino",
+            "business_name": "Pizza Gino",
+            "business_type": "restaurant",
+        },
+    )
     assert registered.status_code == 201
     client.post("/api/auth/logout")
-    assert post(client, "/api/auth/login", {"email": "gino@pizza.test", "password": "Mozzarella-di-Bufala-7"}).status_code == 200
+    assert (
+        post(
+            client, "/api/auth/login", {"email": "gino@pizza.test", "password": "Mozzarella-di-Bufala-7"}
+        ).status_code
+        == 200
+    )
 
-    created = post(client, "/api/stores", {"name": "Pizza Gino Centre", "address": "3 place du Marché, Lyon",
-                                          "phone": "04 78 00 00 00", "has_reservations": True})
+    created = post(
+        client,
+        "/api/stores",
+        {
+            "name": "Pizza Gino Centre",
+            "address": "3 place du Marché, Lyon",
+            "phone": "04 78 00 00 00",
+            "has_reservations": True,
+        },
+    )
     assert created.status_code == 201, created.content
     store_id = created.json()["id"]
     store = Store.objects.get(pk=store_id)
     assert store.slug == "pizza-gino-centre"
     assert store.phone == "+33478000000"
 
-    margherita = post(client, f"/api/stores/{store_id}/products", {
-        "name": "Margherita", "price": "9.50", "category": "Pizzas", "ai_keywords": ["marguerite"],
-        "variations": [
-            {"type": "size", "name": "Taille", "value": "Grande", "price": "13.50"},
-            {"type": "extra", "name": "Supplément", "value": "Burrata", "price_delta": "3.00"},
-        ],
-    })
+    margherita = post(
+        client,
+        f"/api/stores/{store_id}/products",
+        {
+            "name": "Margherita",
+            "price": "9.50",
+            "category": "Pizzas",
+            "ai_keywords": ["marguerite"],
+            "variations": [
+                {"type": "size", "name": "Taille", "value": "Grande", "price": "13.50"},
+                {"type": "extra", "name": "Supplément", "value": "Burrata", "price_delta": "3.00"},
+            ],
+        },
+    )
     assert margherita.status_code == 201, margherita.content
-    tiramisu = post(client, f"/api/stores/{store_id}/products", {"name": "Tiramisu", "price": "6", "category": "Desserts"})
+    tiramisu = post(
+        client, f"/api/stores/{store_id}/products", {"name": "Tiramisu", "price": "6", "category": "Desserts"}
+    )
     assert tiramisu.status_code == 201
 
     listing = client.get(f"/api/stores/{store_id}/products").json()

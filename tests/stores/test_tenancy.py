@@ -33,7 +33,10 @@ BODIES = {
     "/api/stores/{store_id}/products/{product_id}": {"name": "Calzone", "price": "11"},
     "/api/stores/{store_id}/products/{product_id}/variations": {"type": "size", "name": "T", "value": "XL"},
     "/api/stores/{store_id}/products/{product_id}/variations/{variation_id}": {
-        "type": "size", "name": "T", "value": "XL"},
+        "type": "size",
+        "name": "T",
+        "value": "XL",
+    },
     "/api/stores/{store_id}/services": {"name": "Coupe"},
     "/api/stores/{store_id}/services/{service_id}": {"name": "Coupe"},
     "/api/stores/{store_id}/resources": {"type": "staff", "name": "Zoe"},
@@ -122,13 +125,17 @@ def test_staff_may_read_and_move_orders_but_not_change_the_store(bob_client, cat
     store, order = catalog["store"], catalog["order"]
     assert bob_client.get(f"/api/stores/{store.pk}/products").status_code == 200
     refused = bob_client.post(
-        f"/api/stores/{store.pk}/products", {"name": "Calzone", "price": "11"}, content_type="application/json"
+        f"/api/stores/{store.pk}/products",
+        {"name": "Calzone", "price": "11"},
+        content_type="application/json",
     )
     assert refused.status_code == 403
     assert refused.json()["code"] == "permission_denied"
     assert bob_client.delete(f"/api/stores/{store.pk}").status_code == 403
     moved = bob_client.post(
-        f"/api/stores/{store.pk}/orders/{order.pk}/status", {"status": "confirmed"}, content_type="application/json"
+        f"/api/stores/{store.pk}/orders/{order.pk}/status",
+        {"status": "confirmed"},
+        content_type="application/json",
     )
     assert moved.status_code == 200
     assert moved.json()["status"] == "confirmed"
