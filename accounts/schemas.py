@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, field_validator
 
 from accounts.models import Business, Membership
-from kalliky.phones import to_e164
+from accounts.services import phone_normalize
 
 
 class RegisterIn(Schema):
@@ -22,7 +23,7 @@ class RegisterIn(Schema):
     @field_validator("phone")
     @classmethod
     def phone_e164(cls, value: str) -> str:
-        return to_e164(value) if value.strip() else ""
+        return phone_normalize(value)
 
     @field_validator("email")
     @classmethod
@@ -31,7 +32,7 @@ class RegisterIn(Schema):
         try:
             validate_email(value)
         except ValidationError:
-            raise ValueError("Enter a valid email address, like name@example.com.") from None
+            raise ValueError(_("Enter a valid email address, like name@example.com.")) from None
         return value
 
 

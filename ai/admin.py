@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from ai.models import AIConversationSession, IntelligentAIConfig, WeatherRecommendation
+
+
+@admin.register(IntelligentAIConfig)
+class IntelligentAIConfigAdmin(admin.ModelAdmin):
+    list_display = ("store", "personality", "language", "brain", "upsell_enabled", "is_active")
+    list_filter = ("personality", "language", "brain", "is_active")
+    search_fields = ("store__name",)
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
+
+
+@admin.register(AIConversationSession)
+class AIConversationSessionAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "store", "channel", "is_active", "tokens_in", "tokens_out", "cost")
+    list_filter = ("is_active", "channel")
+    search_fields = ("store__name", "call__call_control_id")
+    list_select_related = ("store",)
+    raw_id_fields = ("call", "business", "store")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(WeatherRecommendation)
+class WeatherRecommendationAdmin(admin.ModelAdmin):
+    list_display = ("date", "store", "condition", "temperature_c")
+    list_filter = ("condition",)
+    search_fields = ("store__name",)
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
