@@ -3,6 +3,7 @@ so a third-party page cannot log a visitor into an attacker's account)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -26,6 +27,11 @@ def _require_csrf(request: HttpRequest) -> None:
             code="csrf_failed",
             status=403,
         )
+
+
+def _language(request: HttpRequest) -> str:
+    code = (getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE)[:2]
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def _user_out(user: User) -> dict:
@@ -57,7 +63,9 @@ def csrf(request: HttpRequest) -> dict:
 @router.post("/register", response={201: UserOut}, summary="Create an owner account and its business")
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     _require_csrf(request)
-    user = services.user_register(**payload.dict())
+    data = payload.dict()
+    data["language"] = data["language"] or _language(request)
+    user = services.user_register(**data)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return Status(201, _user_out(user))
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Business
+from accounts.services import phone_normalize
 
 
 class LoginForm(forms.Form):
@@ -23,3 +24,12 @@ class RegisterForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
     business_name = forms.CharField(label=_("Business name"), max_length=200)
     business_type = forms.ChoiceField(label=_("Business type"), choices=Business.Type.choices)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_normalize(self.cleaned_data["phone"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

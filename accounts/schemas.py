@@ -18,7 +18,7 @@ class RegisterIn(Schema):
     phone: str = ""
     business_name: str = Field(min_length=1, max_length=200)
     business_type: Business.Type = Business.Type.OTHER
-    language: str = Field(default="fr", pattern="^(fr|en)$")
+    language: str | None = Field(default=None, pattern="^(fr|en)$")  # default: the request's
 
     @field_validator("phone")
     @classmethod

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import LoginForm, RegisterForm
 from kalliky.errors import AppError, RateLimited, ValidationFailed
-from kalliky.phones import to_e164
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
@@ -28,6 +27,8 @@ def login_page(request: HttpRequest) -> HttpResponse:
     status = 200
     retry_after = 0
     next_url = request.POST.get("next") or request.GET.get("next", "")
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(_safe_next(request, next_url))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_authenticate(
@@ -51,21 +52,14 @@ def login_page(request: HttpRequest) -> HttpResponse:
 def register_page(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
         try:
-            if data["phone"]:
-                data["phone"] = to_e164(data["phone"])
-        except ValueError as exc:
-            form.add_error("phone", str(exc))
+            user = services.user_register(**form.cleaned_data, language=request.LANGUAGE_CODE or "fr")
+        except ValidationFailed as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:
-            try:
-                user = services.user_register(**data, language=request.LANGUAGE_CODE or "fr")
-            except ValidationFailed as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome to Kalliky! Create your first store to get a number."))
-                return redirect("dashboard:home")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Kalliky! Create your first store to get a number."))
+            return redirect("dashboard:home")
     return render(request, "accounts/register.html", {"form": form}, status=422 if form.errors else 200)
 
 
