@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,16 +27,33 @@ class StoreCard:
 
 def local_day_bounds(tz_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     """Start and end of 'today' in the store's time zone, as aware datetimes."""
-    tz = ZoneInfo(tz_name)
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):  # a bad zone must not take the dashboard down
+        tz = ZoneInfo(settings.TIME_ZONE)
     local_now = (now or timezone.now()).astimezone(tz)
     start = datetime.combine(local_now.date(), time.min, tzinfo=tz)
-    return start, start + timedelta(days=1)
+    end = datetime.combine(local_now.date() + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end  # not start + 24 h: a DST day lasts 23 or 25 hours
+
+
+def _count_today(
+    queryset: QuerySet, field: str, store_ids_by_tz: dict[str, list[int]], now: datetime
+) -> dict[int, int]:
+    """{store id: rows whose `field` falls in that store's local today}, in one grouped query."""
+    today = Q()
+    for tz_name, store_ids in store_ids_by_tz.items():
+        start, end = local_day_bounds(tz_name, now)
+        today |= Q(store_id__in=store_ids, **{f"{field}__gte": start, f"{field}__lt": end})
+    rows = queryset.filter(today).order_by().values("store_id").annotate(n=Count("pk"))
+    return {row["store_id"]: row["n"] for row in rows}
 
 
 def store_cards_for(user: User) -> list[StoreCard]:
     """The dashboard home: each store with its numbers and today's calls and orders.
 
-    Three queries whatever the number of stores; 'today' is each store's own local day."""
+    Four queries whatever the number of stores (stores, numbers, one grouped count each for
+    calls and orders); 'today' is each store's own local day, stores grouped by time zone."""
     stores = list(
         stores_for(user)
         .select_related("business")
@@ -43,31 +62,18 @@ def store_cards_for(user: User) -> list[StoreCard]:
     )
     if not stores:
         return []
-    bounds = {s.pk: local_day_bounds(s.timezone) for s in stores}
-    earliest = min(b[0] for b in bounds.values())
-    latest = max(b[1] for b in bounds.values())
-    ids = list(bounds)
-    call_times: dict[int, list[datetime]] = {i: [] for i in ids}
-    for store_id, started in Call.objects.filter(
-        store_id__in=ids, started_at__gte=earliest, started_at__lt=latest
-    ).values_list("store_id", "started_at"):
-        call_times[store_id].append(started)
-    order_times: dict[int, list[datetime]] = {i: [] for i in ids}
-    for store_id, created in Order.objects.filter(
-        store_id__in=ids, created_at__gte=earliest, created_at__lt=latest
-    ).values_list("store_id", "created_at"):
-        order_times[store_id].append(created)
-
-    def count(times: list[datetime], store_id: int) -> int:
-        start, end = bounds[store_id]
-        return sum(1 for t in times if start <= t < end)
-
+    now = timezone.now()
+    by_tz: dict[str, list[int]] = defaultdict(list)
+    for store in stores:
+        by_tz[store.timezone].append(store.pk)
+    calls = _count_today(Call.objects.all(), "started_at", by_tz, now)
+    orders = _count_today(Order.objects.all(), "created_at", by_tz, now)
     return [
         StoreCard(
             store=s,
             numbers=list(s.phone_numbers.all()),
-            calls_today=count(call_times[s.pk], s.pk),
-            orders_today=count(order_times[s.pk], s.pk),
+            calls_today=calls.get(s.pk, 0),
+            orders_today=orders.get(s.pk, 0),
         )
         for s in stores
     ]

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
+from stores.models import Order
 from telephony.models import Call, PhoneNumber
 from tests.conftest import PASSWORD
 from tests.factories import OrderFactory, StoreFactory
@@ -146,13 +150,78 @@ def test_home_says_to_call_the_number_when_no_calls_today(alice_client, pizzeria
     assert "No calls today — call +33100000001" in html
 
 
-def test_home_query_count_does_not_grow_with_stores(
-    alice_client, alice_business, django_assert_max_num_queries
-):
-    for n in range(12):
-        store = StoreFactory(business=alice_business)
-        PhoneNumber.objects.create(business=alice_business, store=store, number=f"+331000001{n:02d}")
-        OrderFactory(store=store)
-    with django_assert_max_num_queries(8):
-        response = alice_client.get("/")
-    assert len(response.context["cards"]) == 12
+def _add_store_with_activity(business, n: int) -> None:
+    store = StoreFactory(business=business, timezone=("Europe/Paris", "America/Toronto")[n % 2])
+    number = PhoneNumber.objects.create(business=business, store=store, number=f"+331000001{n:02d}")
+    OrderFactory(store=store)
+    Call.objects.create(
+        business=business,
+        store=store,
+        phone_number=number,
+        call_control_id=f"v3:n{n}",
+        from_number="+33612345678",
+        to_number=number.number,
+        started_at=timezone.now(),
+    )
+
+
+def _queries_for_home(client: Client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/").status_code == 200
+    return len(captured)
+
+
+def test_home_query_count_does_not_grow_with_stores(alice_client, alice_business):
+    _add_store_with_activity(alice_business, 0)
+    with_one_store = _queries_for_home(alice_client)
+    for n in range(1, 12):
+        _add_store_with_activity(alice_business, n)
+
+    with_twelve_stores = _queries_for_home(alice_client)
+
+    assert with_twelve_stores == with_one_store
+    assert with_one_store <= 8  # session, user, stores, numbers, calls today, orders today
+    cards = alice_client.get("/").context["cards"]
+    assert [(c.calls_today, c.orders_today) for c in cards] == [(1, 1)] * 12
+
+
+def test_today_is_each_stores_own_local_day(alice_client, alice_business, pizzeria, monkeypatch):
+    # 23:30 UTC on 10 March 2026: already the 11th in Paris (UTC+1), still the 10th in Toronto (UTC-4).
+    now = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr("stores.selectors.timezone", SimpleNamespace(now=lambda: now))
+    toronto = StoreFactory(business=alice_business, name="Pizzeria Toronto", timezone="America/Toronto")
+    moments = {
+        "paris-today": (pizzeria, datetime(2026, 3, 10, 23, 15, tzinfo=UTC)),
+        "paris-yesterday": (pizzeria, datetime(2026, 3, 10, 22, 45, tzinfo=UTC)),
+        "toronto-today-1": (toronto, datetime(2026, 3, 10, 23, 15, tzinfo=UTC)),
+        "toronto-today-2": (toronto, datetime(2026, 3, 10, 4, 0, tzinfo=UTC)),
+        "toronto-yesterday": (toronto, datetime(2026, 3, 10, 3, 59, tzinfo=UTC)),
+    }
+    for ref, (store, started_at) in moments.items():
+        Call.objects.create(
+            business=alice_business,
+            store=store,
+            call_control_id=ref,
+            from_number="+33612345678",
+            to_number="+33100000001",
+            started_at=started_at,
+        )
+        order = OrderFactory(store=store)
+        Order.objects.filter(pk=order.pk).update(created_at=started_at)
+
+    cards = {c.store.name: c for c in alice_client.get("/").context["cards"]}
+
+    assert (cards["Pizzeria Alice"].calls_today, cards["Pizzeria Alice"].orders_today) == (1, 1)
+    assert (cards["Pizzeria Toronto"].calls_today, cards["Pizzeria Toronto"].orders_today) == (2, 2)
+
+
+def test_bob_sees_the_store_he_works_at(bob, pizzeria):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(bob)
+    assert "Pizzeria Alice" in client.get("/").content.decode()
+
+
+def test_home_speaks_french(alice_client, pizzeria):
+    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Vos établissements" in html
+    assert "Appels aujourd'hui" in html
