@@ -180,7 +180,7 @@ def test_home_query_count_does_not_grow_with_stores(alice_client, alice_business
     with_twelve_stores = _queries_for_home(alice_client)
 
     assert with_twelve_stores == with_one_store
-    assert with_one_store <= 8  # session, user, stores, numbers, calls today, orders today
+    assert with_one_store <= 8  # session, user, store switch, stores, numbers, calls, orders
     cards = alice_client.get("/").context["cards"]
     assert [(c.calls_today, c.orders_today) for c in cards] == [(1, 1)] * 12
 
@@ -225,3 +225,23 @@ def test_home_speaks_french(alice_client, pizzeria):
     html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Vos établissements" in html
     assert "Appels aujourd'hui" in html
+
+
+def test_the_store_switch_lists_my_stores_and_narrows_the_home_page(
+    alice_client, alice_business, pizzeria, salon
+):
+    StoreFactory(business=alice_business, name="Pizzeria Gare")
+
+    everything = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    narrowed = alice_client.get(f"/?store={pizzeria.pk}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert 'id="store-switch"' in everything
+    assert everything.count("Pizzeria Gare") == 2  # in the switch and as a card
+    assert "Salon Carol" not in everything
+    assert [card.store.name for card in narrowed.context["cards"]] == ["Pizzeria Alice"]
+    assert "Show all stores" in narrowed.content.decode()
+
+
+def test_the_store_switch_answers_404_for_carols_store(alice_client, pizzeria, salon):
+    assert alice_client.get(f"/?store={salon.pk}").status_code == 404
+    assert alice_client.get("/?store=not-a-number").status_code == 404
