@@ -245,3 +245,25 @@ def test_the_store_switch_lists_my_stores_and_narrows_the_home_page(
 def test_the_store_switch_answers_404_for_carols_store(alice_client, pizzeria, salon):
     assert alice_client.get(f"/?store={salon.pk}").status_code == 404
     assert alice_client.get("/?store=not-a-number").status_code == 404
+
+
+def test_the_language_cookie_picks_english_over_the_browsers_french():
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.cookies["django_language"] = "en"
+    assert "Log in to Kalliky" in client.get("/accounts/login/").content.decode()
+
+
+def test_the_language_switcher_remembers_the_choice():
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    html = client.get("/accounts/login/").content.decode()
+    assert "Connexion à Kalliky" in html
+    assert 'action="/i18n/setlang/"' in html
+
+
+def test_the_login_page_explains_wrong_credentials_in_french(alice):
+    response = Client().post("/accounts/login/", {"email": alice.email, "password": "nope"})
+    assert response.status_code == 401
+    assert "E-mail ou mot de passe incorrect." in response.content.decode()
