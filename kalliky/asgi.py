@@ -11,7 +11,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from kalliky.checks import fail_on_provider_errors  # noqa: E402
 from kalliky.routing import websocket_urlpatterns  # noqa: E402
+
+# A server started directly (uvicorn kalliky.asgi:application) skips manage.py's checks:
+# refuse to start with a real provider selected and its key missing.
+fail_on_provider_errors()
 
 application = ProtocolTypeRouter(
     {

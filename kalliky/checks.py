@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=False)
@@ -51,3 +52,9 @@ def provider_settings_check(app_configs: Any, **kwargs: Any) -> list[Error | War
             )
         )
     return problems
+
+
+def fail_on_provider_errors() -> None:
+    errors = [p for p in provider_settings_check(None) if isinstance(p, Error)]
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg} {e.hint}" for e in errors))

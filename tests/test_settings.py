@@ -83,3 +83,25 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 def test_production_with_the_dev_secret_key_is_refused(tmp_path):
     result = run_manage(tmp_path, "check", DEBUG="false", ALLOWED_HOSTS="kalliky.example.com")
     assert "kalliky.E004" in result.stderr
+
+
+def test_the_asgi_server_refuses_to_start_without_the_provider_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(KALLIKY_VAR_DIR=str(tmp_path / "var"), AI_BRAIN="openai")
+    result = subprocess.run(
+        [sys.executable, "-c", "import kalliky.asgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "kalliky.E001: AI_BRAIN=openai but OPENAI_API_KEY is empty." in result.stderr
+    env.pop("AI_BRAIN")
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", "import kalliky.asgi"], cwd=ROOT, env=env, timeout=120
+        ).returncode
+        == 0
+    )
