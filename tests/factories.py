@@ -26,6 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class BusinessFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Business
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Business {n}")
     type = Business.Type.RESTAURANT
