@@ -74,6 +74,7 @@ def test_replay_action_reprocesses_a_dead_event(staff_client):
             admin_url(TelnyxEvent, "changelist"),
             {"action": "replay_events", "_selected_action": [event.pk]},
             follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     finally:
         inbox._HANDLERS.pop(TelnyxEvent._meta.label, None)
@@ -105,3 +106,15 @@ def test_dead_events_are_filterable(staff_client):
     TelnyxEvent.objects.create(event_id="b", event_type="call.hangup", payload={}, status="processed")
     response = staff_client.get(admin_url(TelnyxEvent, "changelist") + "?status__exact=dead")
     assert response.context["cl"].result_count == 1
+
+
+def test_the_admin_speaks_french_by_default(staff_client):
+    event = TelnyxEvent.objects.create(
+        event_id="ev-fr", event_type="call.hangup", payload={}, status=inbox.EventStatus.DEAD, attempts=5
+    )
+    response = staff_client.post(
+        admin_url(TelnyxEvent, "changelist"),
+        {"action": "replay_events", "_selected_action": [event.pk]},
+        follow=True,
+    )
+    assert "Aucun traitement n&#x27;est enregistré pour événements Telnyx" in response.content.decode()
