@@ -70,11 +70,17 @@ class NotificationTemplate(TimeStamped):
         verbose_name_plural = _("notification templates")
         ordering = ("action_type", "channel", "language")
         constraints = [
+            # Two partial constraints instead of nulls_distinct=False, which SQLite lacks.
             models.UniqueConstraint(
                 fields=["business", "action_type", "channel", "language"],
+                condition=models.Q(business__isnull=False),
                 name="template_unique_per_business",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["action_type", "channel", "language"],
+                condition=models.Q(business__isnull=True),
+                name="template_unique_default",
+            ),
         ]
 
     def __str__(self) -> str:
