@@ -82,4 +82,5 @@ def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
     assert "demo@kalliky.local" in output
     assert "ready" in output.lower()  # celery prints "celery@host ready." once consuming
     assert f"Task kalliky.retry_webhook_events[{task_id}] succeeded" in output
+    assert "beat: Starting" in output  # periodic webhook retries run without another process
     assert "Stopped." in output

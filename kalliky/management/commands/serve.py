@@ -59,6 +59,10 @@ class Command(BaseCommand):
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
+                # Embedded beat: periodic jobs (webhook retries) run with no extra process.
+                "--beat",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
             ]
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
 
