@@ -1,6 +1,10 @@
-from django.contrib import admin
+from typing import Any
 
-from ai.models import AIConversationSession, IntelligentAIConfig, WeatherRecommendation
+from django.contrib import admin
+from django.http import HttpRequest
+
+from ai import context
+from ai.models import AIConversationSession, AssistantSelfTest, IntelligentAIConfig, WeatherRecommendation
 
 
 @admin.register(IntelligentAIConfig)
@@ -10,6 +14,12 @@ class IntelligentAIConfigAdmin(admin.ModelAdmin):
     search_fields = ("store__name",)
     list_select_related = ("store",)
     raw_id_fields = ("store",)
+    change_list_template = "admin/ai/intelligentaiconfig/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # The context cache's counters sit above the assistants they serve.
+        extra_context = {**(extra_context or {}), "cache_stats": context.stats()}
+        return super().changelist_view(request, extra_context=extra_context)
 
 
 @admin.register(AIConversationSession)
@@ -29,3 +39,13 @@ class WeatherRecommendationAdmin(admin.ModelAdmin):
     search_fields = ("store__name",)
     list_select_related = ("store",)
     raw_id_fields = ("store",)
+
+
+@admin.register(AssistantSelfTest)
+class AssistantSelfTestAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "store", "status", "passed", "total", "trigger")
+    list_filter = ("status", "trigger")
+    search_fields = ("store__name",)
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
+    readonly_fields = ("created_at", "finished_at")

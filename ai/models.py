@@ -99,3 +99,38 @@ class WeatherRecommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} {self.date}: {self.condition}"
+
+
+class AssistantSelfTest(models.Model):
+    """One run of the scenarios generated from a store's own catalog, hours and services."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PASSED = "passed", _("All passed")
+        FAILED = "failed", _("Some failed")
+        ERROR = "error", _("Could not run")
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", _("Asked from the dashboard")
+        CHANGE = "change", _("Catalog or hours changed")
+        COMMAND = "command", _("Management command")
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="assistant_selftests")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    total = models.PositiveIntegerField(_("scenarios"), default=0)
+    passed = models.PositiveIntegerField(_("passed"), default=0)
+    results = models.JSONField(_("results"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assistant self-test")
+        verbose_name_plural = _("assistant self-tests")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["store", "-created_at"], name="selftest_store_recent")]
+
+    def __str__(self) -> str:
+        return f"Self-test {self.store} {self.created_at:%Y-%m-%d %H:%M} {self.passed}/{self.total}"

@@ -71,10 +71,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     from accounts.api import router as accounts_router
+    from ai.api import router as ai_router
     from stores.api import router as stores_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/stores", stores_router)
+    api.add_router("/stores", ai_router)
 
 
 _mount()

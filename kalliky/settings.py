@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
-from kalliky.envtools import env_bool, env_int, env_list, env_str, env_url
+from kalliky.envtools import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KALLIKY_VAR_DIR", str(BASE_DIR / "var")))
@@ -202,6 +203,35 @@ TELNYX_BASE_URL = env_url("TELNYX_BASE_URL", "https://api.telnyx.com/v2")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", "https://api.openai.com/v1")
 AI_BRAIN = env_str("AI_BRAIN", "local", choices=("local", "openai"))
+OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
+# Strict budgets for one caller turn (seconds): beyond them the local brain takes the turn.
+OPENAI_CONNECT_TIMEOUT = env_float("OPENAI_CONNECT_TIMEOUT", 1.0)
+OPENAI_FIRST_TOKEN_TIMEOUT = env_float("OPENAI_FIRST_TOKEN_TIMEOUT", 2.5)
+OPENAI_TURN_TIMEOUT = env_float("OPENAI_TURN_TIMEOUT", 8.0)
+OPENAI_MAX_TOOL_ROUNDS = env_int("OPENAI_MAX_TOOL_ROUNDS", 5)
+# USD per million tokens (input, output), for the cost of each conversation.
+OPENAI_PRICES = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+}
+if env_str("OPENAI_PRICE_PER_MTOK", ""):  # "input,output" for a model not in the table
+    _in, _, _out = env_str("OPENAI_PRICE_PER_MTOK", "").partition(",")
+    try:
+        OPENAI_PRICES[OPENAI_MODEL] = (float(_in), float(_out or _in))
+    except ValueError:
+        raise ImproperlyConfigured("OPENAI_PRICE_PER_MTOK must look like 0.15,0.60") from None
+# AI requests per business per hour (sliding window); a plan may override it.
+AI_RATE_LIMIT_PER_HOUR = env_int("AI_RATE_LIMIT_PER_HOUR", 100)
+AI_RATE_LIMITS_BY_PLAN = {
+    plan: env_int(f"AI_RATE_LIMIT_{plan}", AI_RATE_LIMIT_PER_HOUR) for plan in ("STARTER", "PRO", "BUSINESS")
+}
+# Re-run the assistant self-test after catalog or hours edits (debounced).
+ASSISTANT_SELFTEST_ON_CHANGE = env_bool("ASSISTANT_SELFTEST_ON_CHANGE", True)
+SELFTEST_DEBOUNCE_SECONDS = env_int("SELFTEST_DEBOUNCE_SECONDS", 60)
+RESERVATION_DURATION_MINUTES = env_int("RESERVATION_DURATION_MINUTES", 90)
+RESERVATION_LAST_SEATING_MINUTES = env_int("RESERVATION_LAST_SEATING_MINUTES", 45)
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = env_url("STRIPE_API_BASE", "https://api.stripe.com")

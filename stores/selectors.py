@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from kalliky.tenancy import stores_for
-from stores.models import Order, Store
+from stores.models import Order, Source, Store
 from telephony.models import Call, PhoneNumber
 
 
@@ -67,7 +67,8 @@ def store_cards_for(user: User) -> list[StoreCard]:
     for store in stores:
         by_tz[store.timezone].append(store.pk)
     calls = _count_today(Call.objects.all(), "started_at", by_tz, now)
-    orders = _count_today(Order.objects.all(), "created_at", by_tz, now)
+    # Orders placed while testing the assistant (sandbox) are not business: keep them out of stats.
+    orders = _count_today(Order.objects.exclude(source=Source.TEST), "created_at", by_tz, now)
     return [
         StoreCard(
             store=s,

@@ -22,6 +22,7 @@ def offline_providers(settings, tmp_path):
     settings.TELNYX_API_KEY = ""
     settings.STRIPE_SECRET_KEY = ""
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.ASSISTANT_SELFTEST_ON_CHANGE = False
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     settings.MEDIA_ROOT = str(tmp_path / "media")

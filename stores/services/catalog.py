@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from kalliky.errors import Conflict, ValidationFailed
 from stores.models import Category, Product, ProductVariation, ServiceResource, Store, UniversalService
+from stores.signals import store_data_changed
 
 
 def category_create(*, store: Store, name: str, sort_order: int = 0) -> Category:
@@ -33,6 +34,7 @@ def _variations_create(product: Product, variations: list[dict[str, Any]]) -> No
     if len(values) != len(set(values)):
         raise ValidationFailed("Two variations have the same type and value.", field="variations")
     ProductVariation.objects.bulk_create(ProductVariation(product=product, **v) for v in variations)
+    store_data_changed.send(sender=Product, store_id=product.store_id)
 
 
 def product_create(

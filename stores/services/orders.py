@@ -18,7 +18,15 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _price_line(product: Product, variation_ids: list[int], n: int) -> tuple[Decimal, list[dict[str, Any]]]:
+def unit_price(base: Decimal, chosen: Any) -> Decimal:
+    """The one pricing rule, shared with the assistant's cart: a chosen variation with a price
+    replaces the base price (a size); the others add their delta (extras)."""
+    replacing = [v for v in chosen if v.price is not None]
+    unit = replacing[0].price if replacing else base
+    return _money(unit + sum((v.price_delta for v in chosen if v.price is None), Decimal("0")))
+
+
+def price_line(product: Product, variation_ids: list[int], n: int) -> tuple[Decimal, list[dict[str, Any]]]:
     """Unit price and the variation snapshot: a variation with a price replaces the product's
     price (sizes); the others add their delta (extras)."""
     by_id = {v.pk: v for v in product.variations.all()}
@@ -39,8 +47,7 @@ def _price_line(product: Product, variation_ids: list[int], n: int) -> tuple[Dec
         raise ValidationFailed(
             f"Choose one size for {product.name}, not {len(replacing)}.", field=f"items.{n}.variation_ids"
         )
-    unit = replacing[0].price if replacing else product.price
-    unit += sum((v.price_delta for v in chosen if v.price is None), Decimal("0"))
+    unit = unit_price(product.price, chosen)
     snapshot = [
         {
             "id": v.pk,
@@ -85,7 +92,7 @@ def order_create(
             raise ValidationFailed(
                 f"{product.name} is {product.get_status_display().lower()}.", field=f"items.{n}.product_id"
             )
-        unit, snapshot = _price_line(product, line.get("variation_ids", []), n)
+        unit, snapshot = price_line(product, line.get("variation_ids", []), n)
         lines.append((product, line["quantity"], unit, snapshot, line.get("notes", "")))
 
     total = _money(sum((unit * qty for _, qty, unit, _, _ in lines), Decimal("0")))

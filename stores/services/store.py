@@ -9,6 +9,7 @@ from accounts.models import Business, User
 from kalliky.errors import ValidationFailed
 from kalliky.tenancy import managed_business_ids
 from stores.models import ClosedDate, OpeningInterval, Store
+from stores.signals import store_data_changed
 
 
 def _unique_slug(business: Business, name: str, *, exclude_id: int | None = None) -> str:
@@ -68,3 +69,4 @@ def hours_set(*, store: Store, intervals: list[dict[str, Any]], closed_dates: li
         store.closed_dates.all().delete()
         OpeningInterval.objects.bulk_create(OpeningInterval(store=store, **i) for i in intervals)
         ClosedDate.objects.bulk_create(ClosedDate(store=store, **d) for d in closed_dates)
+        store_data_changed.send(sender=Store, store_id=store.pk)

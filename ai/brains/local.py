@@ -1,0 +1,1211 @@
+"""The embedded brain: deterministic, offline, French and English.
+
+Each caller line goes through the same steps: detect the language (and follow the caller if
+they switch), classify intents and pull entities (catalog items with quantities, sizes and
+extras, dates and times in the store's zone, party size, names), then either answer the
+question the brain last asked (`session.pending["expect"]`) or start what the caller asked for.
+Every effect goes through the shared tools, so the local brain and the OpenAI brain are held to
+the same rules; a tool's refusal is spoken with the alternatives it offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from ai.brains import BrainTurn
+from ai.brains import phrases as ph
+from ai.context import ItemCtx
+from ai.matching import SERVICE_LEXICON, Mention, find_extras, find_size, index_for
+from ai.nlu import intents as nlu_intents
+from ai.nlu.numbers import find_numbers
+from ai.nlu.people import parse_name, parse_party_size
+from ai.nlu.text import normalize
+from ai.nlu.when import When, combine, parse_when
+from ai.tools import ToolContext, call_tool
+
+CONNECTORS = frozenset({"et", "and", "puis", "plus", "then", "also", "aussi"})
+DELIVERY_WORDS = frozenset({"livraison", "livrer", "livre", "livrez", "delivery", "deliver", "delivered"})
+TAKEAWAY_WORDS = frozenset(
+    {"emporter", "emporte", "takeaway", "pickup", "collect", "chercher", "recuperer", "retirer", "passe"}
+)
+TAKEAWAY_PHRASES = ("take away", "pick up", "pick it up", "je passe", "viens chercher", "vais passer")
+DINE_IN_PHRASES = ("sur place", "dine in", "eat in", "eat here")
+UPSELL_HINTS = ("boisson", "drink", "dessert", "beverage", "glace", "sweet")
+ORDINALS = {
+    "premier": 0,
+    "premiere": 0,
+    "first": 0,
+    "deuxieme": 1,
+    "second": 1,
+    "seconde": 1,
+    "troisieme": 2,
+    "third": 2,
+    "derniere": -1,
+    "dernier": -1,
+    "last": -1,
+}
+NO_PREFERENCE = (
+    "peu importe",
+    "pas de preference",
+    "n importe",
+    "no preference",
+    "any time",
+    "anytime",
+    "whenever",
+)
+
+
+@dataclass
+class Heard:
+    text: str
+    words: list[str]
+    norm: str
+    intents: dict[str, float]
+    mentions: list[Mention]
+    when: When | None
+    lang: str
+
+    def has(self, intent: str, threshold: float = 0.5) -> bool:
+        return self.intents.get(intent, 0.0) >= threshold
+
+    @property
+    def yes(self) -> bool:
+        return self.has("yes") and not self.has("no")
+
+    @property
+    def no(self) -> bool:
+        return self.has("no") and not self.has("yes")
+
+
+class LocalBrain:
+    name = "local"
+
+    # --- entry ------------------------------------------------------------------------
+    def turn(self, tc: ToolContext, text: str) -> BrainTurn:
+        session = tc.session
+        detected = nlu_intents.detect_language(text)
+        if detected in ("fr", "en") and detected != session.lang and len(text.split()) >= 3:
+            session.lang = detected
+        heard = self._hear(tc, text)
+        reply = self._dispatch(tc, heard)
+        if reply is None:
+            reply = self._misunderstood(tc)
+        else:
+            session.failures = 0
+        return BrainTurn(text=reply, brain=self.name)
+
+    def _hear(self, tc: ToolContext, text: str) -> Heard:
+        words = normalize(text).split()
+        lang = tc.session.lang
+        mentions = index_for(tc.ctx).find(words) if tc.ctx.has_products else []
+        return Heard(
+            text=text,
+            words=words,
+            norm=" ".join(words),
+            intents=nlu_intents.classify(text, lang),
+            mentions=mentions,
+            when=parse_when(text, tc.now, lang),
+            lang=lang,
+        )
+
+    def _dispatch(self, tc: ToolContext, h: Heard) -> str | None:
+        pending = tc.session.pending
+        if h.has("human"):
+            return self._transfer(tc, "caller asked for a person")
+        expect = pending.get("expect")
+        if expect == "human_offer":
+            pending.pop("expect", None)
+            if h.yes:
+                return self._transfer(tc, "misunderstanding")
+            if h.no:
+                return ph.say(h.lang, "how_help")
+        if expect:
+            handler = getattr(self, f"_answer_{expect}", None)
+            if handler is not None:
+                reply = handler(tc, h)
+                if reply is not None:
+                    return reply
+        return self._new_request(tc, h)
+
+    # --- what the caller starts ---------------------------------------------------------
+    def _new_request(self, tc: ToolContext, h: Heard) -> str | None:
+        ctx = tc.ctx
+        session = tc.session
+        if h.has("complaint"):
+            return self._complaint(tc, h)
+        if h.has("cancel_booking") or h.has("move_booking") or h.has("my_bookings"):
+            return self._my_bookings(tc, h)
+        if h.has("usual") or (session.pending.get("usual_offered") and h.yes and not h.mentions):
+            session.pending.pop("usual_offered", None)
+            return self._usual(tc, h)
+        session.pending.pop("usual_offered", None)
+        question = self._question(tc, h)
+        if question is not None:
+            return self._with_followup(tc, question)
+        if h.has("consultation") and ctx.has_consultations:
+            return self._booking_start(tc, h, "consultation")
+        if h.has("reservation") and ctx.has_reservations and not h.mentions:
+            return self._booking_start(tc, h, "reservation")
+        if (
+            ctx.services
+            and (h.has("service_booking") or self._service_in(tc, h) is not None)
+            and not h.mentions
+        ):
+            service = self._service_in(tc, h)
+            if service is not None and service.pattern == "AVAILABILITY" and ctx.has_consultations:
+                return self._booking_start(tc, h, "consultation")
+            return self._booking_start(tc, h, "service")
+        if h.has("consultation") and ctx.services and not ctx.has_consultations:
+            return self._booking_start(tc, h, "service")
+        if ctx.has_products and (
+            h.mentions or h.has("order") or h.has("modify_order") or h.has("cancel_item")
+        ):
+            return self._order(tc, h)
+        if h.has("goodbye") or (h.has("done") and not session.cart) or (h.has("no") and session.orders):
+            return self._goodbye(tc, h)
+        if h.has("thanks"):
+            return ph.say(h.lang, "welcome")
+        if h.has("greeting"):
+            return ph.say(h.lang, "how_help")
+        if h.has("repeat") and len(session.messages) >= 3:
+            return str(session.messages[-3]["content"])
+        return None
+
+    def _with_followup(self, tc: ToolContext, answer: str) -> str:
+        """After answering a question in the middle of something, ask again what we were asking."""
+        again = tc.session.pending.get("asked")
+        return f"{answer} {again}" if again and tc.session.pending.get("expect") else answer
+
+    def _ask(self, tc: ToolContext, expect: str, text: str) -> str:
+        tc.session.pending["expect"] = expect
+        tc.session.pending["asked"] = text.split(". ")[-1] if ". " in text else text
+        return text
+
+    def _misunderstood(self, tc: ToolContext) -> str:
+        session = tc.session
+        session.failures += 1
+        lang = session.lang
+        if session.failures >= 2:
+            session.failures = 0
+            session.pending["expect"] = "human_offer"
+            return ph.say(lang, "offer_human")
+        again = session.pending.get("asked") if session.pending.get("expect") else None
+        base = ph.say(lang, "reprompt")
+        return f"{base} {again}" if again else base
+
+    def _transfer(self, tc: ToolContext, reason: str) -> str:
+        call_tool(tc, "transfer_to_human", {"reason": reason})
+        tc.session.pending.clear()
+        return ph.say(tc.session.lang, "transfer")
+
+    def _goodbye(self, tc: ToolContext, h: Heard) -> str:
+        if tc.session.cart and not tc.session.pending.get("goodbye_warned"):
+            tc.session.pending["goodbye_warned"] = True
+            return ph.say(h.lang, "unconfirmed") + " " + self._readback(tc, h.lang)
+        call_tool(tc, "end_call", {"reason": "goodbye"})
+        tc.session.pending.clear()
+        return ph.say(h.lang, "goodbye")
+
+    # --- questions ----------------------------------------------------------------------
+    def _question(self, tc: ToolContext, h: Heard) -> str | None:
+        lang = h.lang
+        ctx = tc.ctx
+        if h.has("question_price") and h.mentions:
+            return self._price(tc, h.mentions[0].item_id, lang)
+        if h.has("question_hours"):
+            info = call_tool(tc, "business_info", {"topic": "hours"})
+            hours = "; ".join(info.get("hours", []))
+            now_line = (
+                ph.say(lang, "open_now", closes=ph.clock(info["closes_at"], lang))
+                if info.get("open_now") and info.get("closes_at")
+                else ph.say(
+                    lang, "closed_now_short", when=self._when_text(tc, info.get("next_opening"), lang)
+                )
+                if info.get("next_opening")
+                else ""
+            )
+            return f"{now_line} {ph.say(lang, 'hours', hours=hours)}".strip()
+        if h.has("question_address"):
+            return ph.say(lang, "address", address=ctx.address)
+        if h.has("question_delivery"):
+            return ph.say(lang, "delivery_yes" if ctx.delivery_enabled else "delivery_no")
+        if h.has("question_menu") or (h.has("question_price") and not h.mentions):
+            if ctx.has_products:
+                category_items = index_for(ctx).items_in_category(h.words)
+                if category_items:
+                    names = [i.name for i in category_items if i.available][:8]
+                    return ph.say(
+                        lang, "menu", category=category_items[0].category.lower(), items=ph.join(names, lang)
+                    )
+                return ph.say(lang, "menu_cats", cats=ph.join([c.lower() for c in ctx.categories], lang))
+            if ctx.services:
+                items = [f"{s.name} ({ph.money(s.price, lang)})" for s in ctx.services]
+                return ph.say(lang, "services", items=ph.join(items, lang))
+        if h.has("question_price") and ctx.services:
+            service = self._service_in(tc, h)
+            if service is not None:
+                return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
+        return None
+
+    def _price(self, tc: ToolContext, item_id: int, lang: str) -> str:
+        item = tc.ctx.item(item_id)
+        assert item is not None
+        result = call_tool(tc, "describe_item", {"item": str(item.id)})
+        view = result["item"]
+        if view["sizes"]:
+            sizes = [f"{s['value'].lower()} {ph.money(s['price'], lang)}" for s in view["sizes"]]
+            return ph.say(lang, "price_sizes", item=item.name, sizes=ph.join(sizes, lang))
+        return ph.say(lang, "price", item=item.name, price=ph.money(view["price"], lang))
+
+    def _when_text(self, tc: ToolContext, iso: str | None, lang: str) -> str:
+        if not iso:
+            return ""
+        at = datetime.fromisoformat(iso).astimezone(tc.tz)
+        return ph.when(at, lang, tc.now.date())
+
+    # --- orders -------------------------------------------------------------------------
+    def _requests(self, tc: ToolContext, h: Heard) -> list[dict[str, Any]]:
+        """One request per item mention: quantity said before it, size and extras around it."""
+        index = index_for(tc.ctx)
+        numbers = find_numbers(" ".join(h.words))
+        out = []
+        for n, mention in enumerate(h.mentions):
+            item = index.items[mention.item_id]
+            prev_end = h.mentions[n - 1].end if n else 0
+            next_start = h.mentions[n + 1].start if n + 1 < len(h.mentions) else len(h.words)
+            start = prev_end
+            for i in range(prev_end, mention.start):
+                if h.words[i] in CONNECTORS:
+                    start = i + 1
+            end = next_start
+            for i in range(mention.end, next_start):
+                if h.words[i] in CONNECTORS and not self._extra_follows(item, h.words[i + 1 : next_start]):
+                    end = i
+                    break
+            quantity = 1
+            for number in numbers:
+                if start <= number.start < mention.start and number.end <= mention.start:
+                    quantity = number.value
+                elif mention.end <= number.start < end and n + 1 == len(h.mentions) and quantity == 1:
+                    before = h.words[number.start - 1] if number.start else ""
+                    if before in ("x", "fois", "times"):
+                        quantity = number.value
+            segment = h.words[start : mention.start] + h.words[mention.end : end]
+            size = find_size(item, segment)
+            extras = find_extras(item, h.words[mention.end : end])
+            out.append(
+                {
+                    "item_id": item.id,
+                    "quantity": max(1, min(quantity, 50)),
+                    "size": size.value if size else None,
+                    "extras": [e.value for e in extras],
+                }
+            )
+        return out
+
+    @staticmethod
+    def _extra_follows(item: ItemCtx, rest: list[str]) -> bool:
+        if not rest or not item.extras:
+            return False
+        head = " ".join(rest[:2])
+        return any(fuzz.partial_ratio(normalize(e.value), head) >= 85 for e in item.extras)
+
+    def _order(self, tc: ToolContext, h: Heard) -> str | None:
+        session = tc.session
+        lang = h.lang
+        self._note_delivery(tc, h)
+        if h.has("cancel_item") and session.cart:
+            return self._remove(tc, h)
+        if h.has("modify_order") and session.cart and (h.mentions or find_numbers(h.norm)):
+            changed = self._modify(tc, h)
+            if changed is not None:
+                return changed
+        requests = self._requests(tc, h)
+        if not requests:
+            if h.has("done") or (h.no and session.cart):
+                return self._checkout(tc, h)
+            if session.cart and h.has("order") is False:
+                return None
+            return self._ask(
+                tc,
+                "more",
+                ph.say(lang, "menu_cats", cats=ph.join([c.lower() for c in tc.ctx.categories], lang)),
+            )
+        session.pending["queue"] = requests
+        return self._drain_queue(tc, lang, [])
+
+    def _drain_queue(self, tc: ToolContext, lang: str, added: list[str]) -> str:
+        session = tc.session
+        queue: list[dict[str, Any]] = session.pending.get("queue", [])
+        problems: list[str] = []
+        while queue:
+            request = queue[0]
+            item = tc.ctx.item(request["item_id"])
+            assert item is not None
+            result = call_tool(
+                tc,
+                "add_to_order",
+                {
+                    "item": str(item.id),
+                    "quantity": request["quantity"],
+                    **({"size": request["size"]} if request["size"] else {}),
+                    **({"extras": request["extras"]} if request["extras"] else {}),
+                },
+            )
+            if result["ok"]:
+                queue.pop(0)
+                line = result["line"]
+                added.append(self._line_text(line, lang))
+                continue
+            if result["error"] == "missing_variation":
+                options = [o["value"].lower() for o in result["options"]]
+                prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
+                session.pending["queue"] = queue
+                return prefix + self._ask(
+                    tc, "size", ph.say(lang, "which_size", item=item.name, options=ph.join(options, lang))
+                )
+            queue.pop(0)
+            problems.append(self._refusal_text(tc, result, lang))
+            if result["error"] == "closed":
+                queue.clear()
+        session.pending.pop("queue", None)
+        parts = []
+        if added:
+            parts.append(ph.say(lang, "added", items=ph.join(added, lang)))
+        parts.extend(problems)
+        if not session.cart:
+            session.pending.pop("expect", None)
+            return " ".join(parts)
+        parts.append(self._ask(tc, "more", self._upsell_or_more(tc, lang)))
+        return " ".join(parts)
+
+    def _line_text(self, line: dict[str, Any], lang: str) -> str:
+        options = " ".join(o.lower() for o in line.get("options", []))
+        return f"{line['quantity']} {line['name']}" + (f" {options}" if options else "")
+
+    def _upsell_or_more(self, tc: ToolContext, lang: str) -> str:
+        session = tc.session
+        if tc.ctx.upsell_enabled and not session.upsell_done:
+            in_cart = {
+                tc.ctx.item(li.product_id).category for li in session.cart if tc.ctx.item(li.product_id)
+            }
+            missing = [
+                c
+                for c in tc.ctx.categories
+                if c not in in_cart and any(k in normalize(c) for k in UPSELL_HINTS)
+            ]
+            if missing:
+                session.upsell_done = True
+                session.pending["upsell_categories"] = missing
+                what = ph.join([c.lower().rstrip("s") if lang == "fr" else c.lower() for c in missing], lang)
+                article = "un " if lang == "fr" else "a "
+                tc.session.pending["expect"] = "upsell"
+                return ph.say(
+                    lang,
+                    "upsell",
+                    what=article + what.replace(f" {ph.P[lang]['and']} ", " ou " if lang == "fr" else " or "),
+                )
+        return ph.say(lang, "anything_else")
+
+    def _refusal_text(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
+        code = result.get("error")
+        if code == "out_of_stock" or code == "unavailable":
+            text = ph.say(lang, "out_of_stock", item=result.get("item", ""))
+            if result.get("alternatives"):
+                text += " " + ph.say(lang, "instead", items=ph.join(result["alternatives"], lang))
+            return text
+        if code == "unknown_item":
+            return ph.say(lang, "unknown_item", item=result.get("message", ""))
+        if code == "closed":
+            when = self._when_text(tc, result.get("next_opening"), lang)
+            return ph.say(lang, "closed_now", when=when) if when else ph.say(lang, "closed_long")
+        if code == "not_orderable":
+            return ph.say(lang, "no_orders")
+        return result.get("message", "")
+
+    def _answer_size(self, tc: ToolContext, h: Heard) -> str | None:
+        queue = tc.session.pending.get("queue") or []
+        if not queue:
+            return None
+        item = tc.ctx.item(queue[0]["item_id"])
+        assert item is not None
+        size = find_size(item, h.words)
+        if size is None and h.mentions:
+            return None  # they moved on to something else
+        if size is None:
+            return None
+        queue[0]["size"] = size.value
+        return self._drain_queue(tc, h.lang, [])
+
+    def _answer_more(self, tc: ToolContext, h: Heard) -> str | None:
+        if h.mentions or h.has("cancel_item") or h.has("modify_order"):
+            return self._order(tc, h)
+        if h.has("done") or h.no or h.has("goodbye"):
+            return self._checkout(tc, h)
+        if h.yes and not h.mentions:
+            tc.session.pending["expect"] = "more"
+            return ph.say(h.lang, "how_help")
+        return None
+
+    def _answer_upsell(self, tc: ToolContext, h: Heard) -> str | None:
+        if h.mentions:
+            return self._order(tc, h)
+        if h.no or h.has("done"):
+            return self._checkout(tc, h)
+        if h.yes:
+            categories = tc.session.pending.get("upsell_categories", [])
+            names = [i.name for i in tc.ctx.items if i.category in categories and i.available][:6]
+            return self._ask(tc, "more", ph.say(h.lang, "upsell_list", items=ph.join(names, h.lang)))
+        return None
+
+    def _note_delivery(self, tc: ToolContext, h: Heard) -> None:
+        words = set(h.words)
+        if words & DELIVERY_WORDS and not h.has("question_delivery"):
+            tc.session.delivery_type = "delivery"
+        elif words & TAKEAWAY_WORDS or any(p in h.norm for p in TAKEAWAY_PHRASES):
+            tc.session.delivery_type = "takeaway"
+        elif any(p in h.norm for p in DINE_IN_PHRASES):
+            tc.session.delivery_type = "dine_in"
+
+    def _checkout(self, tc: ToolContext, h: Heard) -> str:
+        session = tc.session
+        lang = h.lang
+        if not session.cart:
+            session.pending.pop("expect", None)
+            return self._goodbye(tc, h) if h.has("goodbye") else ph.say(lang, "empty_cart")
+        self._note_delivery(tc, h)
+        if tc.ctx.delivery_enabled and not session.delivery_type:
+            return self._ask(tc, "delivery_type", ph.say(lang, "delivery_q"))
+        if session.delivery_type == "delivery" and not tc.ctx.delivery_enabled:
+            session.delivery_type = "takeaway"
+            return (
+                ph.say(lang, "no_delivery") + " " + self._ask(tc, "confirm_order", self._readback(tc, lang))
+            )
+        if session.delivery_type == "delivery" and not session.delivery_address:
+            return self._ask(tc, "address", ph.say(lang, "address_q"))
+        return self._ask(tc, "confirm_order", self._readback(tc, lang))
+
+    def _readback(self, tc: ToolContext, lang: str) -> str:
+        summary = call_tool(tc, "order_summary", {})
+        lines = [self._line_text(li, lang) for li in summary["cart"]["lines"]]
+        session = tc.session
+        mode = ""
+        if session.delivery_type == "delivery":
+            mode = ph.say(lang, "mode_delivery", address=session.delivery_address)
+        elif session.delivery_type in ("takeaway", "dine_in") and tc.ctx.delivery_enabled:
+            mode = ph.say(lang, f"mode_{session.delivery_type}")
+        session.pending["expect"] = "confirm_order"
+        return ph.say(
+            lang,
+            "readback",
+            items=ph.join(lines, lang),
+            mode=mode,
+            total=ph.money(summary["cart"]["total"], lang),
+        )
+
+    def _answer_delivery_type(self, tc: ToolContext, h: Heard) -> str | None:
+        before = tc.session.delivery_type
+        self._note_delivery(tc, h)
+        if tc.session.delivery_type and tc.session.delivery_type != before or tc.session.delivery_type:
+            if tc.session.delivery_type == "delivery":
+                address = self._address_in(h)
+                if address:
+                    tc.session.delivery_address = address
+            return self._checkout(tc, h)
+        if h.mentions:
+            return self._order(tc, h)
+        return None
+
+    @staticmethod
+    def _address_in(h: Heard) -> str:
+        # "en livraison au 3 rue des Lilas": what follows "au"/"to" with a street number
+        text = h.text
+        for marker in (" au ", " à ", " to ", " at "):
+            idx = text.lower().rfind(marker)
+            if idx >= 0:
+                rest = text[idx + len(marker) :].strip(" .,")
+                if any(ch.isdigit() for ch in rest) and len(rest.split()) >= 3:
+                    return rest
+        return ""
+
+    def _answer_address(self, tc: ToolContext, h: Heard) -> str | None:
+        text = h.text.strip(" .")
+        for lead in ("c'est au ", "c'est ", "au ", "it's ", "to ", "at "):
+            if text.lower().startswith(lead):
+                text = text[len(lead) :]
+        if len(text.split()) < 2:
+            return None
+        tc.session.delivery_address = text
+        return self._checkout(tc, h)
+
+    def _answer_confirm_order(self, tc: ToolContext, h: Heard) -> str | None:
+        lang = h.lang
+        name = parse_name(h.text)
+        if h.yes and not h.mentions and not h.has("modify_order") and not h.has("cancel_item"):
+            result = call_tool(
+                tc,
+                "confirm_order",
+                {
+                    "delivery_type": tc.session.delivery_type or "takeaway",
+                    **({"customer_name": name} if name else {}),
+                },
+            )
+            tc.session.pending.clear()
+            if not result["ok"]:
+                return result.get("message", "")
+            return ph.say(
+                lang, "order_done", number=result["order_number"], total=ph.money(result["total"], lang)
+            )
+        if h.mentions or h.has("modify_order") or h.has("cancel_item"):
+            reply = self._order(tc, h)
+            if reply is not None:
+                return reply
+        if h.no:
+            return self._ask(tc, "more", ph.say(lang, "what_change"))
+        return None
+
+    def _remove(self, tc: ToolContext, h: Heard) -> str:
+        lang = h.lang
+        if h.mentions:
+            item = tc.ctx.item(h.mentions[0].item_id)
+            result = call_tool(tc, "remove_from_order", {"item": str(item.id) if item else ""})
+            text = (
+                ph.say(lang, "removed", item=result["removed"])
+                if result["ok"]
+                else ph.say(lang, "not_in_order", item=item.name if item else "")
+            )
+        else:
+            last = tc.session.cart[-1]
+            call_tool(tc, "remove_from_order", {"line_id": last.line_id})
+            text = ph.say(lang, "removed", item=last.name)
+        return text + " " + self._after_change(tc, lang)
+
+    def _modify(self, tc: ToolContext, h: Heard) -> str | None:
+        lang = h.lang
+        requests = self._requests(tc, h)
+        session = tc.session
+        if requests:
+            req = requests[0]
+            if not any(li.product_id == req["item_id"] for li in session.cart):
+                return None
+            args: dict[str, Any] = {"item": str(req["item_id"])}
+        else:
+            args = {"line_id": session.cart[-1].line_id}
+            req = {"quantity": None, "size": None, "extras": []}
+            item = tc.ctx.item(session.cart[-1].product_id)
+            if item is not None:
+                size = find_size(item, h.words)
+                req["size"] = size.value if size else None
+        numbers = find_numbers(h.norm)
+        if req.get("size"):
+            args["size"] = req["size"]
+        if req.get("extras"):
+            args["extras"] = req["extras"]
+        if numbers and (not requests or numbers[0].start < h.mentions[0].start):
+            args["quantity"] = numbers[0].value
+        if len(args) == 1 or (
+            len(args) == 2 and "quantity" in args and args["quantity"] == 1 and not requests
+        ):
+            return None
+        result = call_tool(tc, "update_order_line", args)
+        if not result["ok"]:
+            return self._refusal_text(tc, result, lang)
+        return (
+            ph.say(lang, "updated", item=self._line_text(result["line"], lang))
+            + " "
+            + self._after_change(tc, lang)
+        )
+
+    def _after_change(self, tc: ToolContext, lang: str) -> str:
+        if tc.session.pending.get("expect") == "confirm_order":
+            return self._readback(tc, lang)
+        return self._ask(tc, "more", ph.say(lang, "anything_else"))
+
+    def _usual(self, tc: ToolContext, h: Heard) -> str:
+        result = call_tool(tc, "usual_order", {"add": True})
+        lang = h.lang
+        if not result["ok"]:
+            return ph.say(lang, "no_usual") + " " + ph.say(lang, "how_help")
+        items = [f"{u['quantity']} {u['name']}" for u in result["usual"]]
+        return (
+            ph.say(lang, "usual_added", items=ph.join(items, lang))
+            + " "
+            + self._ask(tc, "more", ph.say(lang, "anything_else"))
+        )
+
+    # --- bookings -----------------------------------------------------------------------
+    def _service_in(self, tc: ToolContext, h: Heard):  # -> ServiceCtx | None
+        if not tc.ctx.services:
+            return None
+        words = [SERVICE_LEXICON.get(w, w) for w in h.words]
+        text = " ".join(words)
+        best, best_score = None, 0.0
+        for service in tc.ctx.services:
+            name = normalize(service.name).replace("s ", " ")
+            name_words = [w for w in name.split() if len(w) > 2]
+            if not name_words:
+                continue
+            hits = sum(
+                1 for w in name_words if any(fuzz.ratio(w, t) >= 80 for t in text.replace("s ", " ").split())
+            )
+            score = hits / len(name_words)
+            if score > best_score:
+                best, best_score = service, score
+        return best if best_score >= 0.5 else None
+
+    def _resource_in(self, tc: ToolContext, h: Heard, kinds: tuple[str, ...]) -> str | None:
+        for resource in tc.ctx.resources:
+            if resource.type in kinds:
+                name = normalize(resource.name).split()
+                if name and any(fuzz.ratio(name[-1], w) >= 88 for w in h.words):
+                    return resource.name
+        return None
+
+    def _booking_start(self, tc: ToolContext, h: Heard, kind: str) -> str:
+        tc.session.pending["booking"] = {"kind": kind}
+        tc.session.pending.pop("queue", None)
+        return self._booking_fill(tc, h, first=True)
+
+    def _booking_fill(self, tc: ToolContext, h: Heard, first: bool = False) -> str:
+        """Take whatever the caller just gave, then ask for the next missing piece, check it,
+        read it back."""
+        self._booking_extract(tc, h, first=first)
+        return self._booking_next(tc, h.lang)
+
+    def _booking_extract(self, tc: ToolContext, h: Heard, first: bool = False) -> bool:
+        """People, day, time, name, service, stylist, problem: whatever this line carries.
+        Returns whether anything new was understood."""
+        booking = tc.session.pending["booking"]
+        before = dict(booking)
+        kind = booking["kind"]
+        party = parse_party_size(h.text)
+        if party and kind == "reservation":
+            booking["party_size"] = party
+        if h.when is not None:
+            if h.when.date is not None:
+                booking["date"] = h.when.date.isoformat()
+                if h.when.time is None:
+                    booking.pop("time", None)
+                    booking["part_of_day"] = h.when.part_of_day
+            if h.when.time is not None:
+                at = combine(h.when, tc.now)
+                if at is not None:
+                    if h.when.date is not None or not booking.get("date"):
+                        booking["date"] = at.date().isoformat()
+                    booking["time"] = f"{h.when.time:%H:%M}"
+                    booking.pop("offered", None)
+            elif h.when.part_of_day and h.when.date is None:
+                booking["part_of_day"] = h.when.part_of_day
+        name = parse_name(h.text)
+        if name:
+            booking["name"] = name
+            tc.session.customer_name = name
+        if kind == "service":
+            service = self._service_in(tc, h)
+            if service is not None:
+                booking["service"] = service.name
+            who = self._resource_in(tc, h, ("staff", "room", "equipment"))
+            if who:
+                booking["resource"] = who
+        if kind == "consultation":
+            if first and len(h.words) >= 5:
+                booking["problem"] = h.text.strip()
+                booking["urgency"] = nlu_intents.urgency(h.text)
+            service = self._service_in(tc, h)
+            if service is not None:
+                booking["expertise"] = service.name
+        return booking != before
+
+    def _booking_next(self, tc: ToolContext, lang: str) -> str:
+        booking = tc.session.pending["booking"]
+        kind = booking["kind"]
+        if kind == "reservation" and not booking.get("party_size"):
+            return self._ask(tc, "booking", ph.say(lang, "party_q"))
+        if kind == "service" and not booking.get("service"):
+            options = [s.name for s in tc.ctx.services]
+            if len(options) == 1:
+                booking["service"] = options[0]
+            else:
+                return self._ask(tc, "booking", ph.say(lang, "svc_q", options=ph.join(options, lang)))
+        if kind == "consultation":
+            if not booking.get("problem"):
+                return self._ask(tc, "booking_problem", ph.say(lang, "problem_q"))
+            if not booking.get("date") and not booking.get("no_preference"):
+                return self._ask(tc, "booking", ph.say(lang, "pref_q"))
+            if booking.get("date") and not booking.get("time") and not booking.get("no_preference"):
+                booking["time"] = {"morning": "10:00", "afternoon": "15:00"}.get(
+                    booking.get("part_of_day") or "", ""
+                )
+                if not booking["time"]:
+                    return self._ask(tc, "booking", ph.say(lang, "time_q"))
+        else:
+            if not booking.get("date") and not booking.get("time"):
+                return self._ask(tc, "booking", ph.say(lang, "when_q"))
+            if not booking.get("date"):
+                booking["date"] = tc.now.date().isoformat()
+            if not booking.get("time"):
+                return self._offer_day(tc, lang)
+            check = call_tool(tc, "check_availability", self._check_args(booking))
+            if not check["ok"]:
+                return self._booking_refused(tc, check, lang)
+            booking["resource_free"] = check["slot"].get("resource")
+        if kind == "service":
+            missing = self._missing_field(tc, booking)
+            if missing is not None:
+                return self._ask(tc, "booking_field", missing)
+        if not booking.get("name") and not tc.session.customer_name:
+            return self._ask(tc, "booking_name", ph.say(lang, "name_q"))
+        booking.setdefault("name", tc.session.customer_name)
+        return self._ask(tc, "booking_confirm", self._booking_readback(tc, lang))
+
+    def _check_args(self, booking: dict[str, Any]) -> dict[str, Any]:
+        args: dict[str, Any] = {"kind": booking["kind"], "date": booking["date"], "time": booking["time"]}
+        if booking["kind"] == "reservation":
+            args["party_size"] = booking["party_size"]
+        if booking["kind"] == "service":
+            args["service"] = booking["service"]
+            if booking.get("resource"):
+                args["resource"] = booking["resource"]
+        return args
+
+    def _offer_day(self, tc: ToolContext, lang: str) -> str:
+        booking = tc.session.pending["booking"]
+        args: dict[str, Any] = {"kind": booking["kind"], "date": booking["date"]}
+        if booking["kind"] == "reservation":
+            args["party_size"] = booking["party_size"]
+        if booking["kind"] == "service":
+            args["service"] = booking["service"]
+            if booking.get("resource"):
+                args["resource"] = booking["resource"]
+        result = call_tool(tc, "check_availability", args)
+        day = ph.day_name(date.fromisoformat(booking["date"]), lang, tc.now.date())
+        slots = result.get("slots", []) if result["ok"] else []
+        part = booking.get("part_of_day")
+        ranges = {
+            "morning": (0, 12),
+            "noon": (11, 15),
+            "afternoon": (12, 18),
+            "evening": (17, 24),
+            "night": (19, 24),
+        }
+        if part in ranges:
+            lo, hi = ranges[part]
+            slots = [s for s in slots if lo <= int(s["time"][:2]) < hi] or slots
+        if not slots:
+            booking.pop("date", None)
+            return self._ask(
+                tc, "booking", ph.say(lang, "no_slot_day", day=day) + " " + ph.say(lang, "date_q")
+            )
+        picks = self._spread(slots, 3)
+        booking["offered"] = [{"date": s["date"], "time": s["time"]} for s in picks]
+        times = ph.join([ph.clock(s["time"], lang) for s in picks], lang)
+        return self._ask(
+            tc, "booking", ph.say(lang, "slots_on", day=day, times=times) + " " + ph.say(lang, "time_q")
+        )
+
+    @staticmethod
+    def _spread(slots: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+        if len(slots) <= n:
+            return slots
+        step = (len(slots) - 1) / (n - 1)
+        return [slots[round(i * step)] for i in range(n)]
+
+    def _booking_refused(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
+        booking = tc.session.pending["booking"]
+        code = result["error"]
+        booking.pop("time", None)
+        alternatives = result.get("alternatives") or []
+        booking["offered"] = alternatives[:3]
+        if code == "closed_hours":
+            last = ""
+            if result.get("last_slot") and result.get("closes_at"):
+                last = ph.say(
+                    lang,
+                    "last_slot",
+                    closes=ph.clock(
+                        str(result["closes_at"])[-5:]
+                        if "T" not in str(result["closes_at"])
+                        else datetime.fromisoformat(result["closes_at"]).astimezone(tc.tz),
+                        lang,
+                    ),
+                    last=ph.clock(
+                        str(result["last_slot"])[-5:]
+                        if "T" not in str(result["last_slot"])
+                        else datetime.fromisoformat(result["last_slot"]).astimezone(tc.tz),
+                        lang,
+                    ),
+                )
+            text = ph.say(lang, "closed_hours", last=last)
+        elif code == "party_too_large":
+            tc.session.pending["expect"] = "human_offer"
+            return ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
+        elif code in ("past", "closed_day", "full", "too_soon", "too_far", "not_bookable"):
+            text = ph.say(lang, code)
+            if code in ("past", "closed_day"):
+                booking.pop("date", None) if not alternatives else None
+        else:
+            text = result.get("message", "")
+        if alternatives:
+            slots = [
+                ph.when(
+                    datetime.fromisoformat(f"{a['date']}T{a['time']}").replace(tzinfo=tc.tz),
+                    lang,
+                    tc.now.date(),
+                )
+                for a in alternatives[:3]
+            ]
+            return self._ask(
+                tc, "booking", text + " " + ph.say(lang, "alternatives", slots=ph.join(slots, lang))
+            )
+        return self._ask(tc, "booking", text + " " + ph.say(lang, "when_q"))
+
+    def _missing_field(self, tc: ToolContext, booking: dict[str, Any]) -> str | None:
+        service = next((s for s in tc.ctx.services if s.name == booking.get("service")), None)
+        if service is None:
+            return None
+        values = booking.setdefault("fields", {})
+        for field in service.custom_fields:
+            name = field.get("name")
+            if field.get("required") and name not in values:
+                booking["asking_field"] = name
+                choices = (field.get("config") or {}).get("choices") or []
+                lang = tc.session.lang
+                extra = f" ({ph.join([str(c) for c in choices], lang)})" if choices else ""
+                return ph.say(
+                    lang, "field_q", service=service.name, field=str(name).replace("_", " "), choices=extra
+                )
+        return None
+
+    def _answer_booking_field(self, tc: ToolContext, h: Heard) -> str | None:
+        booking = tc.session.pending.get("booking") or {}
+        name = booking.pop("asking_field", None)
+        if not name:
+            return None
+        service = next((s for s in tc.ctx.services if s.name == booking.get("service")), None)
+        field = next((f for f in (service.custom_fields if service else ()) if f.get("name") == name), {})
+        choices = (field.get("config") or {}).get("choices") or []
+        value: str = h.text.strip()
+        if choices:
+            scored = [(c, fuzz.partial_ratio(normalize(str(c)), h.norm)) for c in choices]
+            best = max(scored, key=lambda cs: cs[1])
+            if best[1] < 80:
+                booking["asking_field"] = name
+                return None
+            value = str(best[0])
+        booking.setdefault("fields", {})[name] = value
+        return self._booking_next(tc, h.lang)
+
+    def _answer_booking(self, tc: ToolContext, h: Heard) -> str | None:
+        booking = tc.session.pending.get("booking")
+        if booking is None:
+            return None
+        lang = h.lang
+        offered = booking.get("offered") or []
+        if offered and h.when is None:
+            pick = None
+            if h.yes:
+                pick = offered[0]
+            for word in h.words:
+                if word in ORDINALS and -len(offered) <= ORDINALS[word] < len(offered):
+                    pick = offered[ORDINALS[word]]
+            if pick is not None:
+                booking["date"], booking["time"] = pick["date"], pick["time"]
+                booking.pop("offered", None)
+                return self._booking_next(tc, lang)
+        no_preference = h.no or any(p in h.norm for p in NO_PREFERENCE)
+        if booking["kind"] == "consultation" and no_preference and h.when is None:
+            booking["no_preference"] = True
+            return self._booking_next(tc, lang)
+        if self._booking_extract(tc, h):
+            return self._booking_next(tc, lang)
+        if booking["kind"] == "reservation" and not booking.get("party_size") and not h.mentions:
+            numbers = find_numbers(h.norm)
+            if numbers and 0 < numbers[0].value <= 50:
+                booking["party_size"] = numbers[0].value
+                return self._booking_next(tc, lang)
+        if h.no:
+            tc.session.pending.clear()
+            return ph.say(lang, "keep")
+        return None  # not about the booking: the caller's new request (or a reprompt) takes it
+
+    def _answer_booking_problem(self, tc: ToolContext, h: Heard) -> str | None:
+        booking = tc.session.pending.get("booking")
+        if booking is None or len(h.words) < 2:
+            return None
+        booking["problem"] = h.text.strip()
+        booking["urgency"] = nlu_intents.urgency(h.text)
+        return self._booking_fill(tc, h)
+
+    def _answer_booking_name(self, tc: ToolContext, h: Heard) -> str | None:
+        booking = tc.session.pending.get("booking")
+        if booking is None:
+            return None
+        name = parse_name(h.text)
+        if not name:
+            words = [w for w in h.text.strip(" .!").split() if w]
+            if 1 <= len(words) <= 3 and not h.has("no") and not h.has("human"):
+                name = " ".join(w.capitalize() if w.islower() else w for w in words)
+        if not name:
+            return None
+        booking["name"] = name
+        tc.session.customer_name = name
+        return self._booking_next(tc, h.lang)
+
+    def _booking_when(self, tc: ToolContext, booking: dict[str, Any], lang: str) -> str:
+        at = datetime.fromisoformat(f"{booking['date']}T{booking['time']}").replace(tzinfo=tc.tz)
+        return ph.when(at, lang, tc.now.date())
+
+    def _booking_readback(self, tc: ToolContext, lang: str) -> str:
+        booking = tc.session.pending["booking"]
+        kind = booking["kind"]
+        if kind == "reservation":
+            return ph.say(
+                lang,
+                "res_readback",
+                party=booking["party_size"],
+                when=self._booking_when(tc, booking, lang),
+                name=booking["name"],
+            )
+        if kind == "service":
+            who = booking.get("resource") or booking.get("resource_free")
+            return ph.say(
+                lang,
+                "svc_readback",
+                service=booking["service"],
+                with_=ph.say(lang, "svc_with", who=who) if who else "",
+                when=self._booking_when(tc, booking, lang),
+                name=booking["name"],
+            )
+        pref = ""
+        if booking.get("date") and booking.get("time"):
+            pref = ph.say(lang, "consult_pref", when=self._booking_when(tc, booking, lang))
+        problem = booking["problem"]
+        if len(problem) > 80:
+            problem = problem[:77].rsplit(" ", 1)[0] + "…"
+        return ph.say(lang, "consult_readback", problem=problem, pref=pref, name=booking["name"])
+
+    def _answer_booking_confirm(self, tc: ToolContext, h: Heard) -> str | None:
+        booking = tc.session.pending.get("booking")
+        if booking is None:
+            return None
+        lang = h.lang
+        if h.yes:
+            kind = booking["kind"]
+            if kind == "reservation":
+                result = call_tool(
+                    tc,
+                    "book_reservation",
+                    {
+                        "date": booking["date"],
+                        "time": booking["time"],
+                        "party_size": booking["party_size"],
+                        "customer_name": booking["name"],
+                    },
+                )
+                done = ph.say(
+                    lang, "res_done", party=booking["party_size"], when=self._booking_when(tc, booking, lang)
+                )
+            elif kind == "service":
+                args = {
+                    "service": booking["service"],
+                    "date": booking["date"],
+                    "time": booking["time"],
+                    "customer_name": booking["name"],
+                }
+                if booking.get("resource"):
+                    args["resource"] = booking["resource"]
+                if booking.get("fields"):
+                    args["custom_fields"] = booking["fields"]
+                result = call_tool(tc, "book_service", args)
+                who = result.get("with") if result["ok"] else None
+                done = ph.say(
+                    lang,
+                    "svc_done",
+                    service=booking["service"],
+                    with_=ph.say(lang, "svc_with", who=who) if who else "",
+                    when=self._booking_when(tc, booking, lang),
+                )
+            else:
+                args = {
+                    "problem": booking["problem"],
+                    "urgency": booking.get("urgency", "normal"),
+                    "customer_name": booking["name"],
+                }
+                if booking.get("expertise"):
+                    args["expertise"] = booking["expertise"]
+                if booking.get("date") and booking.get("time"):
+                    args["preferred_date"], args["preferred_time"] = booking["date"], booking["time"]
+                result = call_tool(tc, "request_consultation", args)
+                sched = ""
+                if result["ok"] and result.get("scheduled"):
+                    at = datetime.fromisoformat(result["scheduled"]).astimezone(tc.tz)
+                    sched = ph.say(lang, "consult_sched", when=ph.when(at, lang, tc.now.date()))
+                done = ph.say(lang, "consult_done", sched=sched)
+            if not result["ok"]:
+                return self._booking_refused(tc, result, lang)
+            tc.session.pending.clear()
+            return done
+        if h.no:
+            return self._ask(tc, "booking", ph.say(lang, "what_change"))
+        if self._booking_extract(tc, h):
+            return self._booking_next(tc, lang)
+        return None
+
+    # --- the caller's existing bookings --------------------------------------------------
+    def _my_bookings(self, tc: ToolContext, h: Heard) -> str:
+        lang = h.lang
+        result = call_tool(tc, "find_my_bookings", {})
+        bookings = result.get("bookings", []) if result["ok"] else []
+        if not bookings:
+            return ph.say(lang, "bookings_none") + " " + ph.say(lang, "how_help")
+        action = "cancel" if h.has("cancel_booking") else "move" if h.has("move_booking") else "show"
+        tc.session.pending["manage"] = {"action": action, "refs": [b["booking_ref"] for b in bookings]}
+        described = [self._describe_booking(tc, b, lang) for b in bookings]
+        if len(bookings) == 1:
+            tc.session.pending["manage"]["ref"] = bookings[0]["booking_ref"]
+            head = ph.say(lang, "bookings_one", what=described[0])
+            if action == "cancel":
+                return self._ask(tc, "manage_confirm", f"{head} {ph.say(lang, 'cancel_q')}")
+            if action == "move":
+                if h.when is not None and h.when.time is not None:
+                    return self._move(tc, h)
+                return self._ask(tc, "manage_when", f"{head} {ph.say(lang, 'move_q')}")
+            return f"{head} {ph.say(lang, 'how_help')}"
+        return self._ask(
+            tc,
+            "manage_pick",
+            ph.say(lang, "bookings_many", count=len(bookings), what=ph.join(described, lang)),
+        )
+
+    def _describe_booking(self, tc: ToolContext, b: dict[str, Any], lang: str) -> str:
+        when = ""
+        if b.get("date") and b.get("time"):
+            at = datetime.fromisoformat(f"{b['date']}T{b['time']}").replace(tzinfo=tc.tz)
+            when = ph.when(at, lang, tc.now.date())
+        if b["kind"] == "reservation":
+            return (
+                f"une table pour {b['party_size']} " if lang == "fr" else f"a table for {b['party_size']} "
+            ) + when
+        if b["kind"] == "service":
+            return f"{b['service']} {when}".strip()
+        return ("une demande de consultation " if lang == "fr" else "a consultation request ") + when
+
+    def _answer_manage_pick(self, tc: ToolContext, h: Heard) -> str | None:
+        manage = tc.session.pending.get("manage")
+        if not manage:
+            return None
+        refs = manage["refs"]
+        pick = None
+        for word in h.words:
+            if word in ORDINALS and -len(refs) <= ORDINALS[word] < len(refs):
+                pick = refs[ORDINALS[word]]
+        if pick is None and h.when is not None and h.when.date is not None:
+            result = call_tool(tc, "find_my_bookings", {})
+            for b in result.get("bookings", []):
+                if b.get("date") == h.when.date.isoformat():
+                    pick = b["booking_ref"]
+        if pick is None:
+            return None
+        manage["ref"] = pick
+        lang = h.lang
+        if manage["action"] == "cancel":
+            return self._ask(tc, "manage_confirm", ph.say(lang, "cancel_q"))
+        if manage["action"] == "move":
+            return self._ask(tc, "manage_when", ph.say(lang, "move_q"))
+        return ph.say(lang, "how_help")
+
+    def _answer_manage_confirm(self, tc: ToolContext, h: Heard) -> str | None:
+        manage = tc.session.pending.get("manage")
+        if not manage:
+            return None
+        if h.yes:
+            result = call_tool(tc, "cancel_booking", {"booking_ref": manage["ref"]})
+            tc.session.pending.clear()
+            return ph.say(h.lang, "cancelled") if result["ok"] else result.get("message", "")
+        if h.no:
+            tc.session.pending.clear()
+            return ph.say(h.lang, "keep")
+        return None
+
+    def _answer_manage_when(self, tc: ToolContext, h: Heard) -> str | None:
+        if h.when is None:
+            if h.no:
+                tc.session.pending.clear()
+                return ph.say(h.lang, "keep")
+            return None
+        return self._move(tc, h)
+
+    def _move(self, tc: ToolContext, h: Heard) -> str:
+        manage = tc.session.pending["manage"]
+        lang = h.lang
+        when = h.when
+        assert when is not None
+        at = combine(when, tc.now)
+        if at is None or when.time is None:
+            return self._ask(tc, "manage_when", ph.say(lang, "time_q"))
+        result = call_tool(
+            tc,
+            "move_booking",
+            {"booking_ref": manage["ref"], "date": at.date().isoformat(), "time": f"{at:%H:%M}"},
+        )
+        if not result["ok"]:
+            alternatives = result.get("alternatives") or []
+            text = (
+                ph.say(lang, result["error"]) if result["error"] in ph.P[lang] else result.get("message", "")
+            )
+            if alternatives:
+                slots = [
+                    ph.when(
+                        datetime.fromisoformat(f"{a['date']}T{a['time']}").replace(tzinfo=tc.tz),
+                        lang,
+                        tc.now.date(),
+                    )
+                    for a in alternatives[:3]
+                ]
+                text += " " + ph.say(lang, "alternatives", slots=ph.join(slots, lang))
+            return self._ask(tc, "manage_when", text)
+        tc.session.pending.clear()
+        return ph.say(lang, "moved", when=ph.when(at, lang, tc.now.date()))
+
+    # --- complaints ---------------------------------------------------------------------
+    def _complaint(self, tc: ToolContext, h: Heard) -> str:
+        # "I want to complain" carries no detail: ask what happened first.
+        detail_words = [w for w in h.words if len(w) > 3]
+        if len(detail_words) < 4 and not tc.session.pending.get("complaint_asked"):
+            tc.session.pending["complaint_asked"] = True
+            return self._ask(tc, "complaint", ph.say(h.lang, "complaint_q"))
+        return self._record_complaint(tc, h)
+
+    def _answer_complaint(self, tc: ToolContext, h: Heard) -> str | None:
+        if len(h.words) < 2:
+            return None
+        return self._record_complaint(tc, h)
+
+    def _record_complaint(self, tc: ToolContext, h: Heard) -> str:
+        urgency = nlu_intents.urgency(h.text)
+        call_tool(
+            tc,
+            "report_issue",
+            {
+                "description": h.text.strip(),
+                "category": nlu_intents.complaint_category(h.text),
+                "urgency": urgency,
+            },
+        )
+        tc.session.pending.clear()
+        key = "complaint_urgent" if urgency in ("high", "emergency") else "complaint_done"
+        return ph.say(h.lang, key) + " " + ph.say(h.lang, "how_help")
+
+
+def parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def today_plus(tc: ToolContext, days: int) -> date:
+    return (tc.now + timedelta(days=days)).date()

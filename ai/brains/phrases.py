@@ -1,0 +1,257 @@
+"""What the local brain says, in French and English, and how it says amounts and dates aloud."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+    "en": "January February March April May June July August September October November December".split(),
+}
+DAYS = {
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche".split(),
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+}
+
+P: dict[str, dict[str, str]] = {
+    "fr": {
+        "added": "C'est noté : {items}.",
+        "anything_else": "Autre chose ?",
+        "which_size": "Quelle taille pour {item} : {options} ?",
+        "unknown_item": "Désolé, nous n'avons pas {item}.",
+        "suggest": "Nous avons par exemple {items}.",
+        "out_of_stock": "Désolé, {item} n'est plus disponible aujourd'hui.",
+        "instead": "Je peux vous proposer {items}.",
+        "closed_now": "Nous sommes fermés pour le moment. Nous rouvrons {when}.",
+        "closed_long": "Nous sommes fermés pour le moment.",
+        "upsell": "Souhaitez-vous ajouter {what} ?",
+        "upsell_list": "Nous avons {items}. Lequel vous ferait plaisir ?",
+        "delivery_q": "À emporter ou en livraison ?",
+        "address_q": "À quelle adresse faut-il livrer ?",
+        "no_delivery": "Nous ne livrons pas, mais vous pouvez passer la chercher.",
+        "readback": "Je récapitule : {items}{mode}. Le total est de {total}. Je confirme la commande ?",
+        "mode_delivery": ", en livraison au {address}",
+        "mode_takeaway": ", à emporter",
+        "mode_dine_in": ", sur place",
+        "order_done": "C'est confirmé, votre commande numéro {number} est enregistrée, pour {total}. "
+        "Puis-je faire autre chose pour vous ?",
+        "empty_cart": "Votre commande est vide pour l'instant. Que souhaitez-vous ?",
+        "what_change": "D'accord, que souhaitez-vous changer ?",
+        "removed": "J'ai retiré {item}.",
+        "updated": "C'est modifié : {item}.",
+        "not_in_order": "{item} n'est pas dans votre commande.",
+        "cart_is": "Pour l'instant vous avez {items}, pour {total}.",
+        "party_q": "Pour combien de personnes ?",
+        "when_q": "Pour quel jour et à quelle heure ?",
+        "time_q": "À quelle heure ?",
+        "date_q": "Pour quel jour ?",
+        "name_q": "À quel nom ?",
+        "slots_on": "Le {day}, je peux vous proposer {times}.",
+        "no_slot_day": "Désolé, plus rien de libre le {day}.",
+        "res_readback": "Je récapitule : une table pour {party}, {when}, au nom de {name}. Je confirme ?",
+        "res_done": "C'est réservé : une table pour {party}, {when}. À bientôt !",
+        "svc_q": "Quelle prestation souhaitez-vous : {options} ?",
+        "svc_readback": "Je récapitule : {service}{with_}, {when}, au nom de {name}. Je confirme ?",
+        "svc_with": " avec {who}",
+        "svc_done": "C'est réservé : {service}{with_}, {when}. À bientôt !",
+        "field_q": "Pour {service}, pouvez-vous me dire : {field}{choices} ?",
+        "problem_q": "Pouvez-vous me décrire brièvement votre besoin ?",
+        "pref_q": "Avez-vous une préférence de jour et d'heure pour le rendez-vous ?",
+        "consult_readback": "Je récapitule : une demande de consultation pour « {problem} »{pref}, "
+        "au nom de {name}. Je l'enregistre ?",
+        "consult_pref": ", de préférence {when}",
+        "consult_done": "C'est enregistré{sched}. Le cabinet vous recontacte pour confirmer. Autre chose ?",
+        "consult_sched": ", rendez-vous {when}",
+        "past": "Cet horaire est déjà passé.",
+        "closed_day": "Nous sommes fermés ce jour-là.",
+        "closed_hours": "Nous ne prenons pas de réservation à cette heure-là{last}.",
+        "last_slot": " : nous fermons à {closes}, le dernier créneau est à {last}",
+        "full": "C'est complet à cette heure-là.",
+        "too_soon": "C'est un peu trop tôt pour réserver ce créneau.",
+        "too_far": "C'est trop loin dans le temps pour réserver.",
+        "party_too_large": "Nos tables vont jusqu'à {max} personnes ; pour un groupe, je vous passe un collègue ?",
+        "not_bookable": "Ce n'est pas possible de réserver cela par téléphone.",
+        "alternatives": "Je peux vous proposer {slots}. Cela vous convient ?",
+        "bookings_none": "Je ne trouve aucune réservation à venir à votre numéro.",
+        "bookings_one": "Vous avez {what}.",
+        "bookings_many": "Vous avez {count} réservations : {what}. Laquelle ?",
+        "cancel_q": "Voulez-vous l'annuler ?",
+        "move_q": "Pour quand voulez-vous la déplacer ?",
+        "cancelled": "C'est annulé. Autre chose ?",
+        "moved": "C'est déplacé {when}. Autre chose ?",
+        "keep": "Très bien, je ne change rien. Autre chose ?",
+        "complaint_q": "Je suis désolé. Pouvez-vous me dire ce qui s'est passé ?",
+        "complaint_done": "Je suis vraiment désolé. J'ai transmis votre réclamation au responsable, "
+        "qui vous recontactera rapidement.",
+        "complaint_urgent": "Je suis vraiment désolé. C'est transmis en urgence au responsable.",
+        "hours": "Nos horaires : {hours}.",
+        "open_now": "Nous sommes ouverts en ce moment, jusqu'à {closes}.",
+        "closed_now_short": "Nous sommes fermés en ce moment ; nous rouvrons {when}.",
+        "address": "Nous sommes au {address}.",
+        "delivery_yes": "Oui, nous livrons.",
+        "delivery_no": "Non, nous ne livrons pas, mais vous pouvez passer chercher votre commande.",
+        "price": "{item} : {price}.",
+        "price_sizes": "{item} : {sizes}.",
+        "menu": "En {category}, nous avons {items}.",
+        "menu_cats": "Nous avons {cats}. Qu'est-ce qui vous ferait plaisir ?",
+        "services": "Nous proposons {items}.",
+        "transfer": "Je vous passe un collègue, ne quittez pas.",
+        "offer_human": "Je ne suis pas sûr de bien comprendre. Voulez-vous que je vous passe un collègue ?",
+        "reprompt": "Pardon, je n'ai pas bien compris. Pouvez-vous reformuler ?",
+        "reprompt_order": "Pardon, je n'ai pas compris. Vous pouvez commander, réserver ou poser une question.",
+        "goodbye": "Merci de votre appel, à bientôt !",
+        "unconfirmed": "Votre commande n'est pas encore confirmée.",
+        "welcome": "Avec plaisir. Autre chose ?",
+        "how_help": "Que puis-je faire pour vous ?",
+        "usual_added": "Comme d'habitude : {items}.",
+        "no_usual": "Je ne retrouve pas de commande précédente à votre numéro.",
+        "paused": "Je vous passe un collègue.",
+        "no_orders": "Nous ne prenons pas de commandes par téléphone.",
+        "and": "et",
+    },
+    "en": {
+        "added": "Got it: {items}.",
+        "anything_else": "Anything else?",
+        "which_size": "Which size for the {item}: {options}?",
+        "unknown_item": "Sorry, we don't have {item}.",
+        "suggest": "We have for example {items}.",
+        "out_of_stock": "Sorry, {item} is not available today.",
+        "instead": "I can offer {items} instead.",
+        "closed_now": "We're closed at the moment. We open again {when}.",
+        "closed_long": "We're closed at the moment.",
+        "upsell": "Would you like to add {what}?",
+        "upsell_list": "We have {items}. Which one would you like?",
+        "delivery_q": "Is that for pick-up or delivery?",
+        "address_q": "What's the delivery address?",
+        "no_delivery": "We don't deliver, but you can pick it up.",
+        "readback": "Let me read that back: {items}{mode}. The total is {total}. Shall I confirm the order?",
+        "mode_delivery": ", delivered to {address}",
+        "mode_takeaway": ", for pick-up",
+        "mode_dine_in": ", to eat in",
+        "order_done": "Confirmed, your order number {number} is in, for {total}. Anything else I can do for you?",
+        "empty_cart": "Your order is empty so far. What would you like?",
+        "what_change": "Sure, what would you like to change?",
+        "removed": "I've removed the {item}.",
+        "updated": "Changed: {item}.",
+        "not_in_order": "{item} isn't in your order.",
+        "cart_is": "So far you have {items}, for {total}.",
+        "party_q": "For how many people?",
+        "when_q": "For which day and what time?",
+        "time_q": "At what time?",
+        "date_q": "For which day?",
+        "name_q": "Under what name?",
+        "slots_on": "On {day}, I can offer {times}.",
+        "no_slot_day": "Sorry, nothing is free on {day}.",
+        "res_readback": "Let me confirm: a table for {party}, {when}, under the name {name}. Shall I book it?",
+        "res_done": "You're booked: a table for {party}, {when}. See you soon!",
+        "svc_q": "Which service would you like: {options}?",
+        "svc_readback": "Let me confirm: {service}{with_}, {when}, under the name {name}. Shall I book it?",
+        "svc_with": " with {who}",
+        "svc_done": "You're booked: {service}{with_}, {when}. See you soon!",
+        "field_q": "For the {service}, could you tell me the {field}{choices}?",
+        "problem_q": "Could you briefly describe what you need?",
+        "pref_q": "Do you have a preferred day and time for the appointment?",
+        "consult_readback": "Let me confirm: a consultation request about “{problem}”{pref}, "
+        "under the name {name}. Shall I record it?",
+        "consult_pref": ", preferably {when}",
+        "consult_done": "It's recorded{sched}. The office will call you back to confirm. Anything else?",
+        "consult_sched": ", appointment {when}",
+        "past": "That time has already passed.",
+        "closed_day": "We're closed that day.",
+        "closed_hours": "We don't take bookings at that time{last}.",
+        "last_slot": ": we close at {closes}, the last slot is at {last}",
+        "full": "We're fully booked at that time.",
+        "too_soon": "That's a little too soon to book.",
+        "too_far": "That's too far ahead to book.",
+        "party_too_large": "Our tables seat up to {max}; for a group, shall I put you through to a colleague?",
+        "not_bookable": "That can't be booked over the phone.",
+        "alternatives": "I can offer {slots}. Would that work?",
+        "bookings_none": "I can't find any upcoming booking for your number.",
+        "bookings_one": "You have {what}.",
+        "bookings_many": "You have {count} bookings: {what}. Which one?",
+        "cancel_q": "Would you like to cancel it?",
+        "move_q": "When would you like to move it to?",
+        "cancelled": "It's cancelled. Anything else?",
+        "moved": "It's moved to {when}. Anything else?",
+        "keep": "All right, I'll leave it as it is. Anything else?",
+        "complaint_q": "I'm sorry to hear that. Could you tell me what happened?",
+        "complaint_done": "I'm really sorry. I've passed your complaint to the manager, who will get back to you "
+        "shortly.",
+        "complaint_urgent": "I'm really sorry. I've flagged this as urgent for the manager.",
+        "hours": "Our opening hours: {hours}.",
+        "open_now": "We're open right now, until {closes}.",
+        "closed_now_short": "We're closed right now; we open again {when}.",
+        "address": "We're at {address}.",
+        "delivery_yes": "Yes, we deliver.",
+        "delivery_no": "No, we don't deliver, but you can pick up your order.",
+        "price": "The {item} is {price}.",
+        "price_sizes": "The {item}: {sizes}.",
+        "menu": "For {category}, we have {items}.",
+        "menu_cats": "We have {cats}. What would you like?",
+        "services": "We offer {items}.",
+        "transfer": "I'm putting you through to a colleague, please hold.",
+        "offer_human": "I'm not sure I understand. Would you like me to put you through to a colleague?",
+        "reprompt": "Sorry, I didn't catch that. Could you say it another way?",
+        "reprompt_order": "Sorry, I didn't get that. You can place an order, book, or ask a question.",
+        "goodbye": "Thank you for calling, goodbye!",
+        "unconfirmed": "Your order isn't confirmed yet.",
+        "welcome": "You're welcome. Anything else?",
+        "how_help": "How can I help you?",
+        "usual_added": "The usual: {items}.",
+        "no_usual": "I can't find a previous order for your number.",
+        "paused": "Let me put you through to a colleague.",
+        "no_orders": "We don't take orders over the phone.",
+        "and": "and",
+    },
+}
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    table = P.get(lang, P["fr"])
+    return table[key].format(**values)
+
+
+def money(amount: Decimal | str, lang: str) -> str:
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    if lang == "fr":
+        text = f"{value:.2f}".replace(".", ",").removesuffix(",00")
+        return f"{text} euro" + ("s" if value >= 2 else "")
+    return "€" + f"{value:.2f}".removesuffix(".00")
+
+
+def join(items: list[str], lang: str) -> str:
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {P[lang]['and']} " + items[-1]
+
+
+def clock(at: datetime | str, lang: str) -> str:
+    if isinstance(at, str):
+        hours, minutes = (int(x) for x in at.split(":")[:2])
+    else:
+        hours, minutes = at.hour, at.minute
+    if lang == "fr":
+        return f"{hours} h" + (f" {minutes:02d}" if minutes else "")
+    suffix = "am" if hours < 12 else "pm"
+    h12 = hours % 12 or 12
+    return f"{h12}{':' + format(minutes, '02d') if minutes else ''} {suffix}"
+
+
+def day_name(d: date, lang: str, today: date | None = None) -> str:
+    if today is not None:
+        delta = (d - today).days
+        if delta == 0:
+            return "aujourd'hui" if lang == "fr" else "today"
+        if delta == 1:
+            return "demain" if lang == "fr" else "tomorrow"
+    if lang == "fr":
+        return f"{DAYS['fr'][d.weekday()]} {d.day} {MONTHS['fr'][d.month - 1]}"
+    return f"{DAYS['en'][d.weekday()]} {d.day} {MONTHS['en'][d.month - 1]}"
+
+
+def when(at: datetime, lang: str, today: date | None = None) -> str:
+    joiner = " à " if lang == "fr" else " at "
+    return day_name(at.date(), lang, today) + joiner + clock(at, lang)

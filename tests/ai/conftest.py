@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from stores.models import Store
+
+PARIS = ZoneInfo("Europe/Paris")
+# A Friday evening: the pizzeria is open (18:30–23:00), the salon too (until 19:00).
+FRIDAY_EVENING = datetime(2026, 12, 4, 19, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def demo(db) -> dict[str, Store]:
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return {s.slug: s for s in Store.objects.all()}
+
+
+@pytest.fixture
+def demo_pizzeria(demo) -> Store:
+    return demo["pizzeria-bella-napoli"]
+
+
+@pytest.fixture
+def demo_salon(demo) -> Store:
+    return demo["elegance-hair-salon"]
+
+
+@pytest.fixture
+def demo_practice(demo) -> Store:
+    return demo["cabinet-conseil-durand"]
