@@ -672,6 +672,8 @@ _WHEN = {
         "party_size": {"type": "integer", "minimum": 1},
         "service": {"type": "string"},
         "resource": {"type": "string", "description": "A stylist, advisor or room by name"},
+        "from_time": {"type": "string", "description": "HH:MM: only list times from then (e.g. the evening)"},
+        "to_time": {"type": "string", "description": "HH:MM: only list times before then"},
     },
     ("kind", "date"),
 )
@@ -683,6 +685,8 @@ def check_availability(
     party_size: int | None = None,
     service: str | None = None,
     resource: str | None = None,
+    from_time: str | None = None,
+    to_time: str | None = None,
 ) -> dict[str, Any]:
     now = tc.now
     if time:
@@ -708,9 +712,11 @@ def check_availability(
     seen: list[dict[str, Any]] = []
     for s in slots:
         view = _slot_view(s)
+        if from_time and view["time"] < from_time or to_time and view["time"] >= to_time:
+            continue
         if not any(v["time"] == view["time"] for v in seen):
             seen.append(view)
-    return {"date": date, "slots": seen[:12], "count": len(seen)}
+    return {"date": date, "slots": seen[:40], "count": len(seen)}
 
 
 def _check(

@@ -193,6 +193,23 @@ def _grid(start: datetime, end: datetime, step: int, length: int) -> list[tuple[
     return out
 
 
+def _same_time_later(
+    slots_fn: Callable[[date], list[Slot]], wanted: datetime, tz: ZoneInfo, *, days: int = 14, limit: int = 3
+) -> list[Slot]:
+    """The slot closest to the wanted time of day on each of the following open days: a caller
+    who wanted Monday 20:00 hears Tuesday 20:00 first, not Tuesday's first lunch slot."""
+    local = wanted.astimezone(tz)
+    found: list[Slot] = []
+    for n in range(1, days + 1):
+        day = local.date() + timedelta(days=n)
+        target = _at(day, local.time(), tz)
+        nearest = _nearest(slots_fn(day), target, limit=1)
+        found.extend(nearest)
+        if len(found) >= limit:
+            break
+    return found
+
+
 def _nearest(slots: list[Slot], wanted: datetime, limit: int = 3) -> list[Slot]:
     unique: dict[datetime, Slot] = {}
     for slot in slots:
@@ -280,7 +297,7 @@ def check_reservation(
         same_day = _nearest(day_slots(local_day), starts_at)
         if same_day:
             return same_day
-        return first_slots(day_slots, start_day=local_day + timedelta(days=1), days=14)
+        return _same_time_later(day_slots, starts_at, hours.tz)
 
     if starts_at <= now:
         return Refusal("past", "That time has already passed.", alternatives())
@@ -290,7 +307,7 @@ def check_reservation(
         return Refusal(
             "closed_day",
             "The store is closed that day.",
-            first_slots(day_slots, start_day=local_day + timedelta(days=1), days=14),
+            _same_time_later(day_slots, starts_at, hours.tz),
             {"next_open": opens.isoformat() if opens else None},
         )
     within = next(((s, e) for s, e in periods if s <= starts_at < e), None)
@@ -459,7 +476,7 @@ def check_service_slot(
 
     def alternatives() -> list[Slot]:
         same_day = _nearest(day_slots(local_day), starts_at)
-        return same_day or first_slots(day_slots, start_day=local_day + timedelta(days=1), days=14)
+        return same_day or _same_time_later(day_slots, starts_at, hours.tz)
 
     if starts_at <= now:
         return Refusal("past", "That time has already passed.", alternatives())

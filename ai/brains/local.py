@@ -9,6 +9,7 @@ the same rules; a tool's refusal is spoken with the alternatives it offers."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -365,7 +366,9 @@ class LocalBrain:
                 prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
                 session.pending["queue"] = queue
                 return prefix + self._ask(
-                    tc, "size", ph.say(lang, "which_size", item=item.name, options=ph.join(options, lang))
+                    tc,
+                    "size",
+                    ph.say(lang, "which_size", item=item.name, options=ph.join(options, lang, "or")),
                 )
             queue.pop(0)
             problems.append(self._refusal_text(tc, result, lang))
@@ -712,7 +715,7 @@ class LocalBrain:
                 booking["resource"] = who
         if kind == "consultation":
             if first and len(h.words) >= 5:
-                booking["problem"] = h.text.strip()
+                booking["problem"] = _without_greeting(h.text)
                 booking["urgency"] = nlu_intents.urgency(h.text)
             service = self._service_in(tc, h)
             if service is not None:
@@ -729,7 +732,7 @@ class LocalBrain:
             if len(options) == 1:
                 booking["service"] = options[0]
             else:
-                return self._ask(tc, "booking", ph.say(lang, "svc_q", options=ph.join(options, lang)))
+                return self._ask(tc, "booking", ph.say(lang, "svc_q", options=ph.join(options, lang, "or")))
         if kind == "consultation":
             if not booking.get("problem"):
                 return self._ask(tc, "booking_problem", ph.say(lang, "problem_q"))
@@ -780,20 +783,18 @@ class LocalBrain:
             args["service"] = booking["service"]
             if booking.get("resource"):
                 args["resource"] = booking["resource"]
+        ranges = {"morning": ("00:00", "12:00"), "noon": ("11:00", "15:00"), "afternoon": ("12:00", "18:00"),
+                  "evening": ("17:00", "23:59"), "night": ("19:00", "23:59")}  # fmt: skip
+        part = booking.get("part_of_day")
         result = call_tool(tc, "check_availability", args)
+        if part in ranges:
+            narrowed = call_tool(
+                tc, "check_availability", {**args, "from_time": ranges[part][0], "to_time": ranges[part][1]}
+            )
+            if narrowed["ok"] and narrowed["slots"]:
+                result = narrowed
         day = ph.day_name(date.fromisoformat(booking["date"]), lang, tc.now.date())
         slots = result.get("slots", []) if result["ok"] else []
-        part = booking.get("part_of_day")
-        ranges = {
-            "morning": (0, 12),
-            "noon": (11, 15),
-            "afternoon": (12, 18),
-            "evening": (17, 24),
-            "night": (19, 24),
-        }
-        if part in ranges:
-            lo, hi = ranges[part]
-            slots = [s for s in slots if lo <= int(s["time"][:2]) < hi] or slots
         if not slots:
             booking.pop("date", None)
             return self._ask(
@@ -935,7 +936,7 @@ class LocalBrain:
         booking = tc.session.pending.get("booking")
         if booking is None or len(h.words) < 2:
             return None
-        booking["problem"] = h.text.strip()
+        booking["problem"] = _without_greeting(h.text)
         booking["urgency"] = nlu_intents.urgency(h.text)
         return self._booking_fill(tc, h)
 
@@ -1198,6 +1199,14 @@ class LocalBrain:
         tc.session.pending.clear()
         key = "complaint_urgent" if urgency in ("high", "emergency") else "complaint_done"
         return ph.say(h.lang, key) + " " + ph.say(h.lang, "how_help")
+
+
+GREETING = re.compile(r"^\s*(bonjour|bonsoir|allo|hello|hi|good (morning|afternoon|evening))\b[\s,.!]*", re.I)
+
+
+def _without_greeting(text: str) -> str:
+    rest = GREETING.sub("", text.strip()).strip()
+    return rest[:1].upper() + rest[1:]
 
 
 def parse_day(value: str) -> date | None:

@@ -47,8 +47,8 @@ P: dict[str, dict[str, str]] = {
         "time_q": "À quelle heure ?",
         "date_q": "Pour quel jour ?",
         "name_q": "À quel nom ?",
-        "slots_on": "Le {day}, je peux vous proposer {times}.",
-        "no_slot_day": "Désolé, plus rien de libre le {day}.",
+        "slots_on": "Pour {day}, je peux vous proposer {times}.",
+        "no_slot_day": "Désolé, plus rien de libre pour {day}.",
         "res_readback": "Je récapitule : une table pour {party}, {when}, au nom de {name}. Je confirme ?",
         "res_done": "C'est réservé : une table pour {party}, {when}. À bientôt !",
         "svc_q": "Quelle prestation souhaitez-vous : {options} ?",
@@ -109,6 +109,7 @@ P: dict[str, dict[str, str]] = {
         "paused": "Je vous passe un collègue.",
         "no_orders": "Nous ne prenons pas de commandes par téléphone.",
         "and": "et",
+        "or": "ou",
     },
     "en": {
         "added": "Got it: {items}.",
@@ -141,8 +142,8 @@ P: dict[str, dict[str, str]] = {
         "time_q": "At what time?",
         "date_q": "For which day?",
         "name_q": "Under what name?",
-        "slots_on": "On {day}, I can offer {times}.",
-        "no_slot_day": "Sorry, nothing is free on {day}.",
+        "slots_on": "For {day}, I can offer {times}.",
+        "no_slot_day": "Sorry, nothing is free for {day}.",
         "res_readback": "Let me confirm: a table for {party}, {when}, under the name {name}. Shall I book it?",
         "res_done": "You're booked: a table for {party}, {when}. See you soon!",
         "svc_q": "Which service would you like: {options}?",
@@ -203,6 +204,7 @@ P: dict[str, dict[str, str]] = {
         "paused": "Let me put you through to a colleague.",
         "no_orders": "We don't take orders over the phone.",
         "and": "and",
+        "or": "or",
     },
 }
 
@@ -220,12 +222,12 @@ def money(amount: Decimal | str, lang: str) -> str:
     return "€" + f"{value:.2f}".removesuffix(".00")
 
 
-def join(items: list[str], lang: str) -> str:
+def join(items: list[str], lang: str, word: str = "and") -> str:
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + f" {P[lang]['and']} " + items[-1]
+    return ", ".join(items[:-1]) + f" {P[lang][word]} " + items[-1]
 
 
 def clock(at: datetime | str, lang: str) -> str:

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from ai import views
+
+app_name = "assistant"
+urlpatterns = [
+    path("stores/<int:store_id>/assistant/test/", views.test_assistant, name="test"),
+]
