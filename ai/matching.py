@@ -166,6 +166,8 @@ def find_size(item: ItemCtx, words: list[str]) -> VariationCtx | None:
     sizes = [v for v in item.sizes]
     if not sizes:
         return None
+    # "deux margherita grandes": sizes agree in number with the item in French
+    words = words + [w[:-1] for w in words if len(w) > 3 and w.endswith("s")]
     for v in sizes:
         if normalize(v.value) in words:
             return v

@@ -97,7 +97,7 @@ def _play(spec: dict[str, Any], store: Store | None, result: ScenarioResult) -> 
     now = datetime.fromisoformat(str(spec["now"])).replace(tzinfo=tz) if spec.get("now") else None
     phone = str(spec.get("phone", ""))
     _setup(store, spec.get("setup") or {}, phone, now)
-    started = now or datetime.now(tz)
+    marks = _watermarks(store)
     session, greeting = agent.begin(
         store,
         channel="selftest",
@@ -125,7 +125,7 @@ def _play(spec: dict[str, Any], store: Store | None, result: ScenarioResult) -> 
         if reply.ended:
             break
     agent.finish(session)
-    _check(spec.get("expect") or {}, store, started, actions, result)
+    _check(spec.get("expect") or {}, store, marks, actions, result)
     result.passed = not result.failures
 
 
@@ -174,18 +174,42 @@ def _setup(store: Store, setup: dict[str, Any], phone: str, now: datetime | None
         )
 
 
+def _watermarks(store: Store) -> dict[str, int]:
+    """The newest row of each kind before the conversation: only what it adds is judged."""
+    from django.db.models import Max
+
+    models = {
+        "order": Order,
+        "reservation": Reservation,
+        "service": ServiceBooking,
+        "consultation": Consultation,
+    }
+    marks = {
+        name: model.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0
+        for name, model in models.items()
+    }
+    marks["exchange"] = CustomerExchange.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0
+    return marks
+
+
 def _check(
-    expect: dict[str, Any], store: Store, started: datetime, actions: list[str], result: ScenarioResult
+    expect: dict[str, Any], store: Store, marks: dict[str, int], actions: list[str], result: ScenarioResult
 ) -> None:
     tz = ZoneInfo(store.timezone)
-    orders = list(Order.objects.filter(store=store, source="test").prefetch_related("items").order_by("pk"))
+    orders = list(
+        Order.objects.filter(store=store, source="test", pk__gt=marks["order"])
+        .prefetch_related("items")
+        .order_by("pk")
+    )
     if "orders" in expect:
         wanted = expect["orders"] or []
         if len(orders) != len(wanted):
             result.failures.append(f"orders: expected {len(wanted)}, got {len(orders)}")
         for want, got in zip(wanted, orders, strict=False):
             _check_order(want, got, result)
-    reservations = list(Reservation.objects.filter(store=store, source="test").order_by("pk"))
+    reservations = list(
+        Reservation.objects.filter(store=store, source="test", pk__gt=marks["reservation"]).order_by("pk")
+    )
     if "reservations" in expect:
         wanted = expect["reservations"] or []
         if len(reservations) != len(wanted):
@@ -201,7 +225,7 @@ def _check(
                     f"reservation name: expected {want['name']!r}, got {got.customer_name!r}"
                 )
     bookings = list(
-        ServiceBooking.objects.filter(store=store, source="test")
+        ServiceBooking.objects.filter(store=store, source="test", pk__gt=marks["service"])
         .select_related("service", "resource")
         .order_by("pk")
     )
@@ -215,7 +239,9 @@ def _check(
             if "resource" in want and (got.resource.name if got.resource else None) != want["resource"]:
                 result.failures.append(f"with: expected {want['resource']!r}, got {got.resource}")
             _check_time(result, "service booking", want.get("starts_at"), got.starts_at, tz)
-    consultations = list(Consultation.objects.filter(store=store, source="test").order_by("pk"))
+    consultations = list(
+        Consultation.objects.filter(store=store, source="test", pk__gt=marks["consultation"]).order_by("pk")
+    )
     if "consultations" in expect:
         wanted = expect["consultations"] or []
         if len(consultations) != len(wanted):
@@ -234,9 +260,9 @@ def _check(
                 _check_time(result, "consultation", want["preferred_at"], got.preferred_at, tz)
     exchanges = (
         list(
-            CustomerExchange.objects.filter(
-                store=store, type="complaint", created_at__gte=started.astimezone(tz)
-            ).order_by("pk")
+            CustomerExchange.objects.filter(store=store, type="complaint", pk__gt=marks["exchange"]).order_by(
+                "pk"
+            )
         )
         if "exchanges" in expect
         else []

@@ -33,6 +33,10 @@ LINES = {
         "reserve": "Je voudrais réserver une table pour {party} personnes le {day} à {time}",
         "book": "Je voudrais prendre rendez-vous pour {service} le {day} à {time}",
         "name": "Martin",
+        "closed_word": "fermés",
+        "unavailable_word": "disponible",
+        "consult": "Bonjour, j'aurais besoin d'un rendez-vous pour un conseil sur ma situation",
+        "prefer": "le {day} à {time}",
     },
     "en": {
         "order": "Hello, I'd like {qty} {item}{size}",
@@ -42,6 +46,10 @@ LINES = {
         "reserve": "I'd like to book a table for {party} people on {day} at {time}",
         "book": "I'd like to book a {service} on {day} at {time}",
         "name": "Martin",
+        "closed_word": "closed",
+        "unavailable_word": "available",
+        "consult": "Hello, I would need an appointment for some advice about my situation",
+        "prefer": "on {day} at {time}",
     },
 }
 QTY_WORDS = {"fr": {1: "une", 2: "deux"}, "en": {1: "one", 2: "two"}}
@@ -147,7 +155,12 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
             add(
                 f"out of stock: {unavailable.name}",
                 open_at,
-                [t["order"].format(qty=QTY_WORDS[lang][1], item=unavailable.name, size="")],
+                [
+                    {
+                        "caller": t["order"].format(qty=QTY_WORDS[lang][1], item=unavailable.name, size=""),
+                        "expect_reply": [t["unavailable_word"]],
+                    }
+                ],
                 {"orders": []},
                 setup=setup,
             )
@@ -157,7 +170,13 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
             add(
                 f"order while closed ({closed_at:%a %H:%M})",
                 closed_at,
-                [t["order"].format(qty=QTY_WORDS[lang][1], item=item.name, size=""), t["yes"]],
+                [
+                    {
+                        "caller": t["order"].format(qty=QTY_WORDS[lang][1], item=item.name, size=""),
+                        "expect_reply": [t["closed_word"]],
+                    },
+                    t["yes"],
+                ],
                 {"orders": []},
             )
     if ctx.has_reservations and open_at is not None:
@@ -237,6 +256,73 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
                         ]
                     },
                 )
+        closed_day = next(
+            (at.date() + timedelta(days=n) for n in range(1, 15) if not availability.service_slots(
+                model, at.date() + timedelta(days=n), now=at
+            )),
+            None,
+        )  # fmt: skip
+        if closed_day is not None:
+            add(
+                f"{service.name} on a closed day ({closed_day:%a %d %b})",
+                at,
+                [
+                    t["book"].format(
+                        service=service.name,
+                        day=_day_words(closed_day, lang),
+                        time=_time_words(time(11, 0), lang),
+                    )
+                ],
+                {"service_bookings": []},
+            )
+    if ctx.has_consultations:
+        at = _open_moment(store, base) or base
+        day = at.date() + timedelta(days=1)
+        slots = []
+        for _ in range(14):
+            slots = availability.consultation_slots(store, day, now=at)
+            if slots:
+                break
+            day += timedelta(days=1)
+        if slots:
+            local = slots[0].starts_at.astimezone(base.tzinfo)
+            add(
+                f"consultation, first slot {local:%a %H:%M}",
+                at,
+                [
+                    t["consult"],
+                    t["prefer"].format(
+                        day=_day_words(local.date(), lang), time=_time_words(local.time(), lang)
+                    ),
+                    t["name"],
+                    t["yes"],
+                ],
+                {
+                    "consultations": [
+                        {"status": "scheduled", "preferred_at": local.replace(tzinfo=None).isoformat()}
+                    ]
+                },
+            )
+        closed_day = next(
+            (
+                at.date() + timedelta(days=n)
+                for n in range(1, 15)
+                if not availability.opening_periods(store, at.date() + timedelta(days=n))
+            ),
+            None,
+        )
+        if closed_day is not None:
+            add(
+                f"consultation asked on a closed day ({closed_day:%a %d %b})",
+                at,
+                [
+                    t["consult"],
+                    t["prefer"].format(day=_day_words(closed_day, lang), time=_time_words(time(10, 0), lang)),
+                    t["name"],
+                    t["yes"],
+                ],
+                {"consultations": [{"status": "requested"}]},
+            )
     return specs
 
 

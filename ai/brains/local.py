@@ -436,10 +436,15 @@ class LocalBrain:
         item = tc.ctx.item(queue[0]["item_id"])
         assert item is not None
         size = find_size(item, h.words)
-        if size is None and h.mentions:
-            return None  # they moved on to something else
+        if size is None and (h.no or h.has("done")):
+            # they dropped it: carry on with what is already in the order
+            tc.session.pending.pop("queue", None)
+            if tc.session.cart:
+                return self._checkout(tc, h)
+            tc.session.pending.pop("expect", None)
+            return ph.say(h.lang, "how_help")
         if size is None:
-            return None
+            return None  # something else: the new request (or a reprompt) takes it
         queue[0]["size"] = size.value
         return self._drain_queue(tc, h.lang, [])
 

@@ -41,8 +41,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"        {failure}")
                 if options["verbose"]:
                     for line in result["transcript"]:
-                        who, text = next(iter(line.items()))
-                        self.stdout.write(f"        {who}: {text}")
+                        for who in ("caller", "assistant"):
+                            if who in line:
+                                self.stdout.write(f"        {who}: {line[who]}")
         style = self.style.SUCCESS if report.passed == report.total else self.style.WARNING
         self.stdout.write(style(f"{report.passed}/{report.total} scenarios passed (report #{report.pk})."))
         if report.passed != report.total:
