@@ -24,6 +24,7 @@ TENS = {
 }  # fmt: skip
 HUNDRED = {"cent", "cents", "hundred"}
 ARTICLES = {"un", "une", "a", "an", "one"}
+NOT_ONE = {"few", "little", "lot", "bit", "while", "moment", "minute", "second", "quarter", "half"}
 # Multi-word quantities first (longest match wins).
 PHRASES: list[tuple[tuple[str, ...], int]] = sorted(
     [
@@ -148,6 +149,7 @@ def find_numbers(text: str) -> list[NumberMatch]:
                 and words[i + 1] not in UNITS
                 and words[i + 1] not in TENS
                 and words[i + 1] not in HUNDRED
+                and words[i + 1] not in NOT_ONE
             ):
                 found.append(NumberMatch(1, i, i + 1))
             i += 1

@@ -86,7 +86,7 @@ def parse_party_size(text: str) -> int | None:
 def parse_name(text: str) -> str | None:
     """A name introduced by the caller ("je m'appelle Jean Dupont", "under the name of Lee"),
     taken from the original text so accents and capitals survive."""
-    original_words = re.findall(r"[\w'’\-]+", text)
+    original_words = re.findall(r"[\w\-]+", text)
     norm_words = [normalize(w).replace(" ", "") for w in original_words]
     joined = " ".join(norm_words)
     m = NAME_LEADS.search(joined)

@@ -204,7 +204,11 @@ def parse_time(text: str, part: str | None = None) -> tuple[time, bool] | None:
                 value = _num(" ".join(words[j + 1 : j + 3]))
                 if value is not None and value < 60:
                     minutes = value
-            h, ambiguous = _apply_marker(hour, None, part)
+            tail = words[j + 1 : j + 5]
+            marker = next((w for w in tail if w in ("pm", "am")), None)
+            if marker is None and "soir" in tail:
+                marker = "du soir"
+            h, ambiguous = _apply_marker(hour, marker, part)
             return time(h, minutes), ambiguous
     m = RE_AT_HOUR.search(norm)
     if m:
