@@ -407,8 +407,12 @@ def _busy(
     return busy
 
 
-def _free(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
-    return all(not (s < end and e > start) for s, e in intervals)
+def _free(
+    intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime, buffer: int = 0
+) -> bool:
+    """No overlap with a booking, each booking keeping its clean-up buffer after it."""
+    gap = timedelta(minutes=buffer)
+    return all(not (s < end and e + gap > start) for s, e in intervals)
 
 
 def _service_day(
@@ -435,7 +439,7 @@ def _service_day(
                 slots.append(Slot(start, end))
                 continue
             for resource in resources:
-                if _free(busy[resource.pk], start, end + timedelta(minutes=buffer)):
+                if _free(busy[resource.pk], start, end + timedelta(minutes=buffer), buffer):
                     slots.append(Slot(start, end, resource.pk, resource.name))
                     break
     return slots
@@ -508,9 +512,11 @@ def check_service_slot(
         return Refusal("no_resource", "That person does not provide this service.")
     if not resources:
         return Slot(starts_at, end)
-    busy = _busy([r.pk for r in resources], starts_at, end + timedelta(minutes=buffer))
+    busy = _busy(
+        [r.pk for r in resources], starts_at - timedelta(minutes=buffer), end + timedelta(minutes=buffer)
+    )
     for resource in resources:
-        if _free(busy[resource.pk], starts_at, end + timedelta(minutes=buffer)):
+        if _free(busy[resource.pk], starts_at, end + timedelta(minutes=buffer), buffer):
             return Slot(starts_at, end, resource.pk, resource.name)
     return Refusal("full", "Everyone is booked at that time.", alternatives())
 
