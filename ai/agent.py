@@ -62,8 +62,7 @@ def brain_name(session: CallSession, ctx: context.StoreContext) -> str:
 
 def _tool_context(session: CallSession) -> ToolContext:
     ctx = context.get_context(session.store_id)
-    store = Store.objects.select_related("business").get(pk=session.store_id)
-    return ToolContext(session=session, ctx=ctx, store=store)
+    return ToolContext(session=session, ctx=ctx, store=context.store_for_tools(ctx))
 
 
 def begin(

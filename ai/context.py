@@ -8,6 +8,7 @@ built from data read just before a change can never be served after it (docs/dec
 from __future__ import annotations
 
 import time as _time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -283,21 +284,65 @@ def _count(kind: str) -> None:
         cache.incr(key)
 
 
+# A per-process copy in front of the shared cache: a 2,000-item context costs milliseconds to
+# unpickle on every turn. It is only used while the shared cache still holds the same build
+# (same generation and stamp), so an edit seen by any process is seen by all.
+_LOCAL: OrderedDict[int, tuple[str, str, StoreContext, Store | None]] = OrderedDict()
+_LOCAL_MAX = 512
+
+
+def _stamp_key(ctx_key: str) -> str:
+    return f"{ctx_key}:stamp"
+
+
 def get_context(store: Store | int) -> StoreContext:
     """The store's context from the cache, built and cached on a miss."""
     store_id = store if isinstance(store, int) else store.pk
     generation = cache.get(_gen_key(store_id)) or 0
-    ctx = cache.get(_ctx_key(store_id, generation))
+    key = _ctx_key(store_id, generation)
+    stamp = cache.get(_stamp_key(key))
+    local = _LOCAL.get(store_id)
+    if local is not None and stamp is not None and local[0] == key and local[1] == stamp:
+        _count("hit")
+        _LOCAL.move_to_end(store_id)
+        return local[2]
+    ctx = cache.get(key) if stamp is not None else None
     if ctx is not None:
         _count("hit")
+        _remember(store_id, key, stamp, ctx)
         return ctx
     _count("miss")
     started = _time.perf_counter()
     built = build_context(store if isinstance(store, Store) else Store.objects.get(pk=store_id))
     built = _with_prompt(built, built.system_prompt, generation)
-    cache.set(_ctx_key(store_id, generation), built, timeout=CONTEXT_TTL)
+    cache.set(key, built, timeout=CONTEXT_TTL)
+    cache.set(_stamp_key(key), built.built_at, timeout=CONTEXT_TTL)
     _record_build_time((_time.perf_counter() - started) * 1000)
+    _remember(store_id, key, built.built_at, built)
     return built
+
+
+def _remember(store_id: int, key: str, stamp: str, ctx: StoreContext) -> None:
+    _LOCAL[store_id] = (key, stamp, ctx, None)
+    _LOCAL.move_to_end(store_id)
+    while len(_LOCAL) > _LOCAL_MAX:
+        _LOCAL.popitem(last=False)
+
+
+def store_for_tools(ctx: StoreContext) -> Store:
+    """The Store row the tools act on, with its hours prefetched, kept beside its context (so a
+    turn costs no query for the store or its opening hours)."""
+    local = _LOCAL.get(ctx.store_id)
+    if local is not None and local[2] is ctx and local[3] is not None:
+        return local[3]
+    store = (
+        Store.objects.select_related("business")
+        .prefetch_related("opening_intervals", "closed_dates")
+        .get(pk=ctx.store_id)
+    )
+    if local is not None and local[2] is ctx:
+        _LOCAL[ctx.store_id] = (local[0], local[1], ctx, store)
+    return store
 
 
 def invalidate(store_id: int) -> int:
@@ -317,7 +362,8 @@ def invalidate(store_id: int) -> int:
 
 def is_cached(store_id: int) -> bool:
     generation = cache.get(_gen_key(store_id)) or 0
-    return cache.get(_ctx_key(store_id, generation)) is not None
+    key = _ctx_key(store_id, generation)
+    return cache.get(_stamp_key(key)) is not None and cache.get(key) is not None
 
 
 def _record_build_time(ms: float) -> None:

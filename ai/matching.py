@@ -104,18 +104,28 @@ class CatalogIndex:
 
     def find(self, words: list[str]) -> list[Mention]:
         """Non-overlapping item mentions in a normalized token list, left to right."""
-        candidates: set[tuple[str, ...]] = set()
-        for token in words:
+        # Which sentence positions hit which alias: only windows around those are scored, and
+        # only aliases that share at least half of their words with the sentence.
+        hits: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        shared: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for position, token in enumerate(words):
             if token in FILLER:
                 continue
             for vocab in self._token_matches(token):
-                candidates.update(self.by_token[vocab])
+                for alias in self.by_token[vocab]:
+                    hits[alias].add(position)
+                    shared[alias].add(vocab)
         scored: list[Mention] = []
-        for alias in candidates:
+        for alias, positions in hits.items():
             n = len(alias)
+            if len(shared[alias]) * 2 < n:
+                continue
             target = " ".join(alias)
+            starts = {p - k for p in positions for k in range(n + 1)}
             for length in {n, n + 1, max(1, n - 1)}:
-                for start in range(0, len(words) - length + 1):
+                for start in starts:
+                    if start < 0 or start + length > len(words):
+                        continue
                     window = words[start : start + length]
                     if window[0] in FILLER and length > 1:
                         continue

@@ -1,5 +1,9 @@
 """WebSocket routes (Telnyx media streams and the live dashboard mount here)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from ai.consumers import AssistantChatConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/stores/<int:store_id>/assistant/", AssistantChatConsumer.as_asgi()),
+]
