@@ -5,4 +5,5 @@ from ai import views
 app_name = "assistant"
 urlpatterns = [
     path("stores/<int:store_id>/assistant/test/", views.test_assistant, name="test"),
+    path("stores/<int:store_id>/assistant/selftest/", views.run_selftest, name="selftest"),
 ]

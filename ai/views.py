@@ -3,12 +3,22 @@ WebSocket in ai/consumers.py)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ai import tasks
+from ai.models import AssistantSelfTest
+from kalliky.errors import PermissionDenied
 from kalliky.tenancy import access_store, managed_business_ids
 
 
@@ -45,5 +55,27 @@ def test_assistant(request: HttpRequest, store_id: int) -> HttpResponse:
             "openai_available": bool(settings.OPENAI_API_KEY),
             "ws_path": f"/ws/stores/{store.pk}/assistant/",
             "chat_strings": strings,
+            "selftest": AssistantSelfTest.objects.filter(store=store).first(),
         },
     )
+
+
+@login_required
+@require_POST
+def run_selftest(request: HttpRequest, store_id: int) -> HttpResponse:
+    try:
+        store = access_store(request.user, store_id, manage=True)
+    except PermissionDenied as exc:  # staff may test, not run the owner's self-test
+        raise DjangoPermissionDenied(exc.detail) from None
+    busy = AssistantSelfTest.objects.filter(
+        store=store,
+        status__in=(AssistantSelfTest.Status.QUEUED, AssistantSelfTest.Status.RUNNING),
+        created_at__gte=timezone.now() - timedelta(minutes=10),
+    ).exists()
+    if busy:
+        messages.info(request, _("A self-test is already running; its report appears below when it ends."))
+    else:
+        report = AssistantSelfTest.objects.create(store=store, trigger=AssistantSelfTest.Trigger.MANUAL)
+        tasks.run_selftest.delay(store.pk, AssistantSelfTest.Trigger.MANUAL, report.pk)
+        messages.success(request, _("Self-test started."))
+    return redirect(reverse("assistant:test", args=[store.pk]) + "#selftest")

@@ -108,3 +108,30 @@ def test_dashboard_links_each_store_to_its_test_page(alice_client, pizzeria):
 def test_page_runs_a_bounded_number_of_queries(alice_client, pizzeria, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert alice_client.get(page(pizzeria)).status_code == 200
+
+
+def test_selftest_report_is_on_the_store_page_and_owners_can_run_it(db):
+    from django.core.management import call_command
+
+    from ai.models import AssistantSelfTest
+    from stores.models import Store
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    store = Store.objects.get(slug="pizzeria-bella-napoli")
+    owner = User.objects.get(email="demo@kalliky.local")
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/stores/{store.pk}/assistant/test/", HTTP_ACCEPT_LANGUAGE="en")
+    assert b'id="selftest-empty"' in page.content
+    response = client.post(f"/stores/{store.pk}/assistant/selftest/")
+    assert response.status_code == 302 and response["Location"].endswith("#selftest")
+    report = AssistantSelfTest.objects.get(store=store)
+    assert report.status in ("passed", "failed") and report.total >= 5
+    page = client.get(f"/stores/{store.pk}/assistant/test/", HTTP_ACCEPT_LANGUAGE="en")
+    assert f"{report.passed} of {report.total} scenarios passed".encode() in page.content
+    staff = User.objects.create_user(email="staff@demo.test", password="x-long-password-42")
+    from accounts.models import Membership
+
+    Membership.objects.create(user=staff, business=store.business, role=Membership.Role.STAFF)
+    client.force_login(staff)
+    assert client.post(f"/stores/{store.pk}/assistant/selftest/").status_code == 403
