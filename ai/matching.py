@@ -50,6 +50,29 @@ SERVICE_LEXICON = {
 }
 
 
+# Everyday food words across French and English, so an English caller finds "Vin rouge" or
+# "Eau pétillante" on a French menu (and the other way round). Each side maps to the other.
+_FOOD_PAIRS = [
+    ("wine", "vin"), ("red", "rouge"), ("white", "blanc"), ("water", "eau"), ("sparkling", "petillante"),
+    ("still", "plate"), ("beer", "biere"), ("lemonade", "limonade"), ("cheese", "fromage"),
+    ("cheeses", "fromages"), ("four", "quatre"), ("mushroom", "champignon"), ("mushrooms", "champignons"),
+    ("ham", "jambon"), ("egg", "oeuf"), ("chocolate", "chocolat"), ("ice", "glace"), ("icecream", "glace"),
+    ("salad", "salade"), ("beef", "boeuf"), ("chicken", "poulet"), ("pasta", "pates"),
+    ("lasagna", "lasagnes"),
+    ("lasagne", "lasagnes"), ("vegetarian", "vegetarienne"), ("veggie", "vegetarienne"),
+    ("vegetables", "legumes"), ("starter", "entree"), ("starters", "entrees"), ("dessert", "dessert"),
+    ("coke", "coca"), ("fondant", "fondant"), ("cake", "gateau"), ("fish", "poisson"), ("tuna", "thon"),
+    ("salmon", "saumon"), ("goat", "chevre"), ("duck", "canard"), ("shrimp", "crevettes"),
+    ("spicy", "piquante"),
+    ("glass", "verre"), ("bottle", "bouteille"), ("fries", "frites"), ("bread", "pain"), ("juice", "jus"),
+    ("coffee", "cafe"), ("tea", "the"), ("scoops", "boules"), ("two", "deux"),
+]  # fmt: skip
+FOOD_LEXICON: dict[str, set[str]] = defaultdict(set)
+for _en, _fr in _FOOD_PAIRS:
+    FOOD_LEXICON[_en].add(_fr)
+    FOOD_LEXICON[_fr].add(_en)
+
+
 def service_words(text: str) -> str:
     """Spoken service words mapped to the vocabulary of service names (FR ↔ EN)."""
     return " ".join(SERVICE_LEXICON.get(w, w) for w in normalize(text).split())
@@ -97,10 +120,25 @@ class CatalogIndex:
     def _token_matches(self, token: str) -> list[str]:
         if token in self.by_token:
             return [token]
+        translated = [w for w in FOOD_LEXICON.get(token, ()) if w in self.by_token]
+        if translated:
+            return translated
         if len(token) < 4 or token in FILLER:
             return []
-        found = process.extract(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+        # Long words survive a mangled ending ("vegetarian" / "vegetarienne").
+        cutoff = 80.0 if len(token) >= 7 else FUZZY_CUTOFF
+        found = process.extract(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         return [word for word, _, _ in found]
+
+    def _translate(self, window: list[str]) -> list[str]:
+        out = []
+        for word in window:
+            if word in self.by_token:
+                out.append(word)
+                continue
+            translated = [w for w in FOOD_LEXICON.get(word, ()) if w in self.by_token]
+            out.append(translated[0] if translated else word)
+        return out
 
     def find(self, words: list[str]) -> list[Mention]:
         """Non-overlapping item mentions in a normalized token list, left to right."""
@@ -129,8 +167,13 @@ class CatalogIndex:
                     window = words[start : start + length]
                     if window[0] in FILLER and length > 1:
                         continue
-                    text = " ".join(window)
-                    score = 100.0 if text == target else fuzz.ratio(text, target)
+                    text = " ".join(self._translate(window))
+                    if text == target:
+                        score = 100.0
+                    elif length > 1:  # "sparkling water" → "petillante eau": word order differs
+                        score = max(fuzz.ratio(text, target), fuzz.token_sort_ratio(text, target))
+                    else:
+                        score = max(fuzz.ratio(text, target), fuzz.ratio(" ".join(window), target))
                     if score >= FUZZY_CUTOFF:
                         scored.append(Mention(self.alias_item[alias], start, start + length, score + n))
         # Best first (score, then longer alias), then keep those that do not overlap.

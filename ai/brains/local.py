@@ -34,7 +34,10 @@ TAKEAWAY_WORDS = frozenset(
 )
 TAKEAWAY_PHRASES = ("take away", "pick up", "pick it up", "je passe", "viens chercher", "vais passer")
 DINE_IN_PHRASES = ("sur place", "dine in", "eat in", "eat here")
-UPSELL_HINTS = ("boisson", "drink", "dessert", "beverage", "glace", "sweet")
+UPSELL_HINTS = {
+    "drink": ("boisson", "drink", "beverage", "bar", "vin", "wine"),
+    "dessert": ("dessert", "glace", "sweet", "patisserie"),
+}
 ORDINALS = {
     "premier": 0,
     "premiere": 0,
@@ -390,27 +393,21 @@ class LocalBrain:
         return f"{line['quantity']} {line['name']}" + (f" {options}" if options else "")
 
     def _upsell_or_more(self, tc: ToolContext, lang: str) -> str:
+        """Once per call, when the plan and the owner allow it: offer what the order lacks (a drink,
+        a dessert), named generically so it reads well whatever the menu's language."""
         session = tc.session
         if tc.ctx.upsell_enabled and not session.upsell_done:
             in_cart = {
                 tc.ctx.item(li.product_id).category for li in session.cart if tc.ctx.item(li.product_id)
             }
-            missing = [
-                c
-                for c in tc.ctx.categories
-                if c not in in_cart and any(k in normalize(c) for k in UPSELL_HINTS)
-            ]
+            missing = [c for c in tc.ctx.categories if c not in in_cart and _upsell_kind(c)]
             if missing:
                 session.upsell_done = True
                 session.pending["upsell_categories"] = missing
-                what = ph.join([c.lower().rstrip("s") if lang == "fr" else c.lower() for c in missing], lang)
-                article = "un " if lang == "fr" else "a "
+                kinds = list(dict.fromkeys(_upsell_kind(c) for c in missing))
+                words = [ph.say(lang, f"upsell_{kind}") for kind in kinds]
                 tc.session.pending["expect"] = "upsell"
-                return ph.say(
-                    lang,
-                    "upsell",
-                    what=article + what.replace(f" {ph.P[lang]['and']} ", " ou " if lang == "fr" else " or "),
-                )
+                return ph.say(lang, "upsell", what=ph.join(words, lang, "or"))
         return ph.say(lang, "anything_else")
 
     def _refusal_text(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
@@ -1207,6 +1204,11 @@ class LocalBrain:
 
 
 GREETING = re.compile(r"^\s*(bonjour|bonsoir|allo|hello|hi|good (morning|afternoon|evening))\b[\s,.!]*", re.I)
+
+
+def _upsell_kind(category: str) -> str:
+    norm = normalize(category)
+    return next((kind for kind, hints in UPSELL_HINTS.items() if any(h in norm for h in hints)), "")
 
 
 def _without_greeting(text: str) -> str:
