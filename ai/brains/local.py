@@ -716,7 +716,7 @@ class LocalBrain:
             if who:
                 booking["resource"] = who
         if kind == "consultation":
-            if first and len(h.words) >= 5:
+            if first and _describes_a_need(h.words):
                 booking["problem"] = _without_greeting(h.text)
                 booking["urgency"] = nlu_intents.urgency(h.text)
             service = self._service_in(tc, h)
@@ -1204,6 +1204,19 @@ class LocalBrain:
 
 
 GREETING = re.compile(r"^\s*(bonjour|bonsoir|allo|hello|hi|good (morning|afternoon|evening))\b[\s,.!]*", re.I)
+
+
+# Words that ask for a meeting without saying what it is about.
+GENERIC_REQUEST = frozenset(
+    "bonjour bonsoir hello hi je voudrais voudrai aimerais souhaite souhaiterais veux prendre avoir une un "
+    "des consultation consultations rendez vous rdv conseil conseiller avis expert besoin aide d de du pour s "
+    "il plait please i like would want need to an a with some advice appointment meeting consult advisor "
+    "adviser book make get help me moi svp merci thanks".split()
+)
+
+
+def _describes_a_need(words: list[str]) -> bool:
+    return len([w for w in words if w not in GENERIC_REQUEST and len(w) > 2]) >= 2
 
 
 def _upsell_kind(category: str) -> str:
