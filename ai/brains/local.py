@@ -1209,7 +1209,8 @@ GREETING = re.compile(r"^\s*(bonjour|bonsoir|allo|hello|hi|good (morning|afterno
 # Words that ask for a meeting without saying what it is about.
 GENERIC_REQUEST = frozenset(
     "bonjour bonsoir hello hi je voudrais voudrai aimerais souhaite souhaiterais veux prendre avoir une un "
-    "des consultation consultations rendez vous rdv conseil conseiller avis expert besoin aide d de du pour s "
+    "des consultation consultations rendez vous rdv conseil conseiller avis expert besoin aide d de du "
+    "pour s "
     "il plait please i like would want need to an a with some advice appointment meeting consult advisor "
     "adviser book make get help me moi svp merci thanks".split()
 )
