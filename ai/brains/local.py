@@ -257,6 +257,7 @@ class LocalBrain:
     def _price(self, tc: ToolContext, item_id: int, lang: str) -> str:
         item = tc.ctx.item(item_id)
         assert item is not None
+        tc.session.pending["topic_item"] = item.id  # "I'll take a large one" refers to it
         result = call_tool(tc, "describe_item", {"item": str(item.id)})
         view = result["item"]
         if view["sizes"]:
@@ -328,6 +329,18 @@ class LocalBrain:
             if changed is not None:
                 return changed
         requests = self._requests(tc, h)
+        topic = tc.ctx.item(session.pending.get("topic_item") or 0)
+        if not requests and topic is not None and (h.has("order") or find_size(topic, h.words)):
+            numbers = [n for n in find_numbers(h.norm) if n.value <= 50]
+            size = find_size(topic, h.words)
+            requests = [
+                {
+                    "item_id": topic.id,
+                    "quantity": numbers[0].value if numbers else 1,
+                    "size": size.value if size else None,
+                    "extras": [],
+                }
+            ]
         if not requests:
             if h.has("done") or (h.no and session.cart):
                 return self._checkout(tc, h)

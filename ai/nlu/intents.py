@@ -30,6 +30,11 @@ _RAW: dict[str, list[tuple[str, float]]] = {
             0.6,
         ),
         (r"\b(to order|place an order|make an order|order some|order a|like to order)\b", 0.8),
+        (
+            r"(je vais en prendre|j en prends|j en veux|j en voudrais|je vais la prendre|je la prends|je le prends|"
+            r"mettez m en|\bi ll take (one|it|that|two)\b|\bi ll have (one|it|that)\b|\bgive me one\b)",
+            0.8,
+        ),
         (r"\b(add|also|plus)\b", 0.4),
         (r"\b(aussi|egalement|en plus)\b", 0.4),
     ],
@@ -109,7 +114,7 @@ _RAW: dict[str, list[tuple[str, float]]] = {
     "question_address": [
         (
             r"(adresse|ou etes vous|ou vous trouvez|ou est le restaurant|ou se trouve|comment venir|vous etes ou|"
-            r"ou vous etes)",
+            r"ou vous etes|c est ou|ou exactement|ou ca se trouve|vous etes situes?|quelle rue|ou est ce)",
             0.9,
         ),
         (r"\b(address|where are you|where is|located|location|how do i get|directions)\b", 0.9),
@@ -145,7 +150,9 @@ _RAW: dict[str, list[tuple[str, float]]] = {
             0.9,
         ),
         (
-            r"(etait froide|etait froid|etait brule|etait brulee|jamais arrive|jamais recu|pas recu|pas arrive|"
+            r"((etait|etaient|est|sont|arrivee?s?)( \w+)? (froide?s?|brulee?s?|crue?s?|immangeables?|"
+            r"degoutante?s?|ratee?s?|infecte?s?|trop salee?s?)|"
+            r"etait froide|etait froid|etait brule|etait brulee|jamais arrive|jamais recu|pas recu|pas arrive|"
             r"en retard|il manquait|il manque|erreur dans|pas ce que j ai commande|mauvaise commande|"
             r"intoxication|malade|allergie|allergique|cheveu dans|trop cuit|pas cuit|immangeable|degoutant)",
             0.85,
@@ -163,7 +170,8 @@ _RAW: dict[str, list[tuple[str, float]]] = {
     ],
     "human": [
         (
-            r"(parler a (quelqu un|une personne|un humain|un responsable|le responsable|le gerant|un conseiller|"
+            r"(parler (a|au|avec) (quelqu un|une personne|un humain|un responsable|le responsable|le gerant|"
+            r"responsable|gerant|patron|manager|directeur|la responsable|la gerante|un conseiller|"
             r"une vraie personne|quelqu un de reel|le patron|un employe|un vendeur)|un humain|une vraie personne|"
             r"passez moi|me passer quelqu un|le responsable s il|un operateur)",
             0.95,
