@@ -113,3 +113,36 @@ def test_sliding_window_forgets_old_requests(demo_pizzeria, settings):
     assert all(rate_limit_allows(99, "STARTER", now=start + 3600 + 1800) for _ in range(5))
     assert not rate_limit_allows(99, "STARTER", now=start + 3600 + 1800)
     assert rate_limit_allows(99, "STARTER", now=start + 3 * 3600)
+
+
+def test_returning_caller_gets_the_usual_with_the_openai_brain(fake, demo_pizzeria):
+    from stores.models import Product
+    from stores.services.orders import order_create
+
+    calzone = Product.objects.get(store=demo_pizzeria, name="Calzone")
+    medium = calzone.variations.get(value="Moyenne")
+    order_create(
+        store=demo_pizzeria,
+        items=[{"product_id": calzone.pk, "quantity": 2, "variation_ids": [medium.pk]}],
+        customer_phone="+33613131313",
+        customer_name="Léa Fabre",
+    )
+    fake.queue(tool_calls([("usual_order", {"add": True})]), text("Deux calzone moyennes, c'est noté."))
+    session, greeting = _begin(demo_pizzeria, caller_phone="+33613131313")
+    assert "Léa" in greeting.text and "Calzone" in greeting.text
+    reply = agent.respond(session, "Oui comme d'habitude")
+    assert reply.cart["total"] == "25.00" and reply.cart["lines"][0]["quantity"] == 2
+
+
+def test_the_record_is_brought_up_to_date_every_few_turns(demo_pizzeria):
+    from ai import session as sessions
+
+    session, _ = agent.begin(demo_pizzeria, channel="cli", now=FRIDAY_EVENING)
+    for line in ("bonjour", "vous livrez ?"):
+        agent.respond(session, line)
+    record = AIConversationSession.objects.get(pk=session.db_id)
+    assert record.messages == [] and record.is_active  # not yet: every PERSIST_EVERY turns
+    agent.respond(session, "c'est où ?")
+    record.refresh_from_db()
+    assert len(record.messages) == 7 and len(record.turn_latencies_ms) == 3
+    assert sessions.load(session.id).turns == 3
