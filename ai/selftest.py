@@ -86,6 +86,17 @@ def _closed_moment(store: Store, start: datetime) -> datetime | None:
     return None
 
 
+def _next_closed_day(store: Store, after: date) -> date | None:
+    return next(
+        (
+            after + timedelta(days=n)
+            for n in range(1, 15)
+            if not availability.opening_periods(store, after + timedelta(days=n))
+        ),
+        None,
+    )
+
+
 def _order_turns(ctx: StoreContext, lang: str, item: ItemCtx, qty: int, size: Any) -> list[str]:
     t = LINES[lang]
     size_words = f" {size.value.lower()}" if size is not None else ""
@@ -205,14 +216,7 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
                         ]
                     },
                 )
-        closed_day = next(
-            (
-                open_at.date() + timedelta(days=n)
-                for n in range(1, 15)
-                if not availability.opening_periods(store, open_at.date() + timedelta(days=n))
-            ),
-            None,
-        )
+        closed_day = _next_closed_day(store, open_at.date())
         if closed_day is not None:
             add(
                 f"table on a closed day ({closed_day:%a %d %b})",
@@ -303,14 +307,7 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
                     ]
                 },
             )
-        closed_day = next(
-            (
-                at.date() + timedelta(days=n)
-                for n in range(1, 15)
-                if not availability.opening_periods(store, at.date() + timedelta(days=n))
-            ),
-            None,
-        )
+        closed_day = _next_closed_day(store, at.date())
         if closed_day is not None:
             add(
                 f"consultation asked on a closed day ({closed_day:%a %d %b})",

@@ -116,3 +116,23 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
 
 def in_future(hours: int = 24) -> timezone.datetime:
     return timezone.now() + timedelta(hours=hours)
+
+
+def open_around_now(store: Store, hours: int = 3) -> Store:
+    """Replace the store's hours by a window around the current local time on every weekday, for
+    tests that run on the real clock (the browser and WebSocket chats). Past midnight it wraps."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from stores.models import OpeningInterval
+
+    local = timezone.localtime(timezone.now(), ZoneInfo(store.timezone))
+    opens = (local - timedelta(hours=hours)).time().replace(second=0, microsecond=0)
+    closes = (local + timedelta(hours=hours)).time().replace(second=0, microsecond=0)
+    store.opening_intervals.all().delete()
+    OpeningInterval.objects.bulk_create(
+        OpeningInterval(store=store, weekday=day, opens=opens, closes=closes) for day in range(7)
+    )
+    return store

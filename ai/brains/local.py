@@ -865,18 +865,17 @@ class LocalBrain:
         else:
             text = result.get("message", "")
         if alternatives:
-            slots = [
-                ph.when(
-                    datetime.fromisoformat(f"{a['date']}T{a['time']}").replace(tzinfo=tc.tz),
-                    lang,
-                    tc.now.date(),
-                )
-                for a in alternatives[:3]
-            ]
-            return self._ask(
-                tc, "booking", text + " " + ph.say(lang, "alternatives", slots=ph.join(slots, lang))
-            )
+            return self._ask(tc, "booking", text + " " + self._alternatives_text(tc, alternatives, lang))
         return self._ask(tc, "booking", text + " " + ph.say(lang, "when_q"))
+
+    def _alternatives_text(self, tc: ToolContext, alternatives: list[dict[str, Any]], lang: str) -> str:
+        slots = [
+            ph.when(
+                datetime.fromisoformat(f"{a['date']}T{a['time']}").replace(tzinfo=tc.tz), lang, tc.now.date()
+            )
+            for a in alternatives[:3]
+        ]
+        return ph.say(lang, "alternatives", slots=ph.join(slots, lang))
 
     def _missing_field(self, tc: ToolContext, booking: dict[str, Any]) -> str | None:
         service = next((s for s in tc.ctx.services if s.name == booking.get("service")), None)
@@ -1173,15 +1172,7 @@ class LocalBrain:
                 ph.say(lang, result["error"]) if result["error"] in ph.P[lang] else result.get("message", "")
             )
             if alternatives:
-                slots = [
-                    ph.when(
-                        datetime.fromisoformat(f"{a['date']}T{a['time']}").replace(tzinfo=tc.tz),
-                        lang,
-                        tc.now.date(),
-                    )
-                    for a in alternatives[:3]
-                ]
-                text += " " + ph.say(lang, "alternatives", slots=ph.join(slots, lang))
+                text += " " + self._alternatives_text(tc, alternatives, lang)
             return self._ask(tc, "manage_when", text)
         tc.session.pending.clear()
         return ph.say(lang, "moved", when=ph.when(at, lang, tc.now.date()))

@@ -4,24 +4,21 @@ and whole conversations that write test (sandbox) or real (live) orders."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from io import StringIO
 from typing import Any
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
 from accounts.models import Membership, User
 from ai.models import AIConversationSession, IntelligentAIConfig
 from kalliky.asgi import application
-from stores.models import OpeningInterval, Order, Store
-from tests.factories import UserFactory
+from stores.models import Order, Store
+from tests.factories import UserFactory, open_around_now
 
 # The consumer reaches the database from other threads: the test data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,12 +93,7 @@ def bella_napoli(transactional_db) -> Store:
     allow) keeps the test independent of the time it runs at."""
     call_command("seed_demo", stdout=StringIO())
     store = Store.objects.get(slug="pizzeria-bella-napoli")
-    local = timezone.localtime(timezone.now(), ZoneInfo(store.timezone))
-    opens = (local - timedelta(hours=3)).time().replace(second=0, microsecond=0)
-    closes = (local + timedelta(hours=3)).time().replace(second=0, microsecond=0)
-    store.opening_intervals.all().delete()
-    for weekday in range(7):
-        OpeningInterval.objects.create(store=store, weekday=weekday, opens=opens, closes=closes)
+    open_around_now(store)
     return store
 
 

@@ -7,17 +7,15 @@ import shutil
 import socket
 import threading
 import time
-from datetime import timedelta
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
 from accounts.models import User
-from stores.models import OpeningInterval, Order, Store
+from stores.models import Order, Store
+from tests.factories import open_around_now
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -59,12 +57,7 @@ def asgi_server(transactional_db, settings):
 def open_pizzeria(transactional_db) -> Store:
     call_command("seed_demo", stdout=StringIO())
     store = Store.objects.get(slug="pizzeria-bella-napoli")
-    local = timezone.localtime(timezone.now(), ZoneInfo(store.timezone))
-    opens = (local - timedelta(hours=3)).time().replace(second=0, microsecond=0)
-    closes = (local + timedelta(hours=3)).time().replace(second=0, microsecond=0)
-    store.opening_intervals.all().delete()
-    for weekday in range(7):
-        OpeningInterval.objects.create(store=store, weekday=weekday, opens=opens, closes=closes)
+    open_around_now(store)
     return store
 
 
@@ -93,7 +86,7 @@ def test_a_conversation_in_the_browser(asgi_server, open_pizzeria, browser, sett
     )
     page = context.new_page()
     page.goto(f"{asgi_server}/stores/{open_pizzeria.pk}/assistant/test/")
-    page.get_by_text("Pizzeria Bella Napoli, que puis-je").wait_for(timeout=10_000)
+    page.get_by_text("Pizzeria Bella Napoli, que puis-je").first.wait_for(timeout=10_000)
 
     def say(text: str) -> None:
         page.wait_for_selector("#chat-input:not([disabled])", timeout=10_000)
@@ -107,12 +100,12 @@ def test_a_conversation_in_the_browser(asgi_server, open_pizzeria, browser, sett
     assert "add_to_order" in page.inner_text("#chat-tools")
     assert "Margherita" in page.inner_text("#chat-cart")
     say("<b>non</b> merci c'est tout")  # shown as text, never as markup
-    page.get_by_text("<b>non</b> merci c'est tout").wait_for(timeout=10_000)
+    page.get_by_text("<b>non</b> merci c'est tout", exact=True).wait_for(timeout=10_000)
     assert page.locator("#chat-transcript b").count() == 0
     say("à emporter")
-    page.get_by_text("Je confirme la commande").wait_for(timeout=10_000)
+    page.get_by_text("Je confirme la commande").first.wait_for(timeout=10_000)
     say("oui")
-    page.get_by_text("votre commande numéro").wait_for(timeout=10_000)
+    page.get_by_text("votre commande numéro").first.wait_for(timeout=10_000)
     order = Order.objects.get(store=open_pizzeria)
     assert order.source == "test" and str(order.total) == "30.00"
     context.close()
