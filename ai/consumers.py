@@ -75,6 +75,10 @@ def ending_action(actions: list[dict[str, Any]]) -> str | None:
 
 
 class AssistantChatConsumer(AsyncJsonWebsocketConsumer):
+    # The test chat talks to its own browser only: no group, so no channel-layer subscription
+    # (an alias that is not configured gives none), and no Redis connection held per open chat.
+    channel_layer_alias = "no-layer"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store_id = 0
