@@ -23,7 +23,7 @@ FILLER = frozenset(
 UNITS = frozenset("cl ml l g kg cm".split())
 # Size concepts the caller may name in either language.
 SIZE_WORDS: dict[str, tuple[str, ...]] = {
-    "small": ("petite", "petit", "small", "little", "mini", "junior", "enfant", "kids"),
+    "small": ("petite", "petit", "small", "little", "mini"),
     "medium": ("moyenne", "moyen", "medium", "normale", "normal", "regular", "standard", "classique"),
     "large": ("grande", "grand", "large", "big", "maxi", "familiale", "family", "xl", "geante"),
 }

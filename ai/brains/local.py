@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from ai.brains import BrainTurn
 from ai.brains import phrases as ph
 from ai.context import ItemCtx
-from ai.matching import SERVICE_LEXICON, Mention, find_extras, find_size, index_for
+from ai.matching import EXTRA_MARKERS, SERVICE_LEXICON, Mention, find_extras, find_size, index_for
 from ai.nlu import intents as nlu_intents
 from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_name, parse_party_size
@@ -30,9 +30,24 @@ from ai.tools import ToolContext, call_tool
 CONNECTORS = frozenset({"et", "and", "puis", "plus", "then", "also", "aussi"})
 DELIVERY_WORDS = frozenset({"livraison", "livrer", "livre", "livrez", "delivery", "deliver", "delivered"})
 TAKEAWAY_WORDS = frozenset(
-    {"emporter", "emporte", "takeaway", "pickup", "collect", "chercher", "recuperer", "retirer", "passe"}
+    {
+        "emporter",
+        "emporte",
+        "takeaway",
+        "pickup",
+        "collect",
+        "collection",
+        "takeout",
+        "chercher",
+        "recuperer",
+        "retirer",
+        "passe",
+    }
 )
-TAKEAWAY_PHRASES = ("take away", "pick up", "pick it up", "je passe", "viens chercher", "vais passer")
+TAKEAWAY_PHRASES = (
+    "take away", "pick up", "pick it up", "pick them up", "pick that up", "je passe", "viens chercher",
+    "vais passer", "take out", "to go", "for collection", "collect it", "collect them", "sur place non",
+)  # fmt: skip
 DINE_IN_PHRASES = ("sur place", "dine in", "eat in", "eat here")
 UPSELL_HINTS = {
     "drink": ("boisson", "drink", "beverage", "bar", "vin", "wine"),
@@ -119,13 +134,20 @@ class LocalBrain:
         pending = tc.session.pending
         if h.has("human"):
             return self._transfer(tc, "caller asked for a person")
+        if ABANDON.search(h.norm):
+            # "laissez tomber, je rappellerai": nothing is ordered, the call ends politely
+            tc.session.cart = []
+            call_tool(tc, "end_call", {"reason": "caller gave up"})
+            pending.clear()
+            return ph.say(h.lang, "goodbye")
         expect = pending.get("expect")
         if expect == "human_offer":
             pending.pop("expect", None)
             if h.yes:
                 return self._transfer(tc, "misunderstanding")
             if h.no:
-                return ph.say(h.lang, "how_help")
+                # "No thanks, I just want a table": the rest of the line is the real request
+                return self._new_request(tc, h) or ph.say(h.lang, "how_help")
         if expect:
             handler = getattr(self, f"_answer_{expect}", None)
             if handler is not None:
@@ -237,6 +259,9 @@ class LocalBrain:
         if h.has("question_delivery"):
             return ph.say(lang, "delivery_yes" if ctx.delivery_enabled else "delivery_no")
         if h.has("question_menu") or (h.has("question_price") and not h.mentions):
+            unknown = self._unknown_phrase(tc, h) if ctx.has_products and not h.mentions else ""
+            if unknown:
+                return self._not_on_menu(tc, h, unknown)
             if ctx.has_products:
                 category_items = index_for(ctx).items_in_category(h.words)
                 if category_items:
@@ -253,6 +278,35 @@ class LocalBrain:
             if service is not None:
                 return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
         return None
+
+    def _unknown_phrase(self, tc: ToolContext, h: Heard) -> str:
+        """What the caller named that is not on the menu ("pizza hawaienne"), or ""."""
+        index = index_for(tc.ctx)
+        categories = {w for c in tc.ctx.categories for w in normalize(c).split()}
+        categories |= {w[:-1] for w in categories if w.endswith("s")}
+        unknown = [
+            w
+            for w in h.words
+            if len(w) > 3
+            and w not in ORDER_WORDS
+            and w not in categories
+            and not index._token_matches(w)
+            and not find_numbers(w)
+        ]
+        if not unknown:
+            return ""
+        first = h.words.index(unknown[0])
+        lead = h.words[first - 1] if first and h.words[first - 1] in categories else ""
+        return " ".join(([lead] if lead else []) + unknown[:3])
+
+    def _not_on_menu(self, tc: ToolContext, h: Heard, unknown: str) -> str:
+        lang = h.lang
+        same_kind = index_for(tc.ctx).items_in_category(h.words)
+        suggestions = [i.name for i in (same_kind or list(tc.ctx.items)) if i.available][:3]
+        text = ph.say(lang, "unknown_item", item=unknown)
+        if suggestions:
+            text += " " + ph.say(lang, "suggest", items=ph.join(suggestions, lang))
+        return text
 
     def _price(self, tc: ToolContext, item_id: int, lang: str) -> str:
         item = tc.ctx.item(item_id)
@@ -272,11 +326,31 @@ class LocalBrain:
         return ph.when(at, lang, tc.now.date())
 
     # --- orders -------------------------------------------------------------------------
+    def _extras_not_items(self, tc: ToolContext, h: Heard) -> list[Mention]:
+        """ "une margherita avec jambon et des champignons": the mushrooms are an extra of the
+        pizza, not the pasta whose keyword they are. A mention after an extra marker that names an
+        extra of the item before it is dropped (find_extras picks it up for that item)."""
+        index = index_for(tc.ctx)
+        kept: list[Mention] = []
+        for mention in h.mentions:
+            previous = kept[-1] if kept else None
+            if previous is not None:
+                item = index.items[previous.item_id]
+                between = h.words[previous.end : mention.start]
+                spoken = " ".join(_translate_extras(h.words[mention.start : mention.end]))
+                if any(w in EXTRA_MARKERS for w in between) and any(
+                    fuzz.partial_ratio(normalize(e.value), spoken) >= 85 for e in item.extras
+                ):
+                    continue
+            kept.append(mention)
+        return kept
+
     def _requests(self, tc: ToolContext, h: Heard) -> list[dict[str, Any]]:
         """One request per item mention: quantity said before it, size and extras around it."""
         index = index_for(tc.ctx)
         numbers = find_numbers(" ".join(h.words))
         out = []
+        h.mentions = self._extras_not_items(tc, h)
         for n, mention in enumerate(h.mentions):
             item = index.items[mention.item_id]
             prev_end = h.mentions[n - 1].end if n else 0
@@ -300,15 +374,20 @@ class LocalBrain:
                         quantity = number.value
             segment = h.words[start : mention.start] + h.words[mention.end : end]
             size = find_size(item, segment)
-            extras = find_extras(item, h.words[mention.end : end])
-            out.append(
-                {
-                    "item_id": item.id,
-                    "quantity": max(1, min(quantity, 50)),
-                    "size": size.value if size else None,
-                    "extras": [e.value for e in extras],
-                }
-            )
+            extras = find_extras(item, _translate_extras(h.words[mention.end : end]))
+            request = {
+                "item_id": item.id,
+                "quantity": max(1, min(quantity, 50)),
+                "size": size.value if size else None,
+                "extras": [e.value for e in extras],
+                "explicit_quantity": quantity != 1 or any(start <= x.start < mention.start for x in numbers),
+            }
+            tail = " ".join(h.words[mention.end : end])
+            if extras and request["quantity"] > 1 and ONE_OF_THEM.search(tail):
+                # "two vegetarian, one of them with mushrooms": two lines, only one with the extra
+                out.append({**request, "quantity": request["quantity"] - 1, "extras": []})
+                request = {**request, "quantity": 1}
+            out.append(request)
         return out
 
     @staticmethod
@@ -324,7 +403,9 @@ class LocalBrain:
         self._note_delivery(tc, h)
         if h.has("cancel_item") and session.cart:
             return self._remove(tc, h)
-        if h.has("modify_order") and session.cart and (h.mentions or find_numbers(h.norm)):
+        if SWAP.search(h.norm) and session.cart and len(h.mentions) >= 2:
+            return self._swap(tc, h)
+        if h.has("modify_order") and session.cart:
             changed = self._modify(tc, h)
             if changed is not None:
                 return changed
@@ -344,6 +425,9 @@ class LocalBrain:
         if not requests:
             if h.has("done") or (h.no and session.cart):
                 return self._checkout(tc, h)
+            unknown = self._unknown_phrase(tc, h)
+            if unknown:
+                return self._ask(tc, "more", self._not_on_menu(tc, h, unknown))
             if session.cart and h.has("order") is False:
                 return None
             return self._ask(
@@ -351,6 +435,22 @@ class LocalBrain:
                 "more",
                 ph.say(lang, "menu_cats", cats=ph.join([c.lower() for c in tc.ctx.categories], lang)),
             )
+        in_cart = {li.product_id for li in session.cart}
+        for request in list(requests):
+            if request["item_id"] in in_cart and request["extras"] and not request["size"]:
+                if not request["explicit_quantity"]:
+                    requests.remove(request)
+                    line = next(li for li in reversed(session.cart) if li.product_id == request["item_id"])
+                    item = tc.ctx.item(line.product_id)
+                    current = [v.value for v in item.extras if v.id in line.variation_ids] if item else []
+                    result = call_tool(
+                        tc,
+                        "update_order_line",
+                        {"line_id": line.line_id, "extras": current + request["extras"]},
+                    )
+                    if result["ok"] and not requests:
+                        updated = ph.say(lang, "updated", item=self._line_text(result["line"], lang))
+                        return updated + " " + self._after_change(tc, lang)
         session.pending["queue"] = requests
         return self._drain_queue(tc, lang, [])
 
@@ -398,7 +498,8 @@ class LocalBrain:
         if not session.cart:
             session.pending.pop("expect", None)
             return " ".join(parts)
-        parts.append(self._ask(tc, "more", self._upsell_or_more(tc, lang)))
+        question = self._upsell_or_more(tc, lang)
+        parts.append(self._ask(tc, tc.session.pending.get("expect") or "more", question))
         return " ".join(parts)
 
     def _line_text(self, line: dict[str, Any], lang: str) -> str:
@@ -421,6 +522,7 @@ class LocalBrain:
                 words = [ph.say(lang, f"upsell_{kind}") for kind in kinds]
                 tc.session.pending["expect"] = "upsell"
                 return ph.say(lang, "upsell", what=ph.join(words, lang, "or"))
+        tc.session.pending["expect"] = "more"
         return ph.say(lang, "anything_else")
 
     def _refusal_text(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
@@ -471,6 +573,10 @@ class LocalBrain:
     def _answer_upsell(self, tc: ToolContext, h: Heard) -> str | None:
         if h.mentions:
             return self._order(tc, h)
+        if h.has("question_menu") or h.has("question_price"):
+            answer = self._question(tc, h)
+            if answer is not None:
+                return self._ask(tc, "more", answer)
         if h.no or h.has("done"):
             return self._checkout(tc, h)
         if h.yes:
@@ -584,6 +690,30 @@ class LocalBrain:
         if h.no:
             return self._ask(tc, "more", ph.say(lang, "what_change"))
         return None
+
+    def _swap(self, tc: ToolContext, h: Heard) -> str | None:
+        """ "swap the coke for a lemonade", "une regina à la place de la margherita": the one
+        after "instead of" (or else the one already ordered) goes, the other comes."""
+        session = tc.session
+        marker = INSTEAD_OF.search(h.norm)
+        mentions = list(h.mentions)
+        if marker is not None:
+            position = len(h.norm[: marker.end()].split())
+            old = next((m for m in mentions if m.start >= position), None)
+        else:
+            old = next((m for m in mentions if any(li.product_id == m.item_id for li in session.cart)), None)
+        new = next((m for m in mentions if old is not None and m.item_id != old.item_id), None)
+        if old is None or new is None:
+            return None
+        line = next((li for li in session.cart if li.product_id == old.item_id), None)
+        if line is None:
+            return None
+        call_tool(tc, "remove_from_order", {"line_id": line.line_id})
+        wanted = self._requests(tc, Heard(**{**h.__dict__, "mentions": [new]}))
+        request = wanted[0] if wanted else {"item_id": new.item_id, "size": None, "extras": []}
+        request["quantity"] = line.quantity
+        session.pending["queue"] = [request]
+        return ph.say(h.lang, "removed", item=line.name) + " " + self._drain_queue(tc, h.lang, [])
 
     def _remove(self, tc: ToolContext, h: Heard) -> str:
         lang = h.lang
@@ -1180,8 +1310,8 @@ class LocalBrain:
     # --- complaints ---------------------------------------------------------------------
     def _complaint(self, tc: ToolContext, h: Heard) -> str:
         # "I want to complain" carries no detail: ask what happened first.
-        detail_words = [w for w in h.words if len(w) > 3]
-        if len(detail_words) < 4 and not tc.session.pending.get("complaint_asked"):
+        detail_words = [w for w in h.words if len(w) > 3 and w not in COMPLAINT_GENERIC]
+        if len(detail_words) < 2 and not tc.session.pending.get("complaint_asked"):
             tc.session.pending["complaint_asked"] = True
             return self._ask(tc, "complaint", ph.say(h.lang, "complaint_q"))
         return self._record_complaint(tc, h)
@@ -1208,6 +1338,44 @@ class LocalBrain:
 
 
 GREETING = re.compile(r"^\s*(bonjour|bonsoir|allo|hello|hi|good (morning|afternoon|evening))\b[\s,.!]*", re.I)
+
+
+ONE_OF_THEM = re.compile(
+    r"\b(one of them|one of those|just one|only one|l une d entre elles|l une des deux|une des deux|"
+    r"une seule|dont une)\b"
+)
+EXTRA_WORDS = {"mushrooms": "champignons", "mushroom": "champignons", "ham": "jambon", "egg": "oeuf",
+               "cheese": "mozzarella", "champignon": "champignons"}  # fmt: skip
+
+
+def _translate_extras(words: list[str]) -> list[str]:
+    return [EXTRA_WORDS.get(w, w) for w in words]
+
+
+ABANDON = re.compile(
+    r"\b(laissez tomber|laisse tomber|je rappellerai|je vais rappeler|je rappelle plus tard|annulez tout|"
+    r"oubliez (tout|ca|la commande)|never mind|nevermind|forget it|forget about it|i ll call back|"
+    r"call back later|cancel everything|cancel the (whole )?order)\b"
+)
+SWAP = re.compile(
+    r"\b(swap|replace|switch|exchange|remplacez|remplacer|remplace|echangez|echanger|changez|changer|"
+    r"instead of|a la place d|au lieu d)"
+)
+INSTEAD_OF = re.compile(r"\b(instead of|a la place de?s?|au lieu de?s?|a la place du|au lieu du)\b")
+COMPLAINT_GENERIC = frozenset(
+    "bonjour bonsoir hello voudrais voudrai aimerais souhaite faire deposer porter une reclamation plainte "
+    "plaindre complaint complain make file would like want have please about sujet propos".split()
+)
+
+
+# Words of ordering and asking that are not the name of anything on a menu.
+ORDER_WORDS = frozenset(
+    "bonjour bonsoir hello voudrais voudrai voudrions aimerais souhaite souhaiterais prendre "
+    "commander commande avez vous avoir faites faire est ce que quoi comme quel quelle quels quelles "
+    "serait possible plait merci alors donc aussi encore autre chose please would like want have "
+    "could order some there with avec sans does your what which thanks thank just also another maybe "
+    "perhaps dommage then well okay sorry".split()
+)
 
 
 # Words that ask for a meeting without saying what it is about.

@@ -19,7 +19,7 @@ P: dict[str, dict[str, str]] = {
         "added": "C'est noté : {items}.",
         "anything_else": "Autre chose ?",
         "which_size": "Quelle taille pour {item} : {options} ?",
-        "unknown_item": "Désolé, nous n'avons pas {item}.",
+        "unknown_item": "Désolé, nous n'avons pas de {item}.",
         "suggest": "Nous avons par exemple {items}.",
         "out_of_stock": "Désolé, {item} n'est plus disponible aujourd'hui.",
         "instead": "Je peux vous proposer {items}.",

@@ -1,3 +1,48 @@
-from tests.fakes.openai.server import FakeOpenAI, Reply, drop, error, hang, text, tool_calls
+"""Local fake of the OpenAI Chat Completions API; see server.py for the wire details.
 
-__all__ = ["FakeOpenAI", "Reply", "drop", "error", "hang", "text", "tool_calls"]
+Exports are resolved lazily so `python -m tests.fakes.openai.server` does not import the module twice
+(runpy warns when a package's __init__ has already imported the module it is about to run)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.fakes.openai.server import (
+        Completion,
+        Drop,
+        ErrorReply,
+        FakeOpenAI,
+        Hang,
+        RecordedRequest,
+        Reply,
+        ToolCall,
+        drop,
+        error,
+        hang,
+        text,
+        tool_calls,
+    )
+
+__all__ = [
+    "Completion",
+    "Drop",
+    "ErrorReply",
+    "FakeOpenAI",
+    "Hang",
+    "RecordedRequest",
+    "Reply",
+    "ToolCall",
+    "drop",
+    "error",
+    "hang",
+    "text",
+    "tool_calls",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(import_module("tests.fakes.openai.server"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

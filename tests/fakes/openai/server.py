@@ -1,38 +1,96 @@
-"""A local stand-in for the OpenAI REST API, close enough on the wire that the real `openai`
-SDK talks to it unmodified (base_url=fake.base_url).
+"""A local stand-in for the OpenAI Chat Completions API that the real `openai` SDK talks to unmodified.
 
-It speaks POST /v1/chat/completions (plain JSON, or server-sent events when "stream": true,
-with tool-call arguments split across chunks and an optional final usage chunk) and
-GET /v1/models, answers errors in the API's own shape, checks the bearer key, and records every
-request. Tests script replies in order with `fake.queue(...)`; with nothing queued it answers
-"OK." so `make run` can point at it too (python -m tests.fakes.openai.server --port 8765)."""
+    with FakeOpenAI() as fake:
+        fake.queue(tool_calls([("add_to_order", {"item": "Margherita"})]), text("C'est noté."))
+        client = openai.OpenAI(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
+
+Routes (under /v1): POST /chat/completions (JSON, or server-sent events when "stream": true),
+GET /models and GET /models/{id}; anything else is a 404 in the API's error shape. Every request
+is recorded (`fake.requests`, `fake.chat_requests`), including the ones that are rejected.
+
+Order of checks, as on the real API: bearer key (401), then route (404), then body validation (400),
+and only then is a scripted reply consumed, so a rejected request never eats one.
+
+Default responder (queue empty): answers the text "OK." — whether or not tools were sent and
+whatever the last message is, so a client's tool loop always ends. When the request asks for
+structured output it answers the smallest JSON the schema accepts instead ("{}" for json_object).
+
+Timing, seen through the SDK (httpx2's read timeout bounds every single socket read):
+- non-streaming `delay_first_token` and `hang` hold back the status line, so `create()` itself
+  raises APITimeoutError once the read timeout passes;
+- streaming sends the headers at once (as the API does), then waits `delay_first_token` before the
+  first chunk: `create()` returns a Stream and *iterating* it raises APITimeoutError;
+- `chunk_delay` is the gap between chunks; it only trips the read timeout if one gap exceeds it
+  (there is no total-duration timeout in httpx2).
+
+Run by hand: python -m tests.fakes.openai.server --port 8765
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import secrets
 import socket
+import string
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+DEFAULT_API_KEY = "sk-test-fake"
+DEFAULT_TEXT = "OK."
+MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini")
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+_ALNUM = string.ascii_letters + string.digits
 
-@dataclass
-class Reply:
-    kind: str  # text | tool_calls | error | hang | drop
-    text: str = ""
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    status: int = 200
-    error_type: str = ""
-    code: str | None = None
+
+# --- scripted replies ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: str  # a JSON string, as the API sends it (may be deliberately malformed)
+    id: str = field(default_factory=lambda: "call_" + "".join(secrets.choice(_ALNUM) for _ in range(24)))
+
+
+@dataclass(frozen=True)
+class Completion:
+    """An assistant message: content, tool calls or both."""
+
+    content: str | None
+    calls: tuple[ToolCall, ...] = ()
+    finish_reason: str = "stop"
     delay_first_token: float = 0.0
     chunk_delay: float = 0.0
-    seconds: float = 0.0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    status: int
+    message: str
+    type: str
+    code: str | None = None
+    param: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Hang:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Drop:
+    pass
+
+
+Reply = Completion | ErrorReply | Hang | Drop
 
 
 def text(
@@ -42,10 +100,12 @@ def text(
     chunk_delay: float = 0.0,
     prompt_tokens: int | None = None,
     completion_tokens: int | None = None,
-) -> Reply:
-    return Reply(
-        "text",
-        text=content,
+    finish_reason: str = "stop",
+) -> Completion:
+    """A plain assistant answer; finish_reason="length" imitates a reply cut by max_tokens."""
+    return Completion(
+        content=content,
+        finish_reason=finish_reason,
         delay_first_token=delay_first_token,
         chunk_delay=chunk_delay,
         prompt_tokens=prompt_tokens,
@@ -54,58 +114,125 @@ def text(
 
 
 def tool_calls(
-    calls: list[tuple[str, dict[str, Any]]], *, text: str | None = None, delay_first_token: float = 0.0
-) -> Reply:
-    return Reply("tool_calls", text=text or "", calls=calls, delay_first_token=delay_first_token)
+    calls: Iterable[tuple[str, dict[str, Any] | str]],
+    *,
+    text: str | None = None,
+    delay_first_token: float = 0.0,
+    chunk_delay: float = 0.0,
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+) -> Completion:
+    """Tool calls (in parallel when several). Arguments given as a str are sent verbatim, so a test
+    can hand the client the broken JSON real models occasionally produce."""
+    built = tuple(
+        ToolCall(name, args if isinstance(args, str) else json.dumps(args, ensure_ascii=False))
+        for name, args in calls
+    )
+    if not built:
+        raise ValueError("tool_calls() needs at least one (name, arguments) pair")
+    return Completion(
+        content=text,
+        calls=built,
+        finish_reason="tool_calls",
+        delay_first_token=delay_first_token,
+        chunk_delay=chunk_delay,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
 
 
-def error(status: int, message: str, *, type: str | None = None, code: str | None = None) -> Reply:  # noqa: A002
-    default_type = {
-        400: "invalid_request_error",
-        401: "invalid_request_error",
-        404: "invalid_request_error",
-        429: "rate_limit_exceeded",
-    }.get(status, "server_error")
-    return Reply("error", text=message, status=status, error_type=type or default_type, code=code)
+_ERROR_TYPES = {429: "requests", 500: "server_error", 502: "server_error", 503: "server_error"}
+_ERROR_CODES = {429: "rate_limit_exceeded"}
 
 
-def hang(seconds: float) -> Reply:
-    return Reply("hang", seconds=seconds)
+def error(
+    status: int,
+    message: str,
+    *,
+    type: str | None = None,
+    code: str | None = None,
+    param: str | None = None,
+    retry_after: float | None = None,
+) -> ErrorReply:
+    """An API error. Defaults follow the real API: 429 → type "requests", code "rate_limit_exceeded"
+    and a retry-after header (1 s); 5xx → "server_error"; other 4xx → "invalid_request_error"."""
+    default_type = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    if retry_after is None and status == 429:
+        retry_after = 1.0
+    return ErrorReply(
+        status=status,
+        message=message,
+        type=type or default_type,
+        code=code if code is not None else _ERROR_CODES.get(status),
+        param=param,
+        retry_after=retry_after,
+    )
 
 
-def drop() -> Reply:
-    return Reply("drop")
+def hang(seconds: float) -> Hang:
+    """Read the request, send nothing for `seconds`, then close the connection."""
+    return Hang(seconds)
 
 
-def _tokens(value: Any) -> int:
-    return max(1, len(json.dumps(value, ensure_ascii=False)) // 4)
+def drop() -> Drop:
+    """Close the connection without any response (the SDK raises APIConnectionError)."""
+    return Drop()
+
+
+# --- the server -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str  # without the query string
+    headers: dict[str, str]  # lower-cased names
+    body: Any  # parsed JSON, or None (GET, or a body that was not JSON)
 
 
 class FakeOpenAI:
-    def __init__(self, *, api_key: str = "sk-test-fake", port: int = 0) -> None:
+    """The fake API on 127.0.0.1 (a free port unless one is given). Context manager, or start()/stop()."""
+
+    def __init__(self, *, api_key: str = DEFAULT_API_KEY, port: int = 0) -> None:
         self.api_key = api_key
         self.port = port
-        self.requests: list[dict[str, Any]] = []
-        self._replies: list[Reply] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._replies: list[Reply] = []
+        self._requests: list[RecordedRequest] = []
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    # --- lifecycle ----------------------------------------------------------------------
+    # lifecycle
     def start(self) -> FakeOpenAI:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._server.daemon_threads = True
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", self.port), _Handler, self)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval keeps stop() (which waits for the next poll) from costing 0.5 s a test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()  # wakes hangs and delays
+        server.shutdown()
+        server.server_close()
+        # Keep-alive connections would otherwise keep being served by their handler threads.
+        with self._lock:
+            open_connections = list(self._connections)
+        for conn in open_connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def __enter__(self) -> FakeOpenAI:
         return self.start()
@@ -117,228 +244,471 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    # --- scripting ----------------------------------------------------------------------
+    # scripting
     def queue(self, *replies: Reply) -> None:
+        """Replies consumed one per accepted POST /v1/chat/completions, in order."""
         with self._lock:
             self._replies.extend(replies)
 
-    def next_reply(self, body: dict[str, Any]) -> Reply:
+    @property
+    def pending(self) -> int:
+        """Scripted replies not consumed yet (assert 0 at the end of a test to catch missed calls)."""
         with self._lock:
-            if self._replies:
-                return self._replies.pop(0)
-        return text("OK.")
+            return len(self._replies)
 
-    def record(self, path: str, headers: dict[str, str], body: dict[str, Any] | None) -> None:
+    def reset(self) -> None:
         with self._lock:
-            self.requests.append(
-                {"path": path, "headers": {k.lower(): v for k, v in headers.items()}, "body": body}
-            )
+            self._replies.clear()
+            self._requests.clear()
+
+    # recording
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received, in arrival order."""
+        with self._lock:
+            return list(self._requests)
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
-        return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
+        """The JSON bodies sent to POST /v1/chat/completions (rejected ones included)."""
+        return [
+            r.body
+            for r in self.requests
+            if r.method == "POST" and r.path.rstrip("/").endswith("/chat/completions")
+        ]
+
+    # used by the handler
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _next_reply(self, body: dict[str, Any]) -> Reply:
+        with self._lock:
+            if self._replies:
+                return self._replies.pop(0)
+        return _default_reply(body)
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeOpenAI
+    ) -> None:
+        self.fake = fake
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gives up mid-response (its own timeout) is routine here, not worth a traceback.
+        return
 
 
 class _Handler(BaseHTTPRequestHandler):
-    fake: FakeOpenAI
-    protocol_version = "HTTP/1.1"
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        return
+    # connection bookkeeping so stop() can close idle keep-alive sockets
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake._connections.add(self.connection)
 
-    # --- helpers ------------------------------------------------------------------------
-    def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+    def finish(self) -> None:
+        with self.server.fake._lock:
+            self.server.fake._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # quiet: pytest output is for the tests
+
+    # --- plumbing ---
+    @property
+    def fake(self) -> FakeOpenAI:
+        return self.server.fake
+
+    def _route(self) -> str:
+        return self.path.split("?", 1)[0].rstrip("/")
+
+    def _headers(self) -> dict[str, str]:
+        return {key.lower(): value for key, value in self.headers.items()}
+
+    def _send_json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-request-id", f"req_{uuid.uuid4().hex[:16]}")
-        for key, value in (headers or {}).items():
+        self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+        for key, value in (extra or {}).items():
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(
-        self, status: int, message: str, type_: str, code: str | None = None, param: str | None = None
-    ):
-        headers = {"retry-after": "1"} if status == 429 else None
-        self._json(
-            status, {"error": {"message": message, "type": type_, "param": param, "code": code}}, headers
-        )
+    def _send_error(self, reply: ErrorReply) -> None:
+        extra = {"retry-after": f"{reply.retry_after:g}"} if reply.retry_after is not None else None
+        body = {
+            "error": {"message": reply.message, "type": reply.type, "param": reply.param, "code": reply.code}
+        }
+        self._send_json(reply.status, body, extra)
 
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.fake.api_key}":
             return True
-        self._error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+        self._send_error(
+            error(401, "Incorrect API key provided.", type="invalid_request_error", code="invalid_api_key")
+        )
         return False
 
-    # --- routes -------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
-        self.fake.record(self.path, dict(self.headers), None)
+    def _not_found(self) -> None:
+        self._send_error(error(404, f"Invalid URL ({self.command} {self._route()})"))
+
+    # --- routes ---
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.fake._record(RecordedRequest("GET", self._route(), self._headers(), None))
         if not self._authorised():
             return
-        if self.path.rstrip("/") == "/v1/models":
-            models = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "openai"}
-                      for m in ("gpt-4o-mini", "gpt-4o")]  # fmt: skip
-            self._json(200, {"object": "list", "data": models})
-            return
-        self._error(404, f"Unknown path {self.path}", "invalid_request_error")
+        route = self._route()
+        if route == "/v1/models":
+            self._send_json(200, {"object": "list", "data": [_model(m) for m in MODELS]})
+        elif route.startswith("/v1/models/") and route.removeprefix("/v1/models/") in MODELS:
+            self._send_json(200, _model(route.removeprefix("/v1/models/")))
+        elif route.startswith("/v1/models/"):
+            model = route.removeprefix("/v1/models/")
+            self._send_error(
+                error(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
+            )
+        else:
+            self._not_found()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.fake._record(RecordedRequest("DELETE", self._route(), self._headers(), None))
+        if self._authorised():
+            self._not_found()
 
     def do_POST(self) -> None:  # noqa: N802
+        # Always drain the body first, so a keep-alive connection stays in step whatever we answer.
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
-            body = json.loads(raw or b"{}")
-        except json.JSONDecodeError:
-            self.fake.record(self.path, dict(self.headers), None)
-            self._error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
-            return
-        self.fake.record(self.path, dict(self.headers), body)
+            body: Any = json.loads(raw) if raw else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        self.fake._record(RecordedRequest("POST", self._route(), self._headers(), body))
         if not self._authorised():
             return
-        if self.path.rstrip("/") != "/v1/chat/completions":
-            self._error(404, f"Unknown path {self.path}", "invalid_request_error")
+        if self._route() != "/v1/chat/completions":
+            self._not_found()
+            return
+        if not isinstance(body, dict):
+            self._send_error(error(400, "We could not parse the JSON body of your request."))
             return
         problem = _validate(body)
         if problem is not None:
-            self._error(400, problem[1], "invalid_request_error", param=problem[0])
+            self._send_error(problem)
             return
-        reply = self.fake.next_reply(body)
-        if reply.kind == "error":
-            self._error(reply.status, reply.text, reply.error_type, reply.code)
-            return
-        if reply.kind == "drop":
+        reply = self.fake._next_reply(body)
+        try:
+            self._answer(body, reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (its timeout): nothing left to say
+
+    def _answer(self, body: dict[str, Any], reply: Reply) -> None:
+        if isinstance(reply, ErrorReply):
+            self._send_error(reply)
+        elif isinstance(reply, Drop):
+            self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+        elif isinstance(reply, Hang):
             self.close_connection = True
-            return
-        if reply.kind == "hang":
-            time.sleep(reply.seconds)
-            self.close_connection = True
-            return
-        if body.get("stream"):
+            self.fake._sleep(reply.seconds)
+        elif body.get("stream"):
             self._stream(body, reply)
         else:
-            self._complete(body, reply)
+            self.fake._sleep(reply.delay_first_token)
+            self._send_json(200, _completion(body, reply), {"openai-processing-ms": "1"})
 
-    def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
-        prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(body.get("messages"))
-        completion = (
-            reply.completion_tokens
-            if reply.completion_tokens is not None
-            else _tokens(reply.text) + sum(_tokens(args) for _, args in reply.calls)
-        )
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-    @staticmethod
-    def _calls(reply: Reply) -> list[dict[str, Any]]:
-        return [
-            {"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-             "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
-            for name, args in reply.calls
-        ]  # fmt: skip
-
-    def _complete(self, body: dict[str, Any], reply: Reply) -> None:
-        time.sleep(reply.delay_first_token)
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
-        finish = "stop"
-        if reply.kind == "tool_calls":
-            message["tool_calls"] = self._calls(reply)
-            finish = "tool_calls"
-        self._json(
-            200,
-            {
-                "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body["model"],
-                "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-                "usage": self._usage(body, reply),
-            },
-        )
-
-    def _stream(self, body: dict[str, Any], reply: Reply) -> None:
-        # Headers go out at once (as the real API does); the first chunk waits delay_first_token,
-        # which is what a client's read timeout sees.
+    def _stream(self, body: dict[str, Any], reply: Completion) -> None:
+        # Chunked transfer encoding, as the API does, so the connection can be reused afterwards.
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Connection", "close")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
         self.end_headers()
-        self.close_connection = True
-        base = {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": body["model"],
+        self.wfile.flush()
+        self.fake._sleep(reply.delay_first_token)
+        for n, event in enumerate(_sse_events(body, reply)):
+            if n and reply.chunk_delay:
+                self.fake._sleep(reply.chunk_delay)
+            if self.fake._stopping.is_set():
+                self.close_connection = True
+                return
+            data = event.encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+# --- payloads ---------------------------------------------------------------------------------------
+def _model(model_id: str) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
+
+
+def _completion_id() -> str:
+    return "chatcmpl-" + "".join(secrets.choice(_ALNUM) for _ in range(29))
+
+
+def _call_json(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+
+
+def _completion(body: dict[str, Any], reply: Completion) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": reply.content,
+        "refusal": None,
+        "annotations": [],
+    }
+    if reply.calls:
+        message["tool_calls"] = [_call_json(call) for call in reply.calls]
+    return {
+        "id": _completion_id(),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": reply.finish_reason}],
+        "usage": _usage(body, reply),
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def _sse_events(body: dict[str, Any], reply: Completion) -> Iterator[str]:
+    """The `data:` events of a streamed completion, ending with [DONE]."""
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    base: dict[str, Any] = {
+        "id": _completion_id(),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body["model"],
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake",
+    }
+    if include_usage:
+        base["usage"] = None  # the API sends an explicit null on every chunk but the last
+
+    def event(delta: dict[str, Any], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return f"data: {json.dumps({**base, 'choices': [choice]}, ensure_ascii=False)}\n\n"
+
+    # First chunk carries the role; content "" for a text answer, null when it is only tool calls.
+    yield event({"role": "assistant", "content": "" if reply.content is not None else None, "refusal": None})
+    for piece in _words(reply.content or ""):
+        yield event({"content": piece})
+    for index, call in enumerate(reply.calls):
+        head = {
+            "index": index,
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
         }
-
-        def send(choices: list[dict[str, Any]], **extra: Any) -> None:
-            chunk = {**base, "choices": choices, **extra}
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-            self.wfile.flush()
-
-        try:
-            time.sleep(reply.delay_first_token)
-            send([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
-            words = reply.text.split(" ") if reply.text else []
-            for n, word in enumerate(words):
-                piece = word if n == 0 else " " + word
-                send([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
-                time.sleep(reply.chunk_delay)
-            finish = "stop"
-            if reply.kind == "tool_calls":
-                finish = "tool_calls"
-                for index, call in enumerate(self._calls(reply)):
-                    arguments = call["function"]["arguments"]
-                    half = len(arguments) // 2
-                    function = {"name": call["function"]["name"], "arguments": arguments[:half]}
-                    head = {"index": index, "id": call["id"], "type": "function", "function": function}
-                    send([{"index": 0, "delta": {"tool_calls": [head]}, "finish_reason": None}])
-                    tail = {"index": index, "function": {"arguments": arguments[half:]}}
-                    send([{"index": 0, "delta": {"tool_calls": [tail]}, "finish_reason": None}])
-            send([{"index": 0, "delta": {}, "finish_reason": finish}])
-            if (body.get("stream_options") or {}).get("include_usage"):
-                send([], usage=self._usage(body, reply))
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the client gave up (its timeout): nothing to finish
+        yield event({"tool_calls": [head]})
+        for piece in _pieces(call.arguments, 3):
+            yield event({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    yield event({}, reply.finish_reason)
+    if include_usage:
+        final = {**base, "choices": [], "usage": _usage(body, reply)}
+        yield f"data: {json.dumps(final, ensure_ascii=False)}\n\n"
+    yield "data: [DONE]\n\n"
 
 
-def _validate(body: dict[str, Any]) -> tuple[str, str] | None:
-    """The checks the real API makes that catch client bugs."""
+def _words(content: str) -> list[str]:
+    """Word-sized pieces carrying their leading whitespace, like model tokens; they join back exactly."""
+    return re.findall(r"\s*\S+|\s+$", content)
+
+
+def _pieces(value: str, count: int) -> list[str]:
+    """Split into `count` near-equal pieces (at least two when there are two characters)."""
+    if len(value) < 2:
+        return [value]
+    size = max(1, -(-len(value) // count))
+    return [value[i : i + size] for i in range(0, len(value), size)]
+
+
+# --- token estimate -----------------------------------------------------------------------------------
+def _estimate(value: str) -> int:
+    return len(value) // 4 + 1
+
+
+def _message_text(message: Any) -> str:
+    if not isinstance(message, dict):
+        return ""
+    content = message.get("content")
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}, ...]
+        content = " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    calls = message.get("tool_calls") or []
+    arguments = " ".join(
+        str((c.get("function") or {}).get("arguments", "")) for c in calls if isinstance(c, dict)
+    )
+    return f"{content or ''} {arguments}".strip()
+
+
+def _usage(body: dict[str, Any], reply: Completion) -> dict[str, Any]:
+    """Scripted counts win; otherwise a deterministic estimate (≈ 4 characters a token; tools count)."""
+    prompt = reply.prompt_tokens
+    if prompt is None:
+        prompt = sum(_estimate(_message_text(m)) for m in body["messages"])
+        if body.get("tools"):
+            prompt += _estimate(json.dumps(body["tools"], sort_keys=True))
+    completion = reply.completion_tokens
+    if completion is None:
+        completion = _estimate(reply.content or "") + sum(
+            _estimate(c.name + c.arguments) for c in reply.calls
+        )
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+# --- default responder ------------------------------------------------------------------------------------
+def _default_reply(body: dict[str, Any]) -> Completion:
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        return text(json.dumps(_smallest(schema, schema), ensure_ascii=False))
+    if response_format.get("type") == "json_object":
+        return text("{}")
+    return text(DEFAULT_TEXT)
+
+
+def _smallest(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
+    """The smallest value a (strict, structured-outputs) JSON schema accepts."""
+    if not isinstance(schema, dict) or depth > 32:
+        return None
+    if "$ref" in schema:
+        target: Any = root
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return _smallest(target, root, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        if any(isinstance(o, dict) and o.get("type") == "null" for o in options):
+            return None  # an optional field: null is the smallest answer
+        return _smallest(options[0], root, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = "null" if "null" in kind else (kind[0] if kind else None)
+    if kind == "object" or "properties" in schema:
+        return {key: _smallest(sub, root, depth + 1) for key, sub in (schema.get("properties") or {}).items()}
+    defaults = {"array": [], "string": "", "integer": 0, "number": 0, "boolean": False}
+    return defaults.get(kind) if isinstance(kind, str) else None
+
+
+# --- validation -------------------------------------------------------------------------------------------
+def _bad(message: str, param: str | None, code: str | None = None) -> ErrorReply:
+    return error(400, message, type="invalid_request_error", param=param, code=code)
+
+
+def _validate(body: dict[str, Any]) -> ErrorReply | None:
+    """The real API's checks that catch client bugs; None when the request is acceptable."""
     if not body.get("model"):
-        return "model", "you must provide a model parameter"
-    messages = body.get("messages")
+        return _bad("you must provide a model parameter", "model", "missing_required_parameter")
+    if "messages" not in body:
+        return _bad("Missing required parameter: 'messages'.", "messages", "missing_required_parameter")
+    messages = body["messages"]
     if not isinstance(messages, list) or not messages:
-        return "messages", "'messages' must be a non-empty array"
-    known: set[str] = set()
-    for n, message in enumerate(messages):
-        role = message.get("role")
-        if role not in ("system", "developer", "user", "assistant", "tool"):
-            return f"messages[{n}].role", f"Invalid role {role!r}."
-        for call in message.get("tool_calls") or []:
-            known.add(call.get("id", ""))
-        if role == "tool" and message.get("tool_call_id") not in known:
-            return (
-                f"messages[{n}]",
-                "Invalid parameter: messages with role 'tool' must be a response to a preceeding message "
-                "with 'tool_calls'.",
+        return _bad(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, "
+            "but got an empty array instead.",
+            "messages",
+            "empty_array",
+        )
+    if body.get("stream_options") is not None and not body.get("stream"):
+        return _bad(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options"
+        )
+    for n, tool in enumerate(body.get("tools") or []):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or not function.get("name"):
+            return _bad(
+                f"Missing required parameter: 'tools[{n}].function.name'.",
+                f"tools[{n}].function.name",
+                "missing_required_parameter",
             )
-    return None
+    return _validate_tool_turns(messages)
+
+
+def _validate_tool_turns(messages: list[Any]) -> ErrorReply | None:
+    # Every assistant tool call must be answered by a tool message right after it, and every tool
+    # message must answer one of those calls: the pairing the real API enforces.
+    pending: dict[str, int] = {}  # unanswered call id → index of the assistant message
+    for n, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ROLES:
+            supported = ", ".join(f"'{r}'" for r in ROLES)
+            message_text = f"Invalid value: '{role}'. Supported values are: {supported}."
+            return _bad(message_text, f"messages[{n}].role", "invalid_value")
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id not in pending:
+                return _bad(
+                    "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                    "message with 'tool_calls'.",
+                    f"messages.[{n}].role",
+                )
+            del pending[call_id]
+            continue
+        if pending:
+            return _unanswered(pending)
+        if role == "assistant":
+            for call in message.get("tool_calls") or []:
+                if isinstance(call, dict) and call.get("id"):
+                    pending[call["id"]] = n
+    return _unanswered(pending) if pending else None
+
+
+def _unanswered(pending: dict[str, int]) -> ErrorReply:
+    index = min(pending.values())
+    return _bad(
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+        f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(pending)}",
+        f"messages.[{index}].role",
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Local OpenAI fake for development")
+    parser = argparse.ArgumentParser(description="Local fake of the OpenAI Chat Completions API")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--api-key", default="sk-test-fake")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     args = parser.parse_args()
     fake = FakeOpenAI(api_key=args.api_key, port=args.port).start()
-    print(f"OpenAI fake on {fake.base_url} (key {fake.api_key}); Ctrl-C to stop")  # noqa: T201
+    print(f"OPENAI_BASE_URL={fake.base_url}  OPENAI_API_KEY={fake.api_key}", flush=True)
+    print("Default responder answers every chat completion; Ctrl-C stops.", flush=True)
     try:
-        while True:
-            time.sleep(3600)
+        threading.Event().wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         fake.stop()
 
 
