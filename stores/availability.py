@@ -1,26 +1,42 @@
-"""When a store is open and which slot is free: read-only rules shared by the assistant's tools
-and the dashboard.
+"""When a store is open and which slot is free: the read-only rules behind the assistant's
+availability tools and the dashboard. The writes live in stores.services.bookings; a slot offered
+here is never one its overlap checks (`_table_taken`, `_overlapping_bookings`) would refuse.
 
-All times are aware datetimes in the store's zone. Days are the store's local dates; an interval
-whose closing time is earlier than its opening runs past midnight and belongs to the day it opens
-on (a bar open Friday 18:00–02:00 is "Friday"). Local times are built with zoneinfo, so the
-23- and 25-hour days of daylight saving time come out right; comparisons are on aware values.
-Each function fetches what it needs in one or two queries and computes in Python."""
+Time. Everything is computed on UTC instants and only results are shown in the store's zone:
+Python compares and subtracts two datetimes of the same zone by their wall clocks, which is wrong
+across a DST change. A wall time skipped in spring (02:30 in Paris on the last Sunday of March) is
+read with the offset in force before the change, so it lands as far past the gap as it was into it
+(03:30), as java.time does; a wall time repeated in autumn is its first occurrence (fold=0). Grids
+step in real minutes, so a 23-hour day has no 02:xx slots and a 25-hour day has them twice.
+
+Days. A local day's periods are the ones that open on it: Friday 19:00–01:00 belongs to Friday (its
+reservations are Friday's, as the store's sign says), so `opening_periods(saturday)` leaves that
+tail out and no period is counted twice when walking days. Questions about a moment (`is_open_at`,
+`closes_at`, the check_* functions) also look at the previous day's periods, so Saturday 00:30 is
+open. A closed date removes the periods that open on it, tail included.
+
+Queries. Hours and closed dates cost one query (none when the store comes with opening_intervals
+and closed_dates prefetched, as the assistant's does), resources one, busy times one per span of
+days. `service.store` is one more when the service was not fetched through its store.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.db.models import DateField, F, IntegerField, TimeField, Value
 from django.utils import timezone
 
 from stores.models import (
     BookingStatus,
+    ClosedDate,
     Consultation,
+    OpeningInterval,
     Reservation,
     ServiceBooking,
     ServiceResource,
@@ -28,437 +44,647 @@ from stores.models import (
     UniversalService,
 )
 
-ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+RESERVATION_DURATION = 90  # minutes; settings.RESERVATION_DURATION_MINUTES overrides
+LAST_SEATING_BEFORE_CLOSE = 45  # minutes; settings.RESERVATION_LAST_SEATING_MINUTES overrides
 RESERVATION_STEP = 15
 CONSULTATION_STEP = 30
 FLEXIBLE_STEP = 5
+REQUEST_WINDOW = 60  # AVAILABILITY services: coarse windows a caller can say they prefer
+MAX_ALTERNATIVES = 3
+ALTERNATIVE_DAYS = 14
+
+ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+CONSULTATION_ACTIVE = (Consultation.Status.REQUESTED, Consultation.Status.SCHEDULED)
+# Bookings that started this long before a window may still run into it (the write path's bound).
+LOOKBACK = timedelta(hours=24)
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 
+Period = tuple[datetime, datetime]
+Spans = dict[int, list[tuple[time, time]]]  # weekday → (opens, closes) wall-clock pairs
+BusyRows = Callable[[list[int], datetime, datetime], Iterable[tuple[int, datetime, datetime]]]
+
 
 @dataclass(frozen=True)
 class Slot:
-    starts_at: datetime
+    starts_at: datetime  # aware, in the store's timezone
     ends_at: datetime
-    resource_id: int | None = None
+    resource_id: int | None = None  # the table / stylist / advisor that is free; None without resources
     resource_name: str = ""
 
 
 @dataclass(frozen=True)
 class Refusal:
-    code: str  # closed_day | closed_hours | past | too_soon | too_far | full | party_too_large | not_bookable
-    message: str
-    alternatives: list[Slot] = field(default_factory=list)
+    """A structured "no": the speaking brain turns code, details and alternatives into a sentence."""
+
+    # closed_day | closed_hours | past | too_soon | too_far | full | party_too_large | not_bookable
+    # | no_resource
+    code: str
+    message: str  # plain English, for logs and the LLM
+    alternatives: list[Slot] = field(default_factory=list)  # up to 3, same day first
     details: dict[str, Any] = field(default_factory=dict)
 
 
 def reservation_duration() -> int:
-    return int(getattr(settings, "RESERVATION_DURATION_MINUTES", 90))
+    return int(getattr(settings, "RESERVATION_DURATION_MINUTES", RESERVATION_DURATION))
 
 
 def last_seating() -> int:
-    return int(getattr(settings, "RESERVATION_LAST_SEATING_MINUTES", 45))
+    return int(getattr(settings, "RESERVATION_LAST_SEATING_MINUTES", LAST_SEATING_BEFORE_CLOSE))
 
 
+# --- Time helpers ---------------------------------------------------------------------------
 def store_tz(store: Store) -> ZoneInfo:
     try:
         return ZoneInfo(store.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
         return ZoneInfo(settings.TIME_ZONE)
 
 
-def _at(day: date, t: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, t, tzinfo=tz)
+def _utc(moment: datetime) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError("availability works on aware datetimes")  # astimezone would guess the zone
+    return moment.astimezone(UTC)
 
 
-def _intervals(store: Store) -> list[tuple[int, time, time]]:
-    # Prefetched by the callers that loop (the context builder); one query otherwise.
-    return [(i.weekday, i.opens, i.closes) for i in store.opening_intervals.all()]
+def _instant(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
-def _closed_dates(store: Store) -> set[date]:
-    return {d.date for d in store.closed_dates.all()}
+def _day_of(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
 
 
-def _periods_from(
-    day: date, intervals: Iterable[tuple[int, time, time]], closed: set[date], tz: ZoneInfo
-) -> list[tuple[datetime, datetime]]:
-    if day in closed:
-        return []
-    periods = []
-    for weekday, opens, closes in intervals:
-        if weekday != day.weekday():
-            continue
-        end_day = day + timedelta(days=1) if closes <= opens else day
-        periods.append((_at(day, opens, tz), _at(end_day, closes, tz)))
-    return sorted(periods)
+def _hm(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%H:%M}"
 
 
-def opening_periods(store: Store, day: date) -> list[tuple[datetime, datetime]]:
-    """The periods that open on this local day (closed dates give none). Two queries."""
-    return _periods_from(day, _intervals(store), _closed_dates(store), store_tz(store))
+def _minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
 
 
-class _Hours:
-    """A store's hours loaded once, for walks over many days."""
-
-    def __init__(self, store: Store) -> None:
-        self.tz = store_tz(store)
-        self.intervals = _intervals(store)
-        self.closed = _closed_dates(store)
-
-    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
-        return _periods_from(day, self.intervals, self.closed, self.tz)
-
-    def around(self, at: datetime) -> list[tuple[datetime, datetime]]:
-        local = at.astimezone(self.tz).date()
-        return self.periods(local - timedelta(days=1)) + self.periods(local)
-
-    def period_at(self, at: datetime) -> tuple[datetime, datetime] | None:
-        return next(((s, e) for s, e in self.around(at) if s <= at < e), None)
-
-
-def is_open_at(store: Store, at: datetime) -> bool:
-    return _Hours(store).period_at(at) is not None
-
-
-def closes_at(store: Store, at: datetime) -> datetime | None:
-    period = _Hours(store).period_at(at)
-    return period[1] if period else None
-
-
-def next_opening(store: Store, after: datetime, *, horizon_days: int = 14) -> datetime | None:
-    hours = _Hours(store)
-    local = after.astimezone(hours.tz).date()
-    for n in range(horizon_days + 1):
-        for start, _end in hours.periods(local + timedelta(days=n)):
-            if start >= after:
-                return start
-    return None
-
-
-def hours_summary(store: Store, lang: str) -> list[str]:
-    """One line per run of identical days: "du mardi au samedi : 11:30–14:30, 18:30–23:00"."""
-    lang = lang if lang in DAY_NAMES else "fr"
-    names = DAY_NAMES[lang]
-    by_day: list[str] = []
-    intervals = _intervals(store)
-    for weekday in range(7):
-        spans = sorted((o, c) for d, o, c in intervals if d == weekday)
-        by_day.append(", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in spans))
-    closed_word = "fermé" if lang == "fr" else "closed"
-    lines = []
-    start = 0
-    while start < 7:
-        end = start
-        while end + 1 < 7 and by_day[end + 1] == by_day[start]:
-            end += 1
-        hours = by_day[start] or closed_word
-        if end == start:
-            label = names[start]
-        elif lang == "fr":
-            label = f"du {names[start]} au {names[end]}"
-        else:
-            label = f"{names[start]} to {names[end]}"
-        lines.append(f"{label} : {hours}" if lang == "fr" else f"{label}: {hours}")
-        start = end + 1
-    return lines
-
-
-def first_slots(
-    slots_fn: Callable[[date], list[Slot]], *, start_day: date, days: int = 14, limit: int = 3
-) -> list[Slot]:
-    found: list[Slot] = []
-    for n in range(days):
-        for slot in slots_fn(start_day + timedelta(days=n)):
-            if all(slot.starts_at != s.starts_at for s in found):
-                found.append(slot)
-            if len(found) >= limit:
-                return found
-    return found
-
-
-def _grid(start: datetime, end: datetime, step: int, length: int) -> list[tuple[datetime, datetime]]:
-    """Start times every `step` minutes from `start` so that start + length fits before `end`.
-    Walked in UTC so a DST change inside the period does not bend the grid."""
-    out = []
-    cursor = start
-    span = timedelta(minutes=length)
-    while cursor + span <= end:
-        out.append((cursor, cursor + span))
-        cursor = (cursor.astimezone(UTC) + timedelta(minutes=step)).astimezone(start.tzinfo)
+def _grid(first: datetime, last: datetime, step: int) -> list[datetime]:
+    """Start times from `first` every `step` real minutes up to `last` included."""
+    out, gap = [], _minutes(max(step, 1))
+    while first <= last:
+        out.append(first)
+        first += gap
     return out
 
 
-def _same_time_later(
-    slots_fn: Callable[[date], list[Slot]], wanted: datetime, tz: ZoneInfo, *, days: int = 14, limit: int = 3
-) -> list[Slot]:
-    """The slot closest to the wanted time of day on each of the following open days: a caller
-    who wanted Monday 20:00 hears Tuesday 20:00 first, not Tuesday's first lunch slot."""
-    local = wanted.astimezone(tz)
-    found: list[Slot] = []
-    for n in range(1, days + 1):
-        day = local.date() + timedelta(days=n)
-        target = _at(day, local.time(), tz)
-        nearest = _nearest(slots_fn(day), target, limit=1)
-        found.extend(nearest)
-        if len(found) >= limit:
-            break
-    return found
-
-
-def _nearest(slots: list[Slot], wanted: datetime, limit: int = 3) -> list[Slot]:
-    unique: dict[datetime, Slot] = {}
-    for slot in slots:
-        unique.setdefault(slot.starts_at, slot)
-    return sorted(unique.values(), key=lambda s: abs((s.starts_at - wanted).total_seconds()))[:limit]
-
-
-# --- Reservations ---------------------------------------------------------------------------
-def _tables(store: Store) -> list[ServiceResource]:
-    return sorted(
-        store.resources.filter(type=ServiceResource.Type.TABLE, is_active=True),
-        key=lambda r: (r.capacity, r.name),
+def _slot(start: datetime, end: datetime, resource: ServiceResource | None, tz: ZoneInfo) -> Slot:
+    return Slot(
+        start.astimezone(tz),
+        end.astimezone(tz),
+        resource.pk if resource else None,
+        resource.name if resource else "",
     )
 
 
-def _reservations_between(store: Store, start: datetime, end: datetime) -> list[Reservation]:
-    return list(
-        Reservation.objects.filter(
-            store=store, status__in=ACTIVE, starts_at__lt=end, starts_at__gt=start - timedelta(hours=24)
+# --- Opening hours --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Hours:
+    tz: ZoneInfo
+    weekly: Spans
+    closed: frozenset[date]
+
+    def periods(self, day: date) -> list[Period]:
+        """UTC periods opening on this local day, sorted, touching ones merged."""
+        if day in self.closed:
+            return []
+        spans = []
+        for opens, closes in self.weekly.get(day.weekday(), ()):
+            ends_on = day + timedelta(days=1) if closes <= opens else day
+            start, end = _instant(day, opens, self.tz), _instant(ends_on, closes, self.tz)
+            if start < end:  # an opening pushed past the spring gap can overtake its closing
+                spans.append((start, end))
+        merged: list[Period] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def around(self, moment: datetime) -> list[tuple[date, Period]]:
+        """The periods of the moment's local day and of the day before (its past-midnight tail)."""
+        today = _day_of(moment, self.tz)
+        return [(d, p) for d in (today - timedelta(days=1), today) for p in self.periods(d)]
+
+    def containing(self, moment: datetime) -> tuple[date, Period] | None:
+        return next(((d, p) for d, p in self.around(moment) if p[0] <= moment < p[1]), None)
+
+    def next_start(self, after: datetime, horizon_days: int) -> datetime | None:
+        """The first period start at or after `after`, skipping starts that only continue a period
+        ending at that very moment (Friday 18:00–00:00 then Saturday 00:00–02:00)."""
+        first = _day_of(after, self.tz)
+        ends: set[datetime] = set()
+        for n in range(-1, horizon_days + 1):
+            for start, end in self.periods(first + timedelta(days=n)):
+                if start >= after and start not in ends:
+                    return start
+                ends.add(end)
+        return None
+
+
+def _load_hours(store: Store, since: date | None = None) -> _Hours:
+    """The store's weekly hours and its closed dates from `since` on. One query (a union), none
+    when both relations were prefetched."""
+    cache = getattr(store, "_prefetched_objects_cache", {})
+    if "opening_intervals" in cache and "closed_dates" in cache:
+        rows: list[tuple[int, time | None, time | None, date | None]] = [
+            (i.weekday, i.opens, i.closes, None) for i in store.opening_intervals.all()
+        ]
+        rows += [(-1, None, None, c.date) for c in store.closed_dates.all()]
+    else:
+        intervals = (
+            OpeningInterval.objects.filter(store_id=store.pk)
+            .annotate(closed_on=Value(None, output_field=DateField()))
+            .values_list("weekday", "opens", "closes", "closed_on")
+            .order_by()
         )
+        closed = ClosedDate.objects.filter(store_id=store.pk)
+        if since is not None:
+            closed = closed.filter(date__gte=since)
+        closed = (
+            closed.annotate(
+                no_day=Value(-1, output_field=IntegerField()),
+                no_open=Value(None, output_field=TimeField()),
+                no_close=Value(None, output_field=TimeField()),
+                closed_on=F("date"),
+            )
+            .values_list("no_day", "no_open", "no_close", "closed_on")
+            .order_by()
+        )
+        rows = list(intervals.union(closed, all=True))
+    weekly: Spans = {}
+    closed_days = set()
+    for weekday, opens, closes, closed_on in rows:
+        if closed_on is not None:
+            closed_days.add(closed_on)
+        elif opens is not None and closes is not None:
+            weekly.setdefault(weekday, []).append((opens, closes))
+    return _Hours(store_tz(store), weekly, frozenset(closed_days))
+
+
+def _hours_at(store: Store, moment: datetime) -> _Hours:
+    return _load_hours(store, since=_day_of(moment, store_tz(store)) - timedelta(days=1))
+
+
+def opening_periods(store: Store, day: date) -> list[tuple[datetime, datetime]]:
+    """Aware (local) periods opening on this local day; a past-midnight one ends the next day and
+    the previous evening's tail is not repeated here (see the module docstring). One query."""
+    hours = _load_hours(store, since=day)
+    return [(s.astimezone(hours.tz), e.astimezone(hours.tz)) for s, e in hours.periods(day)]
+
+
+def is_open_at(store: Store, at: datetime) -> bool:
+    """Opening minute included, closing minute excluded. One query."""
+    at = _utc(at)
+    return _hours_at(store, at).containing(at) is not None
+
+
+def closes_at(store: Store, at: datetime) -> datetime | None:
+    """End of the period `at` falls in (followed through periods that continue it), None when
+    closed. One query."""
+    at = _utc(at)
+    hours = _hours_at(store, at)
+    found = hours.containing(at)
+    if found is None:
+        return None
+    end = found[1][1]
+    for _ in range(7):  # a store open round the clock would chain forever
+        following = next((e for _, (s, e) in hours.around(end) if s <= end < e), None)
+        if following is None:
+            break
+        end = following
+    return end.astimezone(hours.tz)
+
+
+def next_opening(store: Store, after: datetime, *, horizon_days: int = 14) -> datetime | None:
+    """The first opening at or after `after` within the horizon (local time). One query."""
+    after = _utc(after)
+    start = _hours_at(store, after).next_start(after, horizon_days)
+    return start.astimezone(store_tz(store)) if start else None
+
+
+def hours_summary(store: Store, lang: str) -> list[str]:
+    """One line per run of days with the same hours, Monday first: "du mardi au samedi :
+    11:30–14:30, 18:30–23:00", "Sunday and Monday: closed". French or English. One query."""
+    lang = "fr" if lang.lower().startswith("fr") else "en"
+    names = DAY_NAMES[lang]
+    spans: dict[int, list[str]] = {d: [] for d in range(7)}
+    for interval in store.opening_intervals.all():
+        spans[interval.weekday].append(f"{interval.opens:%H:%M}–{interval.closes:%H:%M}")
+    closed = "fermé" if lang == "fr" else "closed"
+    texts = [", ".join(sorted(spans[d])) or closed for d in range(7)]  # "HH:MM" sorts in time order
+    lines, first = [], 0
+    while first < 7:
+        last = first
+        while last + 1 < 7 and texts[last + 1] == texts[first]:
+            last += 1
+        if last == first:
+            label = names[first]
+        elif last == first + 1:
+            label = f"{names[first]} {'et' if lang == 'fr' else 'and'} {names[last]}"
+        else:
+            label = (
+                f"du {names[first]} au {names[last]}" if lang == "fr" else f"{names[first]} to {names[last]}"
+            )
+        lines.append(f"{label} : {texts[first]}" if lang == "fr" else f"{label}: {texts[first]}")
+        first = last + 1
+    return lines
+
+
+# --- Resources and their busy times ---------------------------------------------------------
+class _Plan:
+    """Hours, bookable resources and their busy times for one call. Busy times are fetched for a
+    span of days in one query and reused: a day costs one query, a two-week walk one more."""
+
+    def __init__(self, hours: _Hours, resources: list[ServiceResource], rows: BusyRows) -> None:
+        self.hours = hours
+        self.resources = resources
+        self._rows = rows
+        self._span: tuple[date, date] | None = None
+        self._busy: dict[int, list[Period]] = {}
+
+    def load(self, first: date, last: date) -> None:
+        if not self.resources or (self._span and self._span[0] <= first and last <= self._span[1]):
+            return
+        if self._span:
+            first, last = min(first, self._span[0]), max(last, self._span[1])
+        # Periods opening on `last` may end the next day, and bookings run on past their close.
+        lo = _instant(first, time.min, self.hours.tz)
+        hi = _instant(last + timedelta(days=3), time.min, self.hours.tz)
+        busy: dict[int, list[Period]] = {r.pk: [] for r in self.resources}
+        for resource_id, start, end in self._rows(list(busy), lo, hi):
+            busy[resource_id].append((start, end))
+        self._busy, self._span = busy, (first, last)
+
+    def free(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        among: list[ServiceResource] | None = None,
+        gap: timedelta = timedelta(0),
+    ) -> ServiceResource | None:
+        """The first resource with nothing in [start, end), bookings kept `gap` apart both ways."""
+        for resource in self.resources if among is None else among:
+            if all(not (s < end + gap and start < e + gap) for s, e in self._busy.get(resource.pk, ())):
+                return resource
+        return None
+
+
+def _reservation_rows(ids: list[int], lo: datetime, hi: datetime) -> Iterator[tuple[int, datetime, datetime]]:
+    rows = (
+        Reservation.objects.filter(
+            resource_id__in=ids, status__in=ACTIVE, starts_at__lt=hi, starts_at__gt=lo - LOOKBACK
+        )
+        .values_list("resource_id", "starts_at", "duration_minutes")
+        .order_by()
+    )
+    return ((rid, start, start + _minutes(minutes)) for rid, start, minutes in rows)
+
+
+def _staff_rows(ids: list[int], lo: datetime, hi: datetime) -> Iterator[tuple[int, datetime, datetime]]:
+    """Service bookings and consultations of these resources, in one query: a person giving a
+    consultation cannot cut hair at the same time, and the reverse."""
+    bookings = (
+        ServiceBooking.objects.filter(
+            resource_id__in=ids, status__in=ACTIVE, starts_at__lt=hi, ends_at__gt=lo
+        )
+        .annotate(until=F("ends_at"), extra=Value(0, output_field=IntegerField()))
+        .values_list("resource_id", "starts_at", "until", "extra")
+        .order_by()
+    )
+    consultations = (
+        Consultation.objects.filter(
+            resource_id__in=ids,
+            status__in=CONSULTATION_ACTIVE,
+            scheduled_at__isnull=False,
+            scheduled_at__lt=hi,
+            scheduled_at__gt=lo - LOOKBACK,
+        )
+        .annotate(until=F("scheduled_at"), extra=F("duration_minutes"))
+        .values_list("resource_id", "scheduled_at", "until", "extra")
+        .order_by()
+    )
+    return (
+        (rid, start, until + _minutes(extra))
+        for rid, start, until, extra in bookings.union(consultations, all=True)
     )
 
 
-def _table_free(table: ServiceResource, start: datetime, end: datetime, taken: list[Reservation]) -> bool:
-    for r in taken:
-        if r.resource_id != table.pk:
-            continue
-        if r.starts_at < end and r.starts_at + timedelta(minutes=r.duration_minutes) > start:
-            return False
-    return True
+def _nearest(slots: list[Slot], wanted: datetime, limit: int) -> list[Slot]:
+    return sorted(slots, key=lambda s: abs(s.starts_at.timestamp() - wanted.timestamp()))[:limit]
 
 
-def _reservation_day(
-    store: Store, day: date, party: int, hours: _Hours, tables: list[ServiceResource], now: datetime
+def _alternatives(
+    plan: _Plan, day_slots: Callable[[date], list[Slot]], wanted: datetime, day: date, now: datetime
 ) -> list[Slot]:
-    duration = reservation_duration()
-    fitting = [t for t in tables if t.capacity >= party]
-    if tables and not fitting:
+    """Up to three free slots, best first (a caller's plain "yes" takes the first): the nearest to
+    the wanted time on its own day, then the nearest to the same time of day on each following day
+    with room, so a caller who wanted Monday 20:00 hears Tuesday 20:00, not Tuesday's first lunch."""
+    tz = plan.hours.tz
+    clock = wanted.astimezone(tz).time()
+    if day < _day_of(now, tz):  # a day gone by: start from today, at the same time of day
+        day = _day_of(now, tz)
+        wanted = _instant(day, clock, tz)
+    picks = _nearest(day_slots(day), wanted, MAX_ALTERNATIVES)
+    if len(picks) < MAX_ALTERNATIVES:
+        plan.load(day, day + timedelta(days=ALTERNATIVE_DAYS))
+        for n in range(1, ALTERNATIVE_DAYS + 1):
+            later = day + timedelta(days=n)
+            picks += _nearest(day_slots(later), _instant(later, clock, tz), 1)
+            if len(picks) >= MAX_ALTERNATIVES:
+                break
+    return picks
+
+
+def _outside(hours: _Hours, at: datetime, last_start: Callable[[Period], datetime | None]) -> dict[str, str]:
+    """Details for a time between periods: when the previous one closed, its last start, and when
+    the next one opens that day."""
+    periods = [p for _, p in hours.around(at)]
+    details = {}
+    before = [p for p in periods if p[1] <= at]
+    if before:
+        period = max(before, key=lambda p: p[1])
+        details["closes_at"] = _hm(period[1], hours.tz)
+        last = last_start(period)
+        if last is not None:
+            details["last_slot"] = _hm(last, hours.tz)
+    after = [s for s, _ in periods if s > at]
+    if after:
+        details["opens_at"] = _hm(min(after), hours.tz)
+    return details
+
+
+def _closed_message(details: dict[str, str]) -> str:
+    parts = ["That time is outside the booking hours."]
+    if "last_slot" in details:
+        parts.append(f"Closing at {details['closes_at']}, the last start is {details['last_slot']}.")
+    if "opens_at" in details:
+        parts.append(f"It opens again at {details['opens_at']}.")
+    return " ".join(parts)
+
+
+def _closed_day(hours: _Hours, at: datetime, alternatives: list[Slot]) -> Refusal:
+    opens = hours.next_start(at, ALTERNATIVE_DAYS)
+    return Refusal(
+        "closed_day",
+        "Closed that day.",
+        alternatives,
+        {"next_open": opens.astimezone(hours.tz).isoformat() if opens else None},
+    )
+
+
+# --- Restaurant reservations ----------------------------------------------------------------
+def _tables(store: Store) -> list[ServiceResource]:
+    """Active tables, smallest first so the first free one that fits is the best fit."""
+    tables = store.resources.filter(type=ServiceResource.Type.TABLE, is_active=True)
+    return sorted(tables, key=lambda t: (t.capacity, t.name, t.pk))
+
+
+def _check_party(party_size: int) -> None:
+    if party_size < 1:
+        raise ValueError("party_size must be at least 1")
+
+
+def _reservation_day(plan: _Plan, day: date, party: int, now: datetime) -> list[Slot]:
+    fitting = [t for t in plan.resources if t.capacity >= party]
+    periods = plan.hours.periods(day)
+    if (plan.resources and not fitting) or not periods or periods[-1][1] <= now:
         return []
-    periods = hours.periods(day)
-    if not periods:
-        return []
-    taken = _reservations_between(store, periods[0][0], periods[-1][1] + timedelta(minutes=duration))
+    plan.load(day, day)
+    length, last = _minutes(reservation_duration()), _minutes(last_seating())
     slots = []
     for open_at, close_at in periods:
-        last = close_at - timedelta(minutes=last_seating())
-        for start, _ in _grid(open_at, last + timedelta(minutes=1), RESERVATION_STEP, 0):
+        for start in _grid(open_at, close_at - last, RESERVATION_STEP):
             if start <= now:
                 continue
-            end = start + timedelta(minutes=duration)
-            if not tables:
-                slots.append(Slot(start, end))
-                continue
-            table = next((t for t in fitting if _table_free(t, start, end, taken)), None)
-            if table is not None:
-                slots.append(Slot(start, end, table.pk, table.name))
+            table = plan.free(start, start + length, among=fitting)
+            if table is not None or not plan.resources:
+                slots.append(_slot(start, start + length, table, plan.hours.tz))
     return slots
 
 
 def reservation_slots(store: Store, day: date, party_size: int, *, now: datetime | None = None) -> list[Slot]:
-    """Free start times on a local day for a party, each with the smallest table that fits."""
-    now = now or timezone.now()
-    return _reservation_day(store, day, party_size, _Hours(store), _tables(store), now)
+    """Free start times for a party on a local day: every 15 minutes from each opening to the last
+    seating, each with the smallest free table that seats the party (no table: no capacity
+    tracking). Three queries: hours, tables, the day's reservations."""
+    _check_party(party_size)
+    if not store.has_reservations:
+        return []
+    now = _utc(now or timezone.now())
+    plan = _Plan(_load_hours(store, since=day), _tables(store), _reservation_rows)
+    return _reservation_day(plan, day, party_size, now)
 
 
 def check_reservation(
     store: Store, starts_at: datetime, party_size: int, *, now: datetime | None = None
 ) -> Slot | Refusal:
-    now = now or timezone.now()
+    """The Slot with the best-fitting free table, or a Refusal with up to three alternatives.
+    Three queries (hours, tables, that day's reservations); one more when alternatives come from
+    the following days."""
+    _check_party(party_size)
     if not store.has_reservations:
         return Refusal("not_bookable", "This store does not take reservations.")
+    at, now = _utc(starts_at), _utc(now or timezone.now())
+    hours = _hours_at(store, min(at, now))
     tables = _tables(store)
-    hours = _Hours(store)
     biggest = max((t.capacity for t in tables), default=0)
     if tables and party_size > biggest:
         return Refusal(
             "party_too_large", f"The largest table seats {biggest}.", details={"max_party": biggest}
         )
-    local_day = starts_at.astimezone(hours.tz).date()
+    plan = _Plan(hours, tables, _reservation_rows)
+    found = hours.containing(at)
+    day = found[0] if found else _day_of(at, hours.tz)
+    last = _minutes(last_seating())
 
     def day_slots(d: date) -> list[Slot]:
-        return _reservation_day(store, d, party_size, hours, tables, now)
+        return _reservation_day(plan, d, party_size, now)
 
-    def alternatives() -> list[Slot]:
-        same_day = _nearest(day_slots(local_day), starts_at)
-        if same_day:
-            return same_day
-        return _same_time_later(day_slots, starts_at, hours.tz)
+    def refuse(code: str, message: str, details: dict[str, Any] | None = None) -> Refusal:
+        return Refusal(code, message, _alternatives(plan, day_slots, at, day, now), details or {})
 
-    if starts_at <= now:
-        return Refusal("past", "That time has already passed.", alternatives())
-    periods = hours.periods(local_day)
-    if not periods:
-        opens = next_opening(store, starts_at)
-        return Refusal(
-            "closed_day",
-            "The store is closed that day.",
-            _same_time_later(day_slots, starts_at, hours.tz),
-            {"next_open": opens.isoformat() if opens else None},
-        )
-    within = next(((s, e) for s, e in periods if s <= starts_at < e), None)
-    last = (within or periods[-1])[1] - timedelta(minutes=last_seating())
-    if within is None or starts_at > last:
-        closing = (within or min(periods, key=lambda p: abs((p[1] - starts_at).total_seconds())))[1]
-        return Refusal(
-            "closed_hours",
-            f"Reservations end at {closing - timedelta(minutes=last_seating()):%H:%M} "
-            f"(closing {closing:%H:%M}).",
-            alternatives(),
-            {
-                "closes_at": f"{closing.astimezone(hours.tz):%H:%M}",
-                "last_slot": f"{(closing - timedelta(minutes=last_seating())).astimezone(hours.tz):%H:%M}",
-            },
-        )
-    end = starts_at + timedelta(minutes=reservation_duration())
-    if not tables:
-        return Slot(starts_at, end)
-    taken = _reservations_between(store, starts_at, end)
-    for table in tables:
-        if table.capacity >= party_size and _table_free(table, starts_at, end, taken):
-            return Slot(starts_at, end, table.pk, table.name)
-    return Refusal("full", "No table is free at that time.", alternatives())
+    if at <= now:
+        return refuse("past", "That time has already passed.")
+    if found is None:
+        if not hours.periods(day):
+            return _closed_day(hours, at, _alternatives(plan, day_slots, at, day, now))
+        details = _outside(hours, at, lambda p: p[1] - last)
+        return refuse("closed_hours", _closed_message(details), details)
+    close = found[1][1]
+    if at > close - last:
+        details = {"closes_at": _hm(close, hours.tz), "last_slot": _hm(close - last, hours.tz)}
+        return refuse("closed_hours", _closed_message(details), details)
+    end = at + _minutes(reservation_duration())
+    plan.load(day, day)
+    table = plan.free(at, end, among=[t for t in tables if t.capacity >= party_size])
+    if tables and table is None:
+        return refuse("full", f"No table for {party_size} is free at that time.")
+    return _slot(at, end, table, hours.tz)
 
 
 # --- Service bookings -----------------------------------------------------------------------
-def _parse_hm(value: str) -> time:
-    hours, minutes = value.split(":")[:2]
-    return time(int(hours), int(minutes))
+@dataclass(frozen=True)
+class _Rules:
+    """A service's schedule_config, read once with its defaults."""
+
+    duration: timedelta
+    step: int  # minutes between proposed starts
+    buffer: timedelta  # clean-up after each booking, kept before the next and before closing
+    notice: timedelta
+    max_days: int | None
+    weekly: Spans | None  # None: the store's opening hours
 
 
-def _working_hours(service: UniversalService, day: date, hours: _Hours) -> list[tuple[datetime, datetime]]:
-    """The service's own hours for that weekday (schedule_config.working_hours, keys like
-    "mon-fri" or "sat"), or the store's when the service has none."""
-    config = (service.schedule_config or {}).get("working_hours") or {}
-    if not config:
-        return hours.periods(day)
-    if day in hours.closed:
-        return []
-    weekday = day.weekday()
-    spans = []
+def _number(value: Any, default: float | None) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if 0 <= number < 100_000 else default  # NaN, negatives and absurd values
+
+
+def _clock(text: Any) -> time:
+    hours, minutes = (int(part) for part in str(text).strip().split(":")[:2])
+    return time(0) if (hours, minutes) == (24, 0) else time(hours, minutes)  # 24:00 ends the day
+
+
+def _weekdays(key: str) -> list[int]:
+    """ "mon-fri" → 0..4, "sat" → 5, "fri-mon" wraps, "mon,wed" lists; unknown names → []."""
+    days = []
+    for part in key.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        first, last = first[:3], (last or first)[:3]
+        if first in DAY_KEYS and last in DAY_KEYS:
+            lo, hi = DAY_KEYS.index(first), DAY_KEYS.index(last)
+            days += [(lo + n) % 7 for n in range((hi - lo) % 7 + 1)]
+    return days
+
+
+def _working_hours(config: Any) -> Spans | None:
+    """{"mon-fri": ["09:00", "19:00"], "sat": [...]}: one [open, close] pair or a list of pairs per
+    key; close before open runs past midnight. Unreadable entries are skipped, not guessed."""
+    if not isinstance(config, dict) or not config:
+        return None
+    weekly: Spans = {}
     for key, value in config.items():
-        first, _, last = str(key).lower().partition("-")
-        try:
-            lo = DAY_KEYS.index(first[:3])
-            hi = DAY_KEYS.index((last or first)[:3])
-        except ValueError:
-            continue  # a key we cannot read: ignore it rather than open on the wrong day
-        if lo <= weekday <= hi and isinstance(value, list | tuple) and len(value) == 2:
-            opens, closes = _parse_hm(value[0]), _parse_hm(value[1])
-            end_day = day + timedelta(days=1) if closes <= opens else day
-            spans.append((_at(day, opens, hours.tz), _at(end_day, closes, hours.tz)))
-    return sorted(spans)
+        pairs = [value] if isinstance(value, list | tuple) and value and isinstance(value[0], str) else value
+        spans = []
+        for pair in pairs if isinstance(pairs, list | tuple) else ():
+            try:
+                opens, closes = (_clock(v) for v in pair)
+            except (TypeError, ValueError):
+                continue
+            if opens != closes:
+                spans.append((opens, closes))
+        for weekday in _weekdays(str(key)):
+            weekly.setdefault(weekday, []).extend(spans)
+    return weekly
 
 
-def _service_rules(service: UniversalService) -> tuple[int, int, float, int]:
-    config = service.schedule_config or {}
-    slot = config.get("slot_config") or {}
-    rules = config.get("booking_rules") or {}
-    step = (
-        FLEXIBLE_STEP
-        if service.pattern == UniversalService.Pattern.FLEXIBLE_BOOKING
-        else int(slot.get("interval_minutes") or service.duration_minutes)
+def _rules(service: UniversalService) -> _Rules:
+    config = service.schedule_config if isinstance(service.schedule_config, dict) else {}
+    slot = config.get("slot_config") if isinstance(config.get("slot_config"), dict) else {}
+    rules = config.get("booking_rules") if isinstance(config.get("booking_rules"), dict) else {}
+    if service.pattern == UniversalService.Pattern.FLEXIBLE_BOOKING:
+        step = FLEXIBLE_STEP
+    else:
+        step = int(_number(slot.get("interval_minutes"), 0) or service.duration_minutes)
+    max_days = _number(rules.get("max_days_ahead"), None)
+    return _Rules(
+        duration=_minutes(service.duration_minutes),
+        step=step,
+        buffer=_minutes(_number(slot.get("buffer_minutes"), 0) or 0),
+        notice=timedelta(hours=_number(rules.get("min_notice_hours"), 0) or 0),
+        max_days=int(max_days) if max_days is not None else None,
+        weekly=_working_hours(config.get("working_hours")),
     )
-    return (
-        step,
-        int(slot.get("buffer_minutes") or 0),
-        float(rules.get("min_notice_hours") or 0),
-        int(rules.get("max_days_ahead") or 365),
-    )
 
 
-def _resources_for(service: UniversalService, resource_id: int | None) -> list[ServiceResource]:
-    resources = sorted((r for r in service.resources.all() if r.is_active), key=lambda r: r.name)
+def _timing(rules: _Rules, start: datetime, now: datetime, tz: ZoneInfo) -> str | None:
+    if start <= now:
+        return "past"
+    if start < now + rules.notice:
+        return "too_soon"
+    if rules.max_days is not None and _day_of(start, tz) > _day_of(now, tz) + timedelta(days=rules.max_days):
+        return "too_far"
+    return None
+
+
+def _service_resources(service: UniversalService, resource_id: int | None) -> list[ServiceResource] | None:
+    """Its active linked resources by name ([] when nothing is linked: not resource-limited), or
+    None when nobody can take the booking (the one asked for does not provide it). One query."""
+    linked = list(service.resources.all())
+    if not linked:
+        return None if resource_id is not None else []
+    active = sorted((r for r in linked if r.is_active), key=lambda r: (r.name, r.pk))
     if resource_id is not None:
-        resources = [r for r in resources if r.pk == resource_id]
-    return resources
+        active = [r for r in active if r.pk == resource_id]
+    return active or None
 
 
-def _busy(
-    resource_ids: list[int], start: datetime, end: datetime
-) -> dict[int, list[tuple[datetime, datetime]]]:
-    busy: dict[int, list[tuple[datetime, datetime]]] = {rid: [] for rid in resource_ids}
-    for b in ServiceBooking.objects.filter(
-        resource_id__in=resource_ids, status__in=ACTIVE, starts_at__lt=end, ends_at__gt=start
-    ).only("resource_id", "starts_at", "ends_at"):
-        busy[b.resource_id].append((b.starts_at, b.ends_at))
-    for c in Consultation.objects.filter(
-        resource_id__in=resource_ids,
-        status__in=(Consultation.Status.REQUESTED, Consultation.Status.SCHEDULED),
-        scheduled_at__isnull=False,
-        scheduled_at__lt=end,
-        scheduled_at__gt=start - timedelta(hours=12),
-    ).only("resource_id", "scheduled_at", "duration_minutes"):
-        busy[c.resource_id].append((c.scheduled_at, c.scheduled_at + timedelta(minutes=c.duration_minutes)))
-    return busy
-
-
-def _free(
-    intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime, buffer: int = 0
-) -> bool:
-    """No overlap with a booking, each booking keeping its clean-up buffer after it."""
-    gap = timedelta(minutes=buffer)
-    return all(not (s < end and e + gap > start) for s, e in intervals)
-
-
-def _service_day(
-    service: UniversalService, day: date, hours: _Hours, now: datetime, resource_id: int | None
-) -> list[Slot]:
-    step, buffer, notice, ahead = _service_rules(service)
-    if day > (now.astimezone(hours.tz) + timedelta(days=ahead)).date():
+def _service_day(plan: _Plan, rules: _Rules, day: date, now: datetime) -> list[Slot]:
+    tz = plan.hours.tz
+    periods = plan.hours.periods(day)
+    too_far = rules.max_days is not None and day > _day_of(now, tz) + timedelta(days=rules.max_days)
+    if not periods or too_far or periods[-1][1] <= now:
         return []
-    periods = _working_hours(service, day, hours)
-    if not periods:
-        return []
-    earliest = now + timedelta(hours=notice)
-    resources = _resources_for(service, resource_id)
-    if resource_id is not None and not resources:
-        return []
-    busy = _busy([r.pk for r in resources], periods[0][0], periods[-1][1] + timedelta(minutes=buffer))
+    plan.load(day, day)
     slots = []
     for open_at, close_at in periods:
-        for start, end in _grid(open_at, close_at, step, service.duration_minutes + buffer):
-            if start < earliest:
+        for start in _grid(open_at, close_at - rules.duration - rules.buffer, rules.step):
+            if _timing(rules, start, now, tz) is not None:
                 continue
-            end = start + timedelta(minutes=service.duration_minutes)
-            if not resources:
-                slots.append(Slot(start, end))
-                continue
-            for resource in resources:
-                if _free(busy[resource.pk], start, end + timedelta(minutes=buffer), buffer):
-                    slots.append(Slot(start, end, resource.pk, resource.name))
-                    break
+            end = start + rules.duration
+            who = plan.free(start, end, gap=rules.buffer)
+            if who is not None or not plan.resources:
+                slots.append(_slot(start, end, who, tz))
     return slots
+
+
+def _request_windows(hours: _Hours, rules: _Rules, day: date, now: datetime) -> list[Slot]:
+    windows = []
+    for start, close in hours.periods(day):
+        while start < close:
+            end = min(start + _minutes(REQUEST_WINDOW), close)
+            if _timing(rules, start, now, hours.tz) is None:
+                windows.append(_slot(start, end, None, hours.tz))
+            start = end
+    return windows
+
+
+def _service_hours(service: UniversalService, rules: _Rules, since: date) -> _Hours:
+    hours = _load_hours(service.store, since=since)  # closed dates apply to the service's own hours too
+    return hours if rules.weekly is None else replace(hours, weekly=rules.weekly)
 
 
 def service_slots(
     service: UniversalService, day: date, *, now: datetime | None = None, resource_id: int | None = None
 ) -> list[Slot]:
-    """Free start times of a service on a local day, each with the first free resource.
-    AVAILABILITY services have no slots of their own: their working periods come back as
-    hour-long windows a caller can say they prefer. Four queries."""
-    now = now or timezone.now()
-    hours = _Hours(service.store)
+    """Free starts of a service on a local day, each with the first free resource by name.
+    FIXED_SLOTS start every slot_config.interval_minutes from each opening, FLEXIBLE_BOOKING every
+    5 minutes; duration plus buffer ends by the close. AVAILABILITY services (a request the business
+    confirms later) return their working periods as hour-long windows. Three queries: hours,
+    resources, the day's bookings."""
+    now = _utc(now or timezone.now())
+    if not service.is_active:
+        return []
+    rules = _rules(service)
+    hours = _service_hours(service, rules, since=day)
     if service.pattern == UniversalService.Pattern.AVAILABILITY:
-        windows = []
-        for open_at, close_at in _working_hours(service, day, hours):
-            windows.extend(Slot(s, e) for s, e in _grid(open_at, close_at, 60, 60) if s > now)
-        return windows
-    return _service_day(service, day, hours, now, resource_id)
+        return _request_windows(hours, rules, day, now)
+    resources = _service_resources(service, resource_id)
+    if resources is None:
+        return []
+    return _service_day(_Plan(hours, resources, _staff_rows), rules, day, now)
 
 
 def check_service_slot(
@@ -468,57 +694,69 @@ def check_service_slot(
     now: datetime | None = None,
     resource_id: int | None = None,
 ) -> Slot | Refusal:
-    now = now or timezone.now()
-    if service.pattern == UniversalService.Pattern.AVAILABILITY:
-        return Refusal("not_bookable", f"{service.name} is arranged by the business after a request.")
-    hours = _Hours(service.store)
-    step, buffer, notice, ahead = _service_rules(service)
-    local_day = starts_at.astimezone(hours.tz).date()
+    """The Slot with the first free resource, or a Refusal with up to three alternatives. Three
+    queries on the way to a yes; one more when alternatives come from the following days."""
+    if service.pattern == UniversalService.Pattern.AVAILABILITY or not service.is_active:
+        return Refusal("not_bookable", f"{service.name} is not booked at a set time; it is a request.")
+    at, now = _utc(starts_at), _utc(now or timezone.now())
+    rules = _rules(service)
+    tz = store_tz(service.store)
+    hours = _service_hours(service, rules, since=_day_of(min(at, now), tz) - timedelta(days=1))
+    resources = _service_resources(service, resource_id)
+    if resources is None:
+        who = "That person does not" if resource_id is not None else "Nobody available can"
+        return Refusal("no_resource", f"{who} provide {service.name}.")
+    plan = _Plan(hours, resources, _staff_rows)
+    found = hours.containing(at)
+    day = found[0] if found else _day_of(at, tz)
 
     def day_slots(d: date) -> list[Slot]:
-        return _service_day(service, d, hours, now, resource_id)
+        return _service_day(plan, rules, d, now)
 
-    def alternatives() -> list[Slot]:
-        same_day = _nearest(day_slots(local_day), starts_at)
-        return same_day or _same_time_later(day_slots, starts_at, hours.tz)
+    def refuse(code: str, message: str, details: dict[str, Any] | None = None) -> Refusal:
+        return Refusal(code, message, _alternatives(plan, day_slots, at, day, now), details or {})
 
-    if starts_at <= now:
-        return Refusal("past", "That time has already passed.", alternatives())
-    if starts_at < now + timedelta(hours=notice):
-        return Refusal(
-            "too_soon", f"Bookings need {notice:g} hours' notice.", alternatives(), {"notice_hours": notice}
+    def last_start(period: Period) -> datetime | None:
+        grid = _grid(period[0], period[1] - rules.duration - rules.buffer, rules.step)
+        return grid[-1] if grid else None
+
+    timing = _timing(rules, at, now, tz)
+    if timing == "past":
+        return refuse("past", "That time has already passed.")
+    if timing == "too_soon":
+        hours_notice = rules.notice.total_seconds() / 3600
+        return refuse(
+            "too_soon",
+            f"{service.name} needs {hours_notice:g} hours' notice.",
+            {"notice_hours": hours_notice, "earliest": (now + rules.notice).astimezone(tz).isoformat()},
         )
-    if local_day > (now.astimezone(hours.tz) + timedelta(days=ahead)).date():
-        return Refusal("too_far", f"Bookings open {ahead} days ahead.", [], {"max_days_ahead": ahead})
-    periods = _working_hours(service, local_day, hours)
-    if not periods:
+    if timing == "too_far":
+        last_day = _day_of(now, tz) + timedelta(days=rules.max_days or 0)
         return Refusal(
-            "closed_day", "Closed that day.", first_slots(day_slots, start_day=local_day + timedelta(days=1))
+            "too_far",
+            f"Bookings open {rules.max_days} days ahead.",
+            details={"max_days_ahead": rules.max_days, "last_day": last_day.isoformat()},
         )
-    end = starts_at + timedelta(minutes=service.duration_minutes)
-    inside = next(
-        ((s, e) for s, e in periods if s <= starts_at and end + timedelta(minutes=buffer) <= e), None
-    )
-    if inside is None:
-        closing = max(e for _, e in periods)
-        return Refusal(
-            "closed_hours",
-            f"{service.name} must end before {closing:%H:%M}.",
-            alternatives(),
-            {"closes_at": f"{closing.astimezone(hours.tz):%H:%M}"},
-        )
-    resources = _resources_for(service, resource_id)
-    if resource_id is not None and not resources:
-        return Refusal("no_resource", "That person does not provide this service.")
-    if not resources:
-        return Slot(starts_at, end)
-    busy = _busy(
-        [r.pk for r in resources], starts_at - timedelta(minutes=buffer), end + timedelta(minutes=buffer)
-    )
-    for resource in resources:
-        if _free(busy[resource.pk], starts_at, end + timedelta(minutes=buffer), buffer):
-            return Slot(starts_at, end, resource.pk, resource.name)
-    return Refusal("full", "Everyone is booked at that time.", alternatives())
+    if found is None:
+        if not hours.periods(day):
+            return _closed_day(hours, at, _alternatives(plan, day_slots, at, day, now))
+        details = _outside(hours, at, last_start)
+        return refuse("closed_hours", _closed_message(details), details)
+    open_at, close = found[1]
+    end = at + rules.duration
+    if end + rules.buffer > close:
+        last = last_start(found[1])
+        details = {"closes_at": _hm(close, tz)} | ({"last_slot": _hm(last, tz)} if last else {})
+        return refuse("closed_hours", f"{service.name} must end by {details['closes_at']}.", details)
+    if service.pattern == UniversalService.Pattern.FIXED_SLOTS and (at - open_at) % _minutes(rules.step):
+        message = f"{service.name} starts every {rules.step} minutes from {_hm(open_at, tz)}."
+        return refuse("closed_hours", message, {"interval_minutes": rules.step})
+    plan.load(day, day)
+    who = plan.free(at, end, gap=rules.buffer)
+    if resources and who is None:
+        whom = resources[0].name if resource_id is not None else "Everyone"
+        return refuse("full", f"{whom} is booked at that time.")
+    return _slot(at, end, who, tz)
 
 
 # --- Consultations --------------------------------------------------------------------------
@@ -530,28 +768,45 @@ def consultation_slots(
     duration_minutes: int = 30,
     resource_id: int | None = None,
 ) -> list[Slot]:
-    """Half-hour slots within opening hours with a free advisor (active staff). Three queries."""
-    now = now or timezone.now()
-    hours = _Hours(store)
+    """Starts every 30 minutes from each opening, ending by the close, with the first free advisor
+    (active staff, by name) — busy while a requested/scheduled consultation or an active service
+    booking runs. No staff: not resource-limited. Three queries: hours, staff, the day's bookings."""
+    now = _utc(now or timezone.now())
+    hours = _load_hours(store, since=day)
     periods = hours.periods(day)
-    if not periods:
+    if not periods or periods[-1][1] <= now:
         return []
-    staff = sorted(
-        store.resources.filter(type=ServiceResource.Type.STAFF, is_active=True), key=lambda r: r.name
-    )
+    staff_qs = store.resources.filter(type=ServiceResource.Type.STAFF, is_active=True)
     if resource_id is not None:
-        staff = [r for r in staff if r.pk == resource_id]
-    busy = _busy([r.pk for r in staff], periods[0][0], periods[-1][1])
+        staff_qs = staff_qs.filter(pk=resource_id)
+    staff = sorted(staff_qs, key=lambda r: (r.name, r.pk))
+    if resource_id is not None and not staff:
+        return []
+    plan = _Plan(hours, staff, _staff_rows)
+    plan.load(day, day)
+    length = _minutes(duration_minutes)
     slots = []
     for open_at, close_at in periods:
-        for start, end in _grid(open_at, close_at, CONSULTATION_STEP, duration_minutes):
+        for start in _grid(open_at, close_at - length, CONSULTATION_STEP):
             if start <= now:
                 continue
-            if not staff:
-                slots.append(Slot(start, end))
-                continue
-            for advisor in staff:
-                if _free(busy[advisor.pk], start, end):
-                    slots.append(Slot(start, end, advisor.pk, advisor.name))
-                    break
+            who = plan.free(start, start + length)
+            if who is not None or not staff:
+                slots.append(_slot(start, start + length, who, hours.tz))
     return slots
+
+
+def first_slots(
+    slots_fn: Callable[[date], list[Slot]], *, start_day: date, days: int = 14, limit: int = 3
+) -> list[Slot]:
+    """The first `limit` slots (one per start time) walking `days` days from `start_day`."""
+    found: list[Slot] = []
+    seen: set[float] = set()
+    for n in range(days):
+        for slot in slots_fn(start_day + timedelta(days=n)):
+            if slot.starts_at.timestamp() not in seen:
+                seen.add(slot.starts_at.timestamp())
+                found.append(slot)
+                if len(found) >= limit:
+                    return found
+    return found

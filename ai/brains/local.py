@@ -67,6 +67,12 @@ ORDINALS = {
     "last": -1,
 }
 NO_PREFERENCE = (
+    "le plus tot possible",
+    "des que possible",
+    "au plus vite",
+    "as soon as possible",
+    "asap",
+    "earliest",
     "peu importe",
     "pas de preference",
     "n importe",
@@ -175,6 +181,9 @@ class LocalBrain:
             return self._booking_start(tc, h, "consultation")
         if h.has("reservation") and ctx.has_reservations and not h.mentions:
             return self._booking_start(tc, h, "reservation")
+        requests_only = ctx.has_consultations and all(s.pattern == "AVAILABILITY" for s in ctx.services)
+        if requests_only and (h.has("service_booking") or h.has("consultation")):
+            return self._booking_start(tc, h, "consultation")
         if (
             ctx.services
             and (h.has("service_booking") or self._service_in(tc, h) is not None)
@@ -187,7 +196,11 @@ class LocalBrain:
         if h.has("consultation") and ctx.services and not ctx.has_consultations:
             return self._booking_start(tc, h, "service")
         if ctx.has_products and (
-            h.mentions or h.has("order") or h.has("modify_order") or h.has("cancel_item")
+            h.mentions
+            or h.has("order")
+            or h.has("modify_order")
+            or h.has("cancel_item")
+            or (ANAPHORA.search(h.norm) and session.pending.get("topic_item"))
         ):
             return self._order(tc, h)
         if h.has("goodbye") or (h.has("done") and not session.cart) or (h.has("no") and session.orders):
@@ -240,6 +253,9 @@ class LocalBrain:
         lang = h.lang
         ctx = tc.ctx
         if h.has("question_price") and h.mentions:
+            priced = tc.ctx.item(h.mentions[0].item_id)
+            size = find_size(priced, h.words) if priced else None
+            tc.session.pending["topic_size"] = size.value if size else None  # "how much is a large X"
             return self._price(tc, h.mentions[0].item_id, lang)
         if h.has("question_hours"):
             info = call_tool(tc, "business_info", {"topic": "hours"})
@@ -258,6 +274,12 @@ class LocalBrain:
             return ph.say(lang, "address", address=ctx.address)
         if h.has("question_delivery"):
             return ph.say(lang, "delivery_yes" if ctx.delivery_enabled else "delivery_no")
+        if h.has("question_price") and ctx.services and not h.mentions:
+            service = self._service_in(tc, h)
+            if service is not None:
+                tc.session.pending["topic_service"] = service.name
+                tc.session.pending["last_was_price"] = True
+                return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
         if h.has("question_menu") or (h.has("question_price") and not h.mentions):
             unknown = self._unknown_phrase(tc, h) if ctx.has_products and not h.mentions else ""
             if unknown:
@@ -273,9 +295,13 @@ class LocalBrain:
             if ctx.services:
                 items = [f"{s.name} ({ph.money(s.price, lang)})" for s in ctx.services]
                 return ph.say(lang, "services", items=ph.join(items, lang))
-        if h.has("question_price") and ctx.services:
+        if ctx.services and (h.has("question_price") or tc.session.pending.get("last_was_price")):
             service = self._service_in(tc, h)
-            if service is not None:
+            booking_words = h.has("service_booking", 0.7) or h.has("reservation", 0.7) or h.when is not None
+            if service is not None and (h.has("question_price") or not booking_words):
+                # "And a blow-dry?" right after a price is the next price question
+                tc.session.pending["topic_service"] = service.name
+                tc.session.pending["last_was_price"] = True
                 return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
         return None
 
@@ -312,6 +338,7 @@ class LocalBrain:
         item = tc.ctx.item(item_id)
         assert item is not None
         tc.session.pending["topic_item"] = item.id  # "I'll take a large one" refers to it
+        tc.session.pending["last_was_price"] = True
         result = call_tool(tc, "describe_item", {"item": str(item.id)})
         view = result["item"]
         if view["sizes"]:
@@ -374,7 +401,9 @@ class LocalBrain:
                         quantity = number.value
             segment = h.words[start : mention.start] + h.words[mention.end : end]
             size = find_size(item, segment)
-            extras = find_extras(item, _translate_extras(h.words[mention.end : end]))
+            extras = find_extras(item, _translate_extras(h.words[mention.end : end])) or find_extras(
+                item, _translate_extras(h.words[start : mention.start])
+            )
             request = {
                 "item_id": item.id,
                 "quantity": max(1, min(quantity, 50)),
@@ -411,9 +440,12 @@ class LocalBrain:
                 return changed
         requests = self._requests(tc, h)
         topic = tc.ctx.item(session.pending.get("topic_item") or 0)
-        if not requests and topic is not None and (h.has("order") or find_size(topic, h.words)):
+        anaphora = ANAPHORA.search(h.norm) is not None
+        if not requests and topic is not None and (h.has("order") or anaphora or find_size(topic, h.words)):
             numbers = [n for n in find_numbers(h.norm) if n.value <= 50]
-            size = find_size(topic, h.words)
+            size = find_size(topic, h.words) or next(
+                (v for v in topic.sizes if v.value == session.pending.get("topic_size")), None
+            )
             requests = [
                 {
                     "item_id": topic.id,
@@ -571,7 +603,8 @@ class LocalBrain:
         return None
 
     def _answer_upsell(self, tc: ToolContext, h: Heard) -> str | None:
-        if h.mentions:
+        if h.mentions or h.has("modify_order") or h.has("cancel_item"):
+            # "ah non, plutôt trois": a correction, not a refusal of the dessert
             return self._order(tc, h)
         if h.has("question_menu") or h.has("question_price"):
             answer = self._question(tc, h)
@@ -814,6 +847,8 @@ class LocalBrain:
 
     def _booking_start(self, tc: ToolContext, h: Heard, kind: str) -> str:
         tc.session.pending["booking"] = {"kind": kind}
+        if kind == "service" and tc.session.pending.get("topic_service"):
+            tc.session.pending["booking"]["service"] = tc.session.pending["topic_service"]
         tc.session.pending.pop("queue", None)
         return self._booking_fill(tc, h, first=True)
 
@@ -859,7 +894,12 @@ class LocalBrain:
             if who:
                 booking["resource"] = who
         if kind == "consultation":
-            if first and _describes_a_need(h.words):
+            names = (
+                frozenset(w for r in tc.ctx.resources for w in normalize(r.name).split())
+                | frozenset(normalize(tc.ctx.store_name).split())
+                | frozenset({"maitre", "docteur", "monsieur", "madame"})
+            )
+            if first and _describes_a_need(h.words, names):
                 booking["problem"] = _without_greeting(h.text)
                 booking["urgency"] = nlu_intents.urgency(h.text)
             service = self._service_in(tc, h)
@@ -962,7 +1002,8 @@ class LocalBrain:
     def _booking_refused(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
         booking = tc.session.pending["booking"]
         code = result["error"]
-        booking.pop("time", None)
+        if code != "party_too_large":  # a smaller party keeps the day and time they asked for
+            booking.pop("time", None)
         alternatives = result.get("alternatives") or []
         booking["offered"] = alternatives[:3]
         if code == "closed_hours":
@@ -986,8 +1027,11 @@ class LocalBrain:
                 )
             text = ph.say(lang, "closed_hours", last=last)
         elif code == "party_too_large":
-            tc.session.pending["expect"] = "human_offer"
-            return ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
+            booking.pop("party_size", None)
+            tc.session.pending["human_offered"] = True
+            return self._ask(
+                tc, "booking", ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
+            )
         elif code in ("past", "closed_day", "full", "too_soon", "too_far", "not_bookable"):
             text = ph.say(lang, code)
             if code in ("past", "closed_day"):
@@ -1048,6 +1092,8 @@ class LocalBrain:
         if booking is None:
             return None
         lang = h.lang
+        if tc.session.pending.pop("human_offered", False) and h.yes and not parse_party_size(h.text):
+            return self._transfer(tc, "group booking")
         offered = booking.get("offered") or []
         if offered and h.when is None:
             pick = None
@@ -1378,6 +1424,13 @@ ORDER_WORDS = frozenset(
 )
 
 
+ANAPHORA = re.compile(
+    r"\b(one of those|one of them|that one|those ones|i ll take (it|one|that)|i ll have (it|one|that)|"
+    r"celle la|celle ci|celui la|la meme|le meme|une comme ca|un comme ca|je la prends|je le prends|"
+    r"j en prends une?)\b"
+)
+
+
 # Words that ask for a meeting without saying what it is about.
 GENERIC_REQUEST = frozenset(
     "bonjour bonsoir hello hi je voudrais voudrai aimerais souhaite souhaiterais veux prendre avoir une un "
@@ -1388,8 +1441,10 @@ GENERIC_REQUEST = frozenset(
 )
 
 
-def _describes_a_need(words: list[str]) -> bool:
-    return len([w for w in words if w not in GENERIC_REQUEST and len(w) > 2]) >= 2
+def _describes_a_need(words: list[str], names: frozenset[str] = frozenset()) -> bool:
+    """Whether the line says what the meeting is about, beyond asking for one (and beyond the
+    names of the people or the office, "rendez-vous avec Maître Durand")."""
+    return len([w for w in words if w not in GENERIC_REQUEST and w not in names and len(w) > 2]) >= 2
 
 
 def _upsell_kind(category: str) -> str:

@@ -1,2 +1,9 @@
-"""Language understanding for the local brain: plain Python, no Django, fast enough to run on
-every caller turn (precompiled patterns, no per-call allocation of big tables)."""
+"""Language understanding for the local brain: plain Python (no Django, no database), fast enough
+to run on every caller turn (patterns compiled at import, per-line results cached).
+
+- `text`: `normalize`, `tokens`, `strip_accents`
+- `numbers`: `NumberMatch`, `find_numbers`, `parse_int`
+- `when`: `When`, `parse_when`, `parse_time`, `parse_date`, `combine`
+- `people`: `parse_party_size`, `parse_name`, `parse_phone`
+- `intents`: `INTENTS`, `classify`, `is_yes`, `is_no`, `detect_language`, `complaint_category`, `urgency`
+"""

@@ -54,6 +54,9 @@ _COUPLE = re.compile(
     r"a couple|en amoureux|nous deux|the two of us|both of us|tous les deux|toutes les deux)\b"
 )
 
+_OF_WHICH = re.compile(r"\b(?:dont|including|of which)\b")  # "4 personnes dont 2 enfants"
+_MYSELF = re.compile(r"\b(?:moi|me|i)\b")
+
 
 def _value_ok(value: int) -> bool:
     return 1 <= value <= 200
@@ -87,11 +90,11 @@ def parse_party_size(text: str) -> int | None:
         people = _group_number(words, found)
     if people is not None:
         # "4 personnes dont 2 enfants" counts the children once; "2 adultes et 2 enfants" adds them
-        if children and (adults is not None or not re.search(r"\b(?:dont|including|of which)\b", norm)):
+        if children and (adults is not None or not _OF_WHICH.search(norm)):
             return people + children
         return people
     if children:
-        base = 2 if _COUPLE.search(norm) else 1 if re.search(r"\b(?:moi|me|i)\b", norm) else 0
+        base = 2 if _COUPLE.search(norm) else 1 if _MYSELF.search(norm) else 0
         return base + children if base else None
     if _COUPLE.search(norm):
         return 2
@@ -273,6 +276,7 @@ def _collect(pieces: list[str], norms: list[str], start: int, weak: bool, cased:
 
 
 # --- phone numbers ---------------------------------------------------------------------------
+_NOT_DIGIT = re.compile(r"\D")
 _DIGIT_RUN = re.compile(r"(?:\+|\b00)?\s?\d[\d\s.\-/()]{5,}\d")
 _SPOKEN_ZERO = frozenset({"zero", "oh"})
 
@@ -335,7 +339,7 @@ def parse_phone(text: str) -> str | None:
     """A phone number in E.164 ("+33612345678"), or None."""
     for run in _DIGIT_RUN.findall(text):
         run = run.strip()
-        found = _e164(re.sub(r"\D", "", run), run.startswith("+"))
+        found = _e164(_NOT_DIGIT.sub("", run), run.startswith("+"))
         if found:
             return found
     for digits, plus in _spoken_runs(text):

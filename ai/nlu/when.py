@@ -19,6 +19,10 @@ Rules for what speech leaves open (the brain relies on them):
 - Quantities are not times: a bare number is a time only after a preposition (à, at, vers,
   around…) and before nothing that looks like a noun; "2 personnes", "deux pizzas" are not 2:00.
 - Ordinal words alone ("le premier", "the second") are choices, not dates: only with a month.
+- "midi"/"noon" is 12:00 (and part of day "noon"), except "le midi"/"du midi" (lunchtime in
+  general); "minuit"/"midnight" is 00:00. Durations ("pendant deux heures", "plus d'une heure",
+  "j'ai attendu une heure") are not clock times.
+- `lang="en"` stops "a 8" from being read as the French "à 8".
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ _TODAY = re.compile(
 )
 _WEEKEND = re.compile(r"\b(?:week end|weekend)\b")
 _NEXT_WEEK = re.compile(r"\b(?:semaine prochaine|next week|following week|semaine d apres|week after)\b")
+_NEXT = re.compile(r"\b(?:next|prochain|prochaine)\b")
 _SLASH = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?\b")
 _DAY_TOKEN = re.compile(r"^(\d{1,2})(er|re|e|eme|ieme|st|nd|rd|th)?$")
 _CLOCK_TOKEN = re.compile(r"^(\d{1,2})(?:h|:)(\d{2})?$")  # 20h30, 20h, 20:30
@@ -146,7 +151,7 @@ class _Clock:
 
 
 # --- small helpers ---------------------------------------------------------------------------
-def _numbers(words: list[str], norm: str) -> tuple[dict[int, NumberMatch], dict[int, NumberMatch]]:
+def _numbers(norm: str) -> tuple[dict[int, NumberMatch], dict[int, NumberMatch]]:
     found = find_numbers(norm)
     return {m.start: m for m in found}, {m.end: m for m in found}
 
@@ -609,7 +614,7 @@ def _date_of(
         saturday = today + timedelta(days=(5 - today.weekday()) % 7)
         if today.weekday() == 6:
             saturday = today
-        if re.search(r"\b(?:next|prochain)\b", norm):
+        if _NEXT.search(norm):
             saturday += timedelta(days=7)
         return saturday
     return None
@@ -619,7 +624,7 @@ def _prepare(text: str) -> tuple[list[str], str, dict[int, NumberMatch], dict[in
     norm = _GREETINGS.sub(" ", normalize(text))
     norm = " ".join(norm.split())
     words = norm.split()
-    starts, ends = _numbers(words, norm)
+    starts, ends = _numbers(norm)
     return words, norm, starts, ends
 
 
