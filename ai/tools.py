@@ -740,19 +740,7 @@ def _check(
         )
     elif kind == "consultation":
         rid = _resource_id(tc, resource, ("staff",))
-        slots = availability.consultation_slots(tc.store, when.date(), now=now, resource_id=rid)
-        match = next((s for s in slots if s.starts_at == when), None)
-        if match is None:
-            alternatives = availability.first_slots(
-                lambda d: availability.consultation_slots(tc.store, d, now=now, resource_id=rid),
-                start_day=when.date(),
-            )
-            raise ToolError(
-                "full" if availability.is_open_at(tc.store, when) else "closed_hours",
-                "That time is not free for a consultation.",
-                alternatives=[_slot_view(s) for s in alternatives],
-            )
-        return match
+        result = availability.check_consultation(tc.store, when, now=now, resource_id=rid)
     else:
         raise ToolError("bad_arguments", "kind is reservation, service or consultation.")
     if isinstance(result, availability.Refusal):
@@ -879,7 +867,7 @@ def request_consultation(
             slot = _check(tc, "consultation", preferred)
             scheduled = slot.starts_at
         except ToolError as exc:
-            if exc.code not in ("full", "closed_hours"):
+            if exc.code not in ("full", "closed_hours", "closed_day"):
                 raise
     consultation = booking_services.consultation_save(
         store=tc.store,

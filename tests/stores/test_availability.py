@@ -473,3 +473,34 @@ def test_first_slots_walks_to_the_next_open_day(bella):
         lambda d: av.reservation_slots(bella, d, 2, now=at(5, 23)), start_day=date(2026, 12, 5), limit=3
     )
     assert starts(found) == ["Tue 11:30", "Tue 11:45", "Tue 12:00"]
+
+
+def test_check_consultation_refusals_and_query_count(db, django_assert_max_num_queries):
+    from stores import availability as av2
+
+    store = StoreFactory(has_consultations=True)
+    for day in range(0, 5):
+        OpeningInterval.objects.create(store=store, weekday=day, opens=time(9), closes=time(12, 30))
+    advisor = ServiceResource.objects.create(store=store, type="staff", name="Maître Test")
+    now = datetime(2026, 12, 4, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    monday_ten = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    ok = av2.check_consultation(store, monday_ten, now=now)
+    assert isinstance(ok, av2.Slot) and ok.resource_name == "Maître Test"
+    Consultation.objects.create(
+        store=store, problem="x", resource=advisor, scheduled_at=monday_ten, status="scheduled"
+    )
+    with django_assert_max_num_queries(4):  # hours, staff, the busy times of the whole walk
+        full = av2.check_consultation(store, monday_ten, now=now)
+    assert full.code == "full" and len(full.alternatives) == 3
+    saturday = av2.check_consultation(
+        store, datetime(2026, 12, 5, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), now=now
+    )
+    assert saturday.code == "closed_day" and saturday.alternatives
+    late = av2.check_consultation(
+        store, datetime(2026, 12, 7, 12, 15, tzinfo=ZoneInfo("Europe/Paris")), now=now
+    )
+    assert late.code == "closed_hours"
+    off_grid = av2.check_consultation(
+        store, datetime(2026, 12, 7, 10, 10, tzinfo=ZoneInfo("Europe/Paris")), now=now
+    )
+    assert off_grid.code == "closed_hours" and off_grid.details.get("interval_minutes") == "30"
