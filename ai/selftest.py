@@ -86,6 +86,15 @@ def _closed_moment(store: Store, start: datetime) -> datetime | None:
     return None
 
 
+def _first_day_slots(slots_fn: Any, after: date, days: int = 14) -> list[availability.Slot]:
+    """The slots of the first day after `after` (within `days`) that has any."""
+    for n in range(1, days + 1):
+        slots = slots_fn(after + timedelta(days=n))
+        if slots:
+            return slots
+    return []
+
+
 def _next_closed_day(store: Store, after: date) -> date | None:
     return next(
         (
@@ -191,12 +200,9 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
                 {"orders": []},
             )
     if ctx.has_reservations and open_at is not None:
-        day = open_at.date() + timedelta(days=1)
-        for _ in range(14):
-            slots = availability.reservation_slots(store, day, 2, now=open_at)
-            if slots:
-                break
-            day += timedelta(days=1)
+        slots = _first_day_slots(
+            lambda d: availability.reservation_slots(store, d, 2, now=open_at), open_at.date()
+        )
         if slots:
             for label, slot in (("first", slots[0]), ("last", slots[-1])):
                 local = slot.starts_at.astimezone(base.tzinfo)
@@ -232,13 +238,7 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
     if service is not None:
         model = store.services.get(pk=service.id)
         at = _open_moment(store, base) or base
-        day = at.date() + timedelta(days=1)
-        slots: list[availability.Slot] = []
-        for _ in range(14):
-            slots = availability.service_slots(model, day, now=at)
-            if slots:
-                break
-            day += timedelta(days=1)
+        slots = _first_day_slots(lambda d: availability.service_slots(model, d, now=at), at.date())
         if slots:
             for label, slot in (("first", slots[0]), ("last", slots[-1])):
                 local = slot.starts_at.astimezone(base.tzinfo)
@@ -281,13 +281,7 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
             )
     if ctx.has_consultations:
         at = _open_moment(store, base) or base
-        day = at.date() + timedelta(days=1)
-        slots = []
-        for _ in range(14):
-            slots = availability.consultation_slots(store, day, now=at)
-            if slots:
-                break
-            day += timedelta(days=1)
+        slots = _first_day_slots(lambda d: availability.consultation_slots(store, d, now=at), at.date())
         if slots:
             local = slots[0].starts_at.astimezone(base.tzinfo)
             add(

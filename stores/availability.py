@@ -97,11 +97,16 @@ def last_seating() -> int:
 
 
 # --- Time helpers ---------------------------------------------------------------------------
-def store_tz(store: Store) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
+    """A zone by name; a bad name falls back to the platform's zone rather than failing a call."""
     try:
-        return ZoneInfo(store.timezone)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         return ZoneInfo(settings.TIME_ZONE)
+
+
+def store_tz(store: Store) -> ZoneInfo:
+    return zone_named(store.timezone)
 
 
 def _utc(moment: datetime) -> datetime:

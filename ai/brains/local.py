@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -949,8 +949,10 @@ class LocalBrain:
         booking.setdefault("name", tc.session.customer_name)
         return self._ask(tc, "booking_confirm", self._booking_readback(tc, lang))
 
-    def _check_args(self, booking: dict[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = {"kind": booking["kind"], "date": booking["date"], "time": booking["time"]}
+    def _check_args(self, booking: dict[str, Any], *, with_time: bool = True) -> dict[str, Any]:
+        args: dict[str, Any] = {"kind": booking["kind"], "date": booking["date"]}
+        if with_time:
+            args["time"] = booking["time"]
         if booking["kind"] == "reservation":
             args["party_size"] = booking["party_size"]
         if booking["kind"] == "service":
@@ -961,13 +963,7 @@ class LocalBrain:
 
     def _offer_day(self, tc: ToolContext, lang: str) -> str:
         booking = tc.session.pending["booking"]
-        args: dict[str, Any] = {"kind": booking["kind"], "date": booking["date"]}
-        if booking["kind"] == "reservation":
-            args["party_size"] = booking["party_size"]
-        if booking["kind"] == "service":
-            args["service"] = booking["service"]
-            if booking.get("resource"):
-                args["resource"] = booking["resource"]
+        args = self._check_args(booking, with_time=False)
         ranges = {"morning": ("00:00", "12:00"), "noon": ("11:00", "15:00"), "afternoon": ("12:00", "18:00"),
                   "evening": ("17:00", "23:59"), "night": ("19:00", "23:59")}  # fmt: skip
         part = booking.get("part_of_day")
@@ -1455,14 +1451,3 @@ def _upsell_kind(category: str) -> str:
 def _without_greeting(text: str) -> str:
     rest = GREETING.sub("", text.strip()).strip()
     return rest[:1].upper() + rest[1:]
-
-
-def parse_day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def today_plus(tc: ToolContext, days: int) -> date:
-    return (tc.now + timedelta(days=days)).date()
