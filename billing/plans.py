@@ -80,3 +80,11 @@ def get_plan(code: str) -> Plan:
         return PLANS[code]
     except KeyError:
         raise ValueError(f"Unknown plan {code!r}; plans are {', '.join(PLANS)}.") from None
+
+
+def max_concurrent_calls(subscription) -> int:  # noqa: ANN001 - billing.models.Subscription
+    """Calls a store's subscription may have on the line at once (Business: as agreed)."""
+    plan = get_plan(subscription.plan)
+    if subscription.custom_max_concurrent_calls:
+        return subscription.custom_max_concurrent_calls
+    return plan.max_concurrent_calls

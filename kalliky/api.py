@@ -73,10 +73,14 @@ def _mount() -> None:
     from accounts.api import router as accounts_router
     from ai.api import router as ai_router
     from stores.api import router as stores_router
+    from telephony.api import router as numbers_router
+    from telephony.webhooks import router as telnyx_webhook_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/stores", stores_router)
     api.add_router("/stores", ai_router)
+    api.add_router("/telnyx", telnyx_webhook_router)
+    api.add_router("/telnyx", numbers_router)
 
 
 _mount()

@@ -13,14 +13,22 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from kalliky.checks import fail_on_provider_errors  # noqa: E402
 from kalliky.routing import websocket_urlpatterns  # noqa: E402
+from telephony import asgi as telnyx_webhook  # noqa: E402
 
 # A server started directly (uvicorn kalliky.asgi:application) skips manage.py's checks:
 # refuse to start with a real provider selected and its key missing.
 fail_on_provider_errors()
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+async def application(scope, receive, send):  # noqa: ANN001, ANN201 - the ASGI signature
+    # Telnyx's webhooks take a lean path (telephony/asgi.py); everything else goes to Django.
+    if telnyx_webhook.handles(scope):
+        return await telnyx_webhook.app(scope, receive, send)
+    return await router(scope, receive, send)

@@ -11,4 +11,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "retry-webhook-events": {"task": "kalliky.retry_webhook_events", "schedule": 30.0},
+    "sweep-stale-calls": {"task": "telephony.sweep_stale_calls", "schedule": 300.0},
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -46,6 +47,9 @@ class WebhookEvent(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
+    # Fields a handler may set on the locked event; they are saved with its status (one UPDATE).
+    PROCESS_FIELDS: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
         ordering = ("-received_at",)
@@ -61,18 +65,60 @@ class PermanentError(Exception):
     """Raised by a handler when retrying cannot help (the event goes straight to dead)."""
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """Returned by a handler for an event that needs no processing (unknown type, unknown call).
+
+    Unlike an exception, the handler's writes still commit; the reason is kept on the event."""
+
+    reason: str
+
+
 def ingest(
-    model: type[E], *, event_id: str, event_type: str, payload: dict[str, Any], occurred_at: Any = None
+    model: type[E],
+    *,
+    event_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    occurred_at: Any = None,
+    **fields: Any,
 ) -> tuple[E, bool]:
     """Store an event once. Returns (event, created); a duplicate returns the stored row."""
     try:
         with transaction.atomic():
             event = model.objects.create(
-                event_id=event_id, event_type=event_type, payload=payload, occurred_at=occurred_at
+                event_id=event_id, event_type=event_type, payload=payload, occurred_at=occurred_at, **fields
             )
         return event, True
     except IntegrityError:
         return model.objects.get(event_id=event_id), False
+
+
+def _fail(event: WebhookEvent, exc: BaseException, *, max_attempts: int) -> None:
+    """Record a failed attempt on a locked event: retry later, or dead-letter."""
+    permanent = isinstance(exc, PermanentError)
+    event.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+    if permanent or event.attempts >= max_attempts:
+        event.status = EventStatus.DEAD
+        event.next_attempt_at = None
+        logger.error("webhook event %s dead-lettered: %s", event.event_id, event.last_error)
+    else:
+        delay = BACKOFF_SECONDS[min(event.attempts, len(BACKOFF_SECONDS)) - 1]
+        event.status = EventStatus.RETRYING
+        event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+
+
+def record_failure(event: E, exc: BaseException, *, max_attempts: int = MAX_ATTEMPTS) -> EventStatus:
+    """A failure after the handler committed (e.g. a provider call made on commit) counts as an
+    attempt too: the event is retried with backoff, then dead-lettered."""
+    model = type(event)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=event.pk)
+        locked.attempts = max(locked.attempts, 1)
+        _fail(locked, exc, max_attempts=max_attempts)
+        locked.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+    event.refresh_from_db()
+    return EventStatus(event.status)
 
 
 def process(event: E, handler: Callable[[E], Any], *, max_attempts: int = MAX_ATTEMPTS) -> EventStatus:
@@ -90,24 +136,17 @@ def process(event: E, handler: Callable[[E], Any], *, max_attempts: int = MAX_AT
         locked.attempts += 1
         try:
             with transaction.atomic():
-                handler(locked)
+                outcome = handler(locked)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
-            permanent = isinstance(exc, PermanentError)
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:4000]
-            if permanent or locked.attempts >= max_attempts:
-                locked.status = EventStatus.DEAD
-                locked.next_attempt_at = None
-                logger.error("webhook event %s dead-lettered: %s", locked.event_id, locked.last_error)
-            else:
-                delay = BACKOFF_SECONDS[min(locked.attempts, len(BACKOFF_SECONDS)) - 1]
-                locked.status = EventStatus.RETRYING
-                locked.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+            _fail(locked, exc, max_attempts=max_attempts)
         else:
-            locked.status = EventStatus.PROCESSED
+            ignored = isinstance(outcome, Ignored)
+            locked.status = EventStatus.IGNORED if ignored else EventStatus.PROCESSED
             locked.processed_at = timezone.now()
-            locked.last_error = ""
+            locked.last_error = outcome.reason[:4000] if ignored else ""
             locked.next_attempt_at = None
-        locked.save(update_fields=["attempts", "status", "last_error", "next_attempt_at", "processed_at"])
+        fields = ["attempts", "status", "last_error", "next_attempt_at", "processed_at"]
+        locked.save(update_fields=[*fields, *model.PROCESS_FIELDS])
     event.refresh_from_db()
     return EventStatus(event.status)
 

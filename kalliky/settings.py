@@ -7,6 +7,7 @@ broker on the filesystem, the local AI brain and console email.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -93,12 +94,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # The test database is a file too: the end-to-end call tests process webhooks on several
+    # threads, and an in-memory shared-cache database fails those with "table is locked".
+    # One file per test run, so that two runs on one machine never share (and delete) it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_kalliky_{os.getpid()}.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env_bool("DATABASE_POOL", True):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 1),
-            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "max_size": env_int("DATABASE_POOL_MAX", 20),
             "timeout": 10,
         }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -200,6 +205,40 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kalliky <no-reply@kalliky.lo
 TELNYX_API_KEY = env_str("TELNYX_API_KEY", "")
 TELNYX_PUBLIC_KEY = env_str("TELNYX_PUBLIC_KEY", "")
 TELNYX_BASE_URL = env_url("TELNYX_BASE_URL", "https://api.telnyx.com/v2")
+# Seconds per Telnyx request; the SDK retries 408/409/429/5xx this many times with the same body.
+TELNYX_TIMEOUT = env_float("TELNYX_TIMEOUT", 5.0)
+TELNYX_MAX_RETRIES = env_int("TELNYX_MAX_RETRIES", 2)
+# Where Telnyx sends call events (the Call Control application is created with these).
+TELNYX_WEBHOOK_URL = env_url("TELNYX_WEBHOOK_URL", f"{PUBLIC_BASE_URL}/api/telnyx/webhook")
+TELNYX_WEBHOOK_FAILOVER_URL = env_url("TELNYX_WEBHOOK_FAILOVER_URL", "")
+TELNYX_APPLICATION_NAME = env_str("TELNYX_APPLICATION_NAME", "Kalliky")
+# Threads that react to call events in each web process (answer, speak, transfer).
+TELNYX_REACTION_WORKERS = env_int("TELNYX_REACTION_WORKERS", 8)
+# Threads per web process that verify and store incoming webhooks (the ASGI fast path).
+TELNYX_INGEST_THREADS = env_int("TELNYX_INGEST_THREADS", 4)
+# "threads": react in the background pool (production); "inline": in the request (unit tests).
+TELNYX_REACTIONS = env_str("TELNYX_REACTIONS", "threads", choices=("threads", "inline"))
+TELNYX_TRANSCRIPTION_ENGINE = env_str("TELNYX_TRANSCRIPTION_ENGINE", "Google")
+# Text-to-speech voices by language and voice type (IntelligentAIConfig.voice_type).
+TELNYX_VOICES = {
+    ("fr", "female"): env_str("TELNYX_VOICE_FR_FEMALE", "AWS.Polly.Lea-Neural"),
+    ("fr", "male"): env_str("TELNYX_VOICE_FR_MALE", "AWS.Polly.Remi-Neural"),
+    ("en", "female"): env_str("TELNYX_VOICE_EN_FEMALE", "AWS.Polly.Joanna-Neural"),
+    ("en", "male"): env_str("TELNYX_VOICE_EN_MALE", "AWS.Polly.Matthew-Neural"),
+}
+# Caller silence: reprompt after this many seconds, then say goodbye after the reprompts.
+CALL_SILENCE_SECONDS = env_float("CALL_SILENCE_SECONDS", 8.0)
+CALL_SILENCE_REPROMPTS = env_int("CALL_SILENCE_REPROMPTS", 1)
+# A call still counted as active after this long is stale (lost hang-up) and released.
+CALL_STALE_SECONDS = env_int("CALL_STALE_SECONDS", 2 * 60 * 60)
+# Seconds a transfer step rings before the next step of the escalation chain.
+TRANSFER_TIMEOUT_SECONDS = env_int("TRANSFER_TIMEOUT_SECONDS", 25)
+# Monthly price of a number by country (EUR); others cost NUMBER_PRICE_DEFAULT.
+NUMBER_PRICES = {"FR": "1.00", "US": "1.00", "GB": "1.20", "DE": "1.50", "ES": "1.50"}
+NUMBER_PRICE_DEFAULT = env_str("NUMBER_PRICE_DEFAULT", "2.00")
+# How long the purchase task waits for Telnyx to complete a number order.
+NUMBER_ORDER_POLL_SECONDS = env_float("NUMBER_ORDER_POLL_SECONDS", 5.0)
+NUMBER_ORDER_MAX_POLLS = env_int("NUMBER_ORDER_MAX_POLLS", 24)
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", "https://api.openai.com/v1")
 AI_BRAIN = env_str("AI_BRAIN", "local", choices=("local", "openai"))

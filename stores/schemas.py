@@ -63,6 +63,7 @@ class StoreFields(Schema):
     has_consultations: bool = False
     delivery_enabled: bool = False
     is_active: bool = True
+    record_calls: bool = Field(default=True, description="Record calls (the greeting announces it).")
 
     @field_validator("timezone")
     @classmethod
@@ -110,6 +111,7 @@ class StoreOut(Schema):
     has_consultations: bool
     delivery_enabled: bool
     is_active: bool
+    record_calls: bool
     created_at: datetime
 
 

@@ -57,7 +57,13 @@ def store_cards_for(user: User) -> list[StoreCard]:
     stores = list(
         stores_for(user)
         .select_related("business")
-        .prefetch_related(Prefetch("phone_numbers", queryset=PhoneNumber.objects.order_by("number")))
+        .prefetch_related(
+            # A number still being bought has no digits yet (placeholder): not shown here.
+            Prefetch(
+                "phone_numbers",
+                queryset=PhoneNumber.objects.filter(number__startswith="+").order_by("number"),
+            )
+        )
         .order_by("business__name", "name")
     )
     if not stores:

@@ -111,6 +111,14 @@ class Call(TimeStamped):
         _("analysis status"), max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.NONE
     )
     cost = models.DecimalField(_("cost"), max_digits=10, decimal_places=4, default=Decimal("0"))
+    # The assistant's conversation (ai.session id) and the call loop's own state (speaking,
+    # silence reprompts, escalation step…), changed only under the Call row lock.
+    session_key = models.CharField(_("conversation id"), max_length=64, blank=True)
+    control = models.JSONField(_("call-control state"), default=dict, blank=True)
+    recording_expected = models.BooleanField(_("recording expected"), default=False)
+    recording_url = models.URLField(_("recording source URL"), max_length=2000, blank=True)
+    # Set once, when everything the post-call analysis needs is on the row.
+    analysis_ready_at = models.DateTimeField(_("ready for analysis at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("call")
@@ -131,7 +139,96 @@ class Call(TimeStamped):
 
 class TelnyxEvent(WebhookEvent):
     call_control_id = models.CharField(_("call control id"), max_length=255, blank=True, db_index=True)
+    # The commands this event caused, saved with its effects: a retry re-sends the unsent ones
+    # with the same command_id instead of computing (and acting) again.
+    commands = models.JSONField(_("commands"), default=list, blank=True)
+
+    PROCESS_FIELDS = ("commands",)
 
     class Meta(WebhookEvent.Meta):
         verbose_name = _("Telnyx event")
         verbose_name_plural = _("Telnyx events")
+
+
+class PhoneNumberEvent(models.Model):
+    """The audit trail of a number: every state change, who made it and why."""
+
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=10, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("phone number event")
+        verbose_name_plural = _("phone number events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} {self.action} {self.from_status}→{self.to_status}"
+
+
+class EscalationStep(models.Model):
+    """One step of a store's transfer-to-a-human chain, tried in `position` order.
+
+    A step applies on its weekdays (0 = Monday) and, when set, between `starts` and `ends` in
+    the store's time zone. After the last step that applies, the caller is promised a call-back."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="escalation_steps")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    label = models.CharField(_("label"), max_length=100)
+    phone = models.CharField(_("phone (E.164)"), max_length=20)
+    timeout_secs = models.PositiveSmallIntegerField(_("ring for (s)"), default=25)
+    weekdays = models.JSONField(_("weekdays"), default=list, blank=True)  # [] = every day
+    starts = models.TimeField(_("from"), null=True, blank=True)
+    ends = models.TimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ("store", "position", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(timeout_secs__gte=5, timeout_secs__lte=600),
+                name="escalation_timeout_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} #{self.position} {self.label}"
+
+
+class CallbackTicket(TimeStamped):
+    """'We'll call you back': the end of an escalation chain nobody answered."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To call back")
+        DONE = "done", _("Called back")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="callbacks")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="callbacks")
+    call = models.OneToOneField(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="callback_ticket"
+    )
+    customer = models.ForeignKey(
+        "stores.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="callbacks"
+    )
+    phone = models.CharField(_("caller's phone"), max_length=32)
+    summary = models.TextField(_("summary so far"), blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    sms_sent_at = models.DateTimeField(_("owner texted at"), null=True, blank=True)
+    sms_error = models.TextField(_("SMS error"), blank=True)
+
+    class Meta:
+        verbose_name = _("call-back ticket")
+        verbose_name_plural = _("call-back tickets")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.phone} ({self.get_status_display()})"

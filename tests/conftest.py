@@ -9,6 +9,7 @@ from django.test import Client
 from accounts.models import Business, Membership, User
 from kalliky.celery import app as celery_app
 from stores.models import Store
+from telephony import slots
 from tests.factories import BusinessFactory, StoreFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-42"
@@ -28,9 +29,14 @@ def offline_providers(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SECURE_SSL_REDIRECT = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Webhooks are processed in the request's thread; the end-to-end call tests opt into threads.
+    settings.TELNYX_REACTIONS = "inline"
+    settings.TELNYX_PUBLIC_KEY = ""
     cache.clear()
+    slots.reset()
     yield
     cache.clear()
+    slots.reset()
 
 
 @pytest.fixture
@@ -89,3 +95,16 @@ def bob_client(bob) -> Client:
 @pytest.fixture
 def carol_client(carol, carol_business) -> Client:
     return _logged_in(carol)
+
+
+@pytest.fixture
+def no_telnyx_handler():
+    """As if no app had registered how Telnyx events are processed (the inbox's own tests)."""
+    from kalliky import inbox
+    from telephony.models import TelnyxEvent
+
+    real_handler = inbox.handler_for(TelnyxEvent)
+    inbox._HANDLERS.pop(TelnyxEvent._meta.label, None)
+    yield
+    if real_handler is not None:
+        inbox.register_handler(TelnyxEvent, real_handler)

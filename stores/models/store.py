@@ -34,6 +34,8 @@ class Store(TimeStamped):
     has_consultations = models.BooleanField(_("takes consultations"), default=False)
     delivery_enabled = models.BooleanField(_("delivers"), default=False)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    # Calls are recorded (and the greeting says so) unless the owner turns it off.
+    record_calls = models.BooleanField(_("record calls"), default=True)
 
     class Meta:
         verbose_name = _("store")

@@ -6,6 +6,8 @@ filesystem broker under var/ by default, Redis when REDIS_URL (or CELERY_BROKER_
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import signal
 import subprocess
@@ -15,6 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from nacl.signing import SigningKey
+
+SIMULATOR_API_KEY = "KEYsimulator"
 
 
 class Command(BaseCommand):
@@ -24,10 +29,45 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-worker", action="store_true", help="Serve HTTP only.")
+        parser.add_argument(
+            "--simulator-port",
+            type=int,
+            default=int(os.environ.get("TELNYX_SIMULATOR_PORT", "8790")),
+            help="Port of the Telnyx simulator started when TELNYX_API_KEY is empty.",
+        )
 
-    def handle(self, *args: Any, host: str, port: int, no_worker: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, host: str, port: int, no_worker: bool, simulator_port: int, **options: Any
+    ) -> None:
         python = sys.executable
-        commands = {
+        env = dict(os.environ)
+        commands: dict[str, list[str]] = {}
+        simulator = ""
+        if not settings.TELNYX_API_KEY:
+            # No Telnyx account: the simulator plays the phone network, and the app is pointed at
+            # it exactly as it would be at api.telnyx.com (base URL, key, webhook signing key).
+            simulator = f"http://127.0.0.1:{simulator_port}"
+            seed = hashlib.sha256(b"kalliky development telephone network").digest()
+            env.update(
+                TELNYX_API_KEY=SIMULATOR_API_KEY,
+                TELNYX_BASE_URL=f"{simulator}/v2",
+                TELNYX_PUBLIC_KEY=base64.b64encode(bytes(SigningKey(seed).verify_key)).decode(),
+                TELNYX_SIMULATOR_URL=simulator,
+            )
+            commands["telnyx-simulator"] = [
+                python,
+                "-m",
+                "tests.fakes.telnyx.server",
+                "--port",
+                str(simulator_port),
+                "--webhook-url",
+                f"http://{host}:{port}/api/telnyx/webhook",
+                "--seed-hex",
+                seed.hex(),
+                "--api-key",
+                SIMULATOR_API_KEY,
+            ]
+        commands |= {
             "web": [
                 python,
                 "-m",
@@ -64,7 +104,7 @@ class Command(BaseCommand):
                 "--schedule",
                 str(settings.VAR_DIR / "celerybeat-schedule"),
             ]
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}  # noqa: S603
 
         broker = settings.CELERY_BROKER_URL.split("://")[0]
         self.stdout.write(self.style.SUCCESS(f"Kalliky is running on http://{host}:{port}/"))
@@ -74,6 +114,13 @@ class Command(BaseCommand):
             f"  Demo login: demo@kalliky.local / {os.environ.get('DEMO_PASSWORD', 'kalliky-demo-2026')}"
         )
         self.stdout.write(f"  Worker:     {'off' if no_worker else 'on, broker ' + broker}")
+        if simulator:
+            self.stdout.write(f"  Telephone:  Telnyx simulator at {simulator} (no TELNYX_API_KEY set)")
+            self.stdout.write(
+                "  Call the demo pizzeria:  .venv/bin/python manage.py simulate_call --to +33100000001"
+            )
+        else:
+            self.stdout.write(f"  Telephone:  Telnyx at {settings.TELNYX_BASE_URL}")
         self.stdout.write("Press Ctrl-C to stop.")
 
         stopping = False

@@ -1,0 +1,116 @@
+"""Celery tasks of the call loop: the recording download, the call-back SMS, the stale-call sweep.
+
+They are the heavy or slow parts of a call, kept out of the reaction lanes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from telephony import slots
+from telephony.models import Call, CallbackTicket
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="telephony.download_recording",
+    bind=True,
+    max_retries=5,
+    default_retry_delay=10,
+    acks_late=True,
+)
+def download_recording(self, call_id: int) -> str:  # noqa: ANN001 - Celery's bound task
+    """Fetch the recording into our storage while its signed URL is valid (10 minutes)."""
+    from telephony.callcontrol import mark_ready_for_analysis
+    from telephony.providers import get_provider
+
+    call = Call.objects.filter(pk=call_id).first()
+    if call is None or call.recording_file or not call.recording_url:
+        return "nothing to do"
+    try:
+        content = get_provider().download(call.recording_url)
+    except Exception as exc:
+        if self.request.retries < self.max_retries and not settings.CELERY_TASK_ALWAYS_EAGER:
+            raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from None
+        log.error("recording of call %s could not be downloaded: %s", call_id, exc)
+        with transaction.atomic():
+            call = Call.objects.select_for_update().get(pk=call_id)
+            call.control["recording_failed"] = f"{type(exc).__name__}: {exc}"[:500]
+            call.save(update_fields=["control", "updated_at"])
+            mark_ready_for_analysis(call)
+        return "failed"
+    extension = os.path.splitext(call.recording_url.split("?", 1)[0])[1] or ".mp3"
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if not call.recording_file:
+            call.recording_file.save(f"call-{call.pk}{extension}", ContentFile(content), save=False)
+            call.save(update_fields=["recording_file", "updated_at"])
+        mark_ready_for_analysis(call)
+    return call.recording_file.name
+
+
+@shared_task(name="telephony.text_callback_to_owner", bind=True, max_retries=3, default_retry_delay=30)
+def text_callback_to_owner(self, ticket_id: int) -> str:  # noqa: ANN001 - Celery's bound task
+    """SMS the owner that a caller is waiting for a call-back (once per ticket)."""
+    from telephony.escalation import owner_phone
+    from telephony.phrases import say
+    from telephony.providers import get_provider
+
+    tickets = CallbackTicket.objects.select_related("store__business__owner", "call")
+    ticket = tickets.filter(pk=ticket_id).first()
+    if ticket is None or ticket.sms_sent_at:
+        return "nothing to do"
+    to = owner_phone(ticket.store)
+    sender = ticket.call.to_number if ticket.call else ""
+    if not to or not sender:
+        CallbackTicket.objects.filter(pk=ticket_id).update(sms_error="No owner phone or sending number.")
+        return "no phone"
+    text = say(
+        "callback_sms",
+        ticket.store.language,
+        store=ticket.store.name,
+        phone=ticket.phone,
+        summary=ticket.summary or "",
+    )[:600]
+    try:
+        get_provider().send_sms(from_=sender, to=to, text=text)
+    except Exception as exc:
+        CallbackTicket.objects.filter(pk=ticket_id).update(sms_error=f"{type(exc).__name__}: {exc}"[:500])
+        if self.request.retries < self.max_retries and not settings.CELERY_TASK_ALWAYS_EAGER:
+            raise self.retry(exc=exc) from None
+        return "failed"
+    CallbackTicket.objects.filter(pk=ticket_id).update(sms_sent_at=timezone.now(), sms_error="")
+    return "sent"
+
+
+@shared_task(name="telephony.sweep_stale_calls")
+def sweep_stale_calls() -> int:
+    """Calls still 'on the line' long after any call could last lost their hang-up: close them
+    as failed and give their line back."""
+    cutoff = timezone.now() - timedelta(seconds=settings.CALL_STALE_SECONDS)
+    stale = Call.objects.filter(
+        ended_at__isnull=True,
+        status__in=[Call.Status.RINGING, Call.Status.ANSWERED, Call.Status.TRANSFERRED, Call.Status.REJECTED],
+        started_at__lt=cutoff,
+    )
+    count = 0
+    for call in stale.iterator():
+        with transaction.atomic():
+            locked = Call.objects.select_for_update().get(pk=call.pk)
+            if locked.ended_at is not None:
+                continue
+            locked.ended_at = timezone.now()
+            locked.status = Call.Status.FAILED
+            locked.hangup_cause = "no_hangup_received"
+            locked.save(update_fields=["ended_at", "status", "hangup_cause", "updated_at"])
+        slots.release(call.business_id, str(call.pk))
+        count += 1
+    return count

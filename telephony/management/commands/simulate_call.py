@@ -1,0 +1,142 @@
+"""`manage.py simulate_call`: call a store from the terminal through the Telnyx simulator.
+
+The simulator (started by `make run` when no TELNYX_API_KEY is set) plays the phone network: it
+places the call, sends the app the webhooks Telnyx would send, and turns what you type into
+`call.transcription` events. What the assistant speaks is printed as it is spoken, and what the
+call produced (orders, bookings) is printed after the hang-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from stores.models import Consultation, Order, Reservation, ServiceBooking
+from telephony.models import Call
+
+DEFAULT_SIMULATOR = os.environ.get("TELNYX_SIMULATOR_URL", "http://127.0.0.1:8790")
+
+
+class Command(BaseCommand):
+    help = "Place a simulated phone call to one of our numbers and talk to the assistant."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--to", required=True, help="The store's number, e.g. +33100000001.")
+        parser.add_argument("--from", dest="from_", default="+33612345678", help="The caller's number.")
+        parser.add_argument(
+            "--say", action="append", default=[], help="A sentence to say (repeat for each turn)."
+        )
+        parser.add_argument("--simulator", default=DEFAULT_SIMULATOR, help="The simulator's address.")
+        parser.add_argument("--wait", type=float, default=15.0, help="Seconds to wait for each answer.")
+
+    def handle(
+        self, *args: Any, to: str, from_: str, say: list[str], simulator: str, wait: float, **o: Any
+    ) -> None:
+        self.base = simulator.rstrip("/")
+        self.wait = wait
+        try:
+            placed = self._post("/_sim/calls", {"from": from_, "to": to})
+        except urllib.error.URLError as exc:
+            raise CommandError(
+                f"The Telnyx simulator does not answer at {self.base} ({exc.reason}). Start the app with "
+                "`make run` (it starts the simulator when TELNYX_API_KEY is empty), or pass --simulator."
+            ) from None
+        call_id = placed["call_control_id"]
+        self.stdout.write(f"Calling {to} from {from_}…")
+        heard = self._listen(call_id, 0)
+        if heard is None:
+            return
+        if say:
+            for sentence in say:
+                heard = self._turn(call_id, sentence, heard)
+                if heard is None:
+                    return
+        else:
+            self.stdout.write("Speak by typing; an empty line hangs up.")
+            while True:
+                try:
+                    sentence = input("You: ").strip()
+                except EOFError:
+                    break
+                if not sentence:
+                    break
+                heard = self._turn(call_id, sentence, heard, echo=False)
+                if heard is None:
+                    return
+        self._post(f"/_sim/calls/{call_id}/hangup", {})
+        self.stdout.write("You hung up.")
+        self._report(call_id)
+
+    def _turn(self, call_id: str, sentence: str, heard: int, *, echo: bool = True) -> int | None:
+        if echo:
+            self.stdout.write(f"You: {sentence}")
+        self._post(f"/_sim/calls/{call_id}/say", {"text": sentence})
+        return self._listen(call_id, heard)
+
+    def _listen(self, call_id: str, heard: int) -> int | None:
+        """Print what the assistant says after `heard` sentences; None once the call is over."""
+        deadline = time.monotonic() + self.wait
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            state = self._get(f"/_sim/calls/{call_id}")
+            spoken = state.get("spoken") or []
+            for text in spoken[heard:]:
+                self.stdout.write(self.style.SUCCESS(f"Assistant: {text}"))
+            if len(spoken) > heard:
+                heard, quiet_since = len(spoken), time.monotonic()
+            if state.get("state") == "hangup":
+                self.stdout.write("The line hung up.")
+                self._report(call_id)
+                return None
+            # An answer is complete once nothing new has been said for a moment.
+            if quiet_since is not None and time.monotonic() - quiet_since > 0.6:
+                return heard
+            time.sleep(0.1)
+        if heard == 0:
+            raise CommandError(
+                f"No answer within {self.wait:.0f} s. Is the app running, with {self.base} as its"
+                " TELNYX_BASE_URL?"
+            )
+        return heard
+
+    def _report(self, call_id: str) -> None:
+        deadline = time.monotonic() + 5
+        call = None
+        while time.monotonic() < deadline:
+            call = Call.objects.filter(call_control_id=call_id).first()
+            if call is not None and call.ended_at is not None:
+                break
+            time.sleep(0.2)
+        if call is None:
+            self.stdout.write("The app has no record of this call (is this the app's database?).")
+            return
+        self.stdout.write(f"Call {call.get_status_display()}, {call.duration_seconds} s.")
+        for order in Order.objects.filter(call=call).select_related("store").prefetch_related("items"):
+            line = f"Order #{order.number}: {order.total} {order.store.currency}"
+            self.stdout.write(self.style.SUCCESS(line))
+            for item in order.items.all():
+                self.stdout.write(f"  {item}")
+        for model in (Reservation, ServiceBooking, Consultation):
+            for booking in model.objects.filter(call=call):
+                self.stdout.write(self.style.SUCCESS(f"{model._meta.verbose_name.capitalize()}: {booking}"))
+
+    def _get(self, path: str) -> dict[str, Any]:
+        with urllib.request.urlopen(self.base + path, timeout=5) as response:  # noqa: S310 - local simulator
+            return json.load(response)
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - local simulator
+            self.base + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            raw = response.read()
+        return json.loads(raw) if raw else {}

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from telephony import views
+
+app_name = "telephony"
+urlpatterns = [
+    path("numbers/", views.numbers_page, name="numbers"),
+    path("numbers/buy/", views.number_buy, name="number_buy"),
+    path("numbers/<int:number_id>/suspend/", views.number_suspend, name="number_suspend"),
+    path("numbers/<int:number_id>/reactivate/", views.number_reactivate, name="number_reactivate"),
+    path("numbers/<int:number_id>/retry/", views.number_retry, name="number_retry"),
+    path("numbers/<int:number_id>/release/", views.number_release, name="number_release"),
+]

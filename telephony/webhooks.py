@@ -1,0 +1,116 @@
+"""`POST /api/telnyx/webhook`: verify, store once, acknowledge, react off the request path.
+
+1. The Ed25519 signature over `timestamp|raw body` and the timestamp (±300 s) are checked
+   before anything is parsed: a failure is a 401 with the reason, and nothing is stored.
+2. The event is inserted once, keyed by `data.id`; a repeat is acknowledged and not processed.
+3. The answer goes back at once; the reaction runs in the call's lane of the reaction pool
+   (telephony.reactions), then the inbox's retry schedule if it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from django.utils.dateparse import parse_datetime
+from ninja import Router
+
+from kalliky import inbox
+from telephony import callcontrol, reactions
+from telephony.models import TelnyxEvent
+from telephony.providers import InvalidWebhook, verify_webhook
+
+log = logging.getLogger(__name__)
+router = Router(tags=["telephony"])
+
+REJECTED_COUNTER = "telnyx:webhooks:rejected:{reason}"
+
+
+def _count_rejection(reason: str) -> None:
+    key = REJECTED_COUNTER.format(reason=reason)
+    if not cache.add(key, 1, None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, None)
+
+
+def _reject(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
+    _count_rejection(code)
+    log.warning("Telnyx webhook rejected (%s): %s", code, detail)
+    return status, {"detail": detail, "code": code}
+
+
+def receive(body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str]]:
+    """The whole door, framework-free: (HTTP status, JSON body). Used by the API route and by
+    the ASGI fast path (kalliky.asgi), which skips Django's request machinery for this hot URL."""
+    try:
+        verify_webhook(body, headers)
+    except InvalidWebhook as exc:
+        return _reject(401, "invalid_signature", f"Webhook rejected: {exc}")
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return _reject(400, "malformed_json", "The body is not JSON.")
+    data = envelope.get("data") if isinstance(envelope, dict) else None
+    if not isinstance(data, dict) or not data.get("id") or not data.get("event_type"):
+        return _reject(400, "not_an_event", "Not a Telnyx event: data.id and data.event_type are required.")
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    created = ingest_and_process(
+        event_id=str(data["id"])[:255],
+        event_type=str(data["event_type"])[:100],
+        data=data,
+        lane=callcontrol.lane_of(payload),
+    )
+    return 200, {"status": "accepted" if created else "duplicate"}
+
+
+@router.post(
+    "/webhook",
+    auth=None,
+    summary="Telnyx call-control webhook",
+    description="Signed by Telnyx (Ed25519). 200 once stored (a repeat of an event id is acknowledged "
+    "and not processed again); 401 on a bad signature or timestamp; 400 on a body that is not an event.",
+)
+def telnyx_webhook(request: HttpRequest) -> JsonResponse:
+    status, body = receive(request.body, request.headers)
+    return JsonResponse(body, status=status)
+
+
+def ingest_and_process(*, event_id: str, event_type: str, data: dict[str, Any], lane: str) -> bool:
+    """Store the event once and hand it to the call's lane. False for a repeat."""
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    occurred = data.get("occurred_at")
+    event, created = inbox.ingest(
+        TelnyxEvent,
+        event_id=event_id,
+        event_type=event_type,
+        payload=data,
+        occurred_at=_occurred_at(occurred),
+        call_control_id=str(payload.get("call_control_id") or "")[:255],
+    )
+    if created:
+        reactions.submit(lane, lambda: process_event(event))
+    return created
+
+
+def _occurred_at(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def process_event(event: TelnyxEvent) -> inbox.EventStatus:
+    return inbox.process(event, callcontrol.handle)
+

@@ -1,0 +1,107 @@
+"""`make run` without Telnyx keys: `manage.py serve` starts the Telnyx simulator next to the app,
+and `manage.py simulate_call` calls the demo pizzeria from the terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.test_serve import ROOT, free_port, wait_for
+
+
+def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"} and not k.startswith("TELNYX_")
+    }
+    env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    port, simulator_port = free_port(), free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--simulator-port", str(simulator_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    simulator = f"http://127.0.0.1:{simulator_port}"
+    try:
+        deadline = time.monotonic() + 90
+        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
+        assert wait_for(f"{simulator}/_sim/info", deadline) == 200
+        scripted = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "simulate_call",
+                "--to",
+                "+33100000001",
+                "--say",
+                "Quels sont vos horaires ?",
+                "--simulator",
+                simulator,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert scripted.returncode == 0, scripted.stdout + scripted.stderr
+        lines = scripted.stdout.splitlines()
+        said = [line for line in lines if line.startswith("Assistant: ")]
+        assert len(said) >= 2, scripted.stdout
+        assert "Bella Napoli" in said[0]
+        assert "18:30" in " ".join(said[1:]), scripted.stdout  # the pizzeria's evening hours
+        assert any(line.startswith("Call ") and line.endswith(" s.") for line in lines), scripted.stdout
+
+        # Without --say the caller types; an empty line hangs up.
+        typed = subprocess.run(
+            [sys.executable, "manage.py", "simulate_call", "--to", "+33100000001", "--simulator", simulator],
+            cwd=ROOT,
+            env=env,
+            input="Bonjour\n\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert typed.returncode == 0, typed.stdout + typed.stderr
+        assert typed.stdout.count("Assistant: ") >= 2 and "You hung up." in typed.stdout
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=60)
+    assert "Telnyx simulator at" in output, output
+    assert server.returncode == 0, output
+
+
+def test_simulate_call_explains_what_to_do_when_the_simulator_is_not_running():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "simulate_call",
+            "--to",
+            "+33100000001",
+            "--simulator",
+            f"http://127.0.0.1:{free_port()}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "make run" in result.stderr
