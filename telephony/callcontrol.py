@@ -497,9 +497,7 @@ def _arm_silence_timer(r: Reaction, call: Call) -> None:
             lane=lane,
         )
 
-    r.after_commit.append(
-        lambda: reactions.schedule(lane, "silence", settings.CALL_SILENCE_SECONDS, fire)
-    )
+    r.after_commit.append(lambda: reactions.schedule(lane, "silence", settings.CALL_SILENCE_SECONDS, fire))
 
 
 def on_silence(r: Reaction) -> inbox.Ignored | None:
@@ -670,9 +668,7 @@ def on_hangup(r: Reaction) -> inbox.Ignored | None:
 def transcript_of(messages: list[dict[str, Any]]) -> str:
     names = {"assistant": "Assistant", "user": "Client"}
     return "\n".join(
-        f"{names[m['role']]}: {m['content']}"
-        for m in messages
-        if m.get("role") in names and m.get("content")
+        f"{names[m['role']]}: {m['content']}" for m in messages if m.get("role") in names and m.get("content")
     )
 
 

@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kalliky.errors import AppError, Conflict, PermissionDenied, ValidationFailed
@@ -160,23 +160,29 @@ def purchase_advance(*, number_id: int, polls: int = 0) -> Outcome:
     if not cache.add(lock, "1", timeout=PURCHASE_LOCK_SECONDS):
         return Outcome.DONE  # another worker is advancing it and schedules its own next look
     try:
-        number = PhoneNumber.objects.filter(pk=number_id).first()
+        number = PhoneNumber.objects.select_related("store").filter(pk=number_id).first()
         if number is None or number.status != Status.PENDING:
             return Outcome.DONE
-        try:
-            return _advance(number, polls=polls)
-        except PurchaseFailed as exc:
-            _fail(number, exc.reason)
-        except Exception as exc:  # recorded on the row: a PENDING left forever helps nobody
-            log.exception("number purchase %s crashed", number_id)
-            _fail(
-                number,
-                _("Unexpected error while buying the number (%(error)s). Retry, or contact support.")
-                % {"error": exc},
-            )
-        return Outcome.FAILED
+        # The error is stored and read later by the owner: write it in the store's language.
+        with translation.override(number.store.language):
+            return _advance_or_fail(number, polls=polls)
     finally:
         cache.delete(lock)
+
+
+def _advance_or_fail(number: PhoneNumber, *, polls: int) -> Outcome:
+    try:
+        return _advance(number, polls=polls)
+    except PurchaseFailed as exc:
+        _fail(number, exc.reason)
+    except Exception as exc:  # recorded on the row: a PENDING left forever helps nobody
+        log.exception("number purchase %s crashed", number.pk)
+        _fail(
+            number,
+            _("Unexpected error while buying the number (%(error)s). Retry, or contact support.")
+            % {"error": exc},
+        )
+    return Outcome.FAILED
 
 
 def _advance(number: PhoneNumber, *, polls: int) -> Outcome:
@@ -402,9 +408,10 @@ def suspend(
             if number.telnyx_id:
                 _unassign(number.telnyx_id)
         except PurchaseFailed as exc:
-            detail = (
-                f"{reason} {_('Telnyx still routes calls to us; they are refused.')} {exc.reason}".strip()
-            )
+            detail = _("%(reason)s Telnyx still routes calls to us; they are refused. %(error)s") % {
+                "reason": reason,
+                "error": exc.reason,
+            }
         number.status = Status.SUSPENDED
         number.suspended_at = timezone.now()
         number.telnyx_config["suspended_by"] = str(by)
@@ -498,13 +505,14 @@ def _unassign(telnyx_id: str) -> None:
 # --- billing hooks --------------------------------------------------------------------------
 def suspend_for_store(store: Store) -> list[PhoneNumber]:
     """The store's subscription stopped being in good standing: suspend its active numbers."""
-    reason = _("The subscription is not in good standing.")
     done = []
-    for number in PhoneNumber.objects.filter(store=store, status=Status.ACTIVE):
-        try:
-            done.append(suspend(number, reason=reason, by=SuspendedBy.BILLING))
-        except Conflict:
-            continue  # changed meanwhile (released): nothing to suspend
+    with translation.override(store.language):  # billing jobs have no request language
+        reason = _("The subscription is not in good standing.")
+        for number in PhoneNumber.objects.filter(store=store, status=Status.ACTIVE):
+            try:
+                done.append(suspend(number, reason=reason, by=SuspendedBy.BILLING))
+            except Conflict:
+                continue  # changed meanwhile (released): nothing to suspend
     return done
 
 
@@ -513,15 +521,16 @@ def reactivate_for_store(store: Store) -> list[PhoneNumber]:
     A Telnyx failure leaves that number SUSPENDED with the reason shown to the owner, who can
     press Reactivate; the others go on."""
     done = []
-    for number in PhoneNumber.objects.filter(store=store, status=Status.SUSPENDED):
-        if number.telnyx_config.get("suspended_by") != SuspendedBy.BILLING:
-            continue
-        try:
-            done.append(_reactivate(number, actor=None))
-        except (TelnyxUnavailable, Conflict) as exc:
-            number.error = exc.detail
-            number.save(update_fields=["error", "updated_at"])
-            _record(number, "reactivate_failed", number.status, None, exc.detail)
+    with translation.override(store.language):
+        for number in PhoneNumber.objects.filter(store=store, status=Status.SUSPENDED):
+            if number.telnyx_config.get("suspended_by") != SuspendedBy.BILLING:
+                continue
+            try:
+                done.append(_reactivate(number, actor=None))
+            except (TelnyxUnavailable, Conflict) as exc:
+                number.error = exc.detail
+                number.save(update_fields=["error", "updated_at"])
+                _record(number, "reactivate_failed", number.status, None, exc.detail)
     return done
 
 

@@ -55,8 +55,7 @@ PHRASES: dict[str, dict[str, str]] = {
             " Au revoir !"
         ),
         "en": (
-            "Nobody is available right now. We will call you back as soon as possible on {phone}."
-            " Goodbye!"
+            "Nobody is available right now. We will call you back as soon as possible on {phone}. Goodbye!"
         ),
     },
     "callback_no_phone": {

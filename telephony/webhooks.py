@@ -113,4 +113,3 @@ def _occurred_at(value: Any) -> datetime | None:
 
 def process_event(event: TelnyxEvent) -> inbox.EventStatus:
     return inbox.process(event, callcontrol.handle)
-

@@ -146,9 +146,7 @@ def test_telnyx_5xx_then_200_retries_the_command_with_the_same_command_id(line, 
     assert len(answered) == 1
 
 
-def test_a_failing_telnyx_dead_letters_the_event_and_the_admin_replays_it(
-    line, demo, settings, admin_user
-):
+def test_a_failing_telnyx_dead_letters_the_event_and_the_admin_replays_it(line, demo, settings, admin_user):
     settings.TELNYX_MAX_RETRIES = 0
     line.fail_next("answer", status=503, times=inbox.MAX_ATTEMPTS)
     call = line.place_call(from_=CALLER, to=PIZZERIA_NUMBER)

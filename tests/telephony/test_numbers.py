@@ -31,6 +31,17 @@ def fake(telnyx, settings) -> FakeTelnyx:
     return telnyx
 
 
+@pytest.fixture(autouse=True)
+def in_english(request, pizzeria) -> None:
+    """Answers follow the request's language, stored errors the store's: English here; the
+    French rendering has its own test."""
+    for name in ("alice_client", "bob_client", "carol_client"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    pizzeria.language = "en"
+    pizzeria.save(update_fields=["language"])
+
+
 @pytest.fixture
 def buy(django_capture_on_commit_callbacks) -> Callable[..., dict[str, Any]]:
     """POST auto-purchase, let the queued purchase run (Celery is eager), return the number."""
@@ -163,6 +174,15 @@ def test_no_number_available_in_the_country_is_an_error_that_says_so(fake, buy, 
     assert failed["status"] == "ERROR"
     assert "no number with voice + sms available in IT" in failed["error"]
     assert sent(fake, "POST", "number_orders") == []
+
+
+def test_a_purchase_error_is_written_in_the_stores_language(fake, buy, alice_client, pizzeria):
+    pizzeria.language = "fr"
+    pizzeria.save(update_fields=["language"])
+
+    failed = buy(alice_client, pizzeria.pk, "IT")
+
+    assert "aucun numéro avec voice + sms disponible pour IT" in failed["error"]
 
 
 def test_a_telnyx_5xx_on_the_search_is_retried_by_the_sdk(fake, buy, alice_client, pizzeria, settings):

@@ -37,8 +37,11 @@ def submit(django_capture_on_commit_callbacks) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def english(alice_client) -> Client:
+def english(alice_client, pizzeria) -> Client:
+    """Pages follow the request's language, stored purchase errors the store's."""
     alice_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    pizzeria.language = "en"
+    pizzeria.save(update_fields=["language"])
     return alice_client
 
 
