@@ -480,6 +480,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--production", action="store_true", help="DEBUG=false (no HTTPS redirect) instead of DEBUG=true"
     )
+    parser.add_argument(
+        "--reactions",
+        choices=("reactor", "threads"),
+        default=None,
+        help="where events are processed: the telnyx_reactor process (default on PostgreSQL) or "
+        "threads inside the web workers (default on the SQLite fallback)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     return parser.parse_args()
 
@@ -524,7 +531,7 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
         "TELNYX_PUBLIC_KEY": base64.b64encode(bytes(key.verify_key)).decode(),
         "TELNYX_API_KEY": "KEYbench",
         "TELNYX_BASE_URL": "http://127.0.0.1:9/v2",  # a hang-up sends no command: never called
-        "TELNYX_REACTIONS": "threads",
+        "TELNYX_REACTIONS": args.reactions or ("reactor" if backends.postgres else "threads"),
     }
     os.environ.update(app_env)
     started_setup = time.perf_counter()
@@ -546,6 +553,11 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
 
     port = free_port()
     server = start_server(port, args.workers, {**os.environ, **app_env})
+    reactor = None
+    if app_env["TELNYX_REACTIONS"] == "reactor":
+        reactor = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "telnyx_reactor"], cwd=ROOT, env={**os.environ, **app_env}
+        )
     try:
         warm_outcome = run_load(port, Batch(warm_bodies, key, port).sign(), args.concurrency)
         warm_done, _ = wait_processed(warm.prefix, len(warm_ids))
@@ -556,6 +568,8 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
         done, last_processed = wait_processed(seeded.prefix, args.unique)
     finally:
         stop_server(server)
+        if reactor is not None:
+            stop_server(reactor)
 
     checks = effect_checks(seeded, set(ids), outcome, args.unique, args.duplicates, bool(backends.redis_url))
     checks.insert(
@@ -590,7 +604,8 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
     engine = "PostgreSQL" if backends.postgres else "SQLite"
     cache = "Redis" if backends.redis_url else "local-memory"
     title = (
-        f"Telnyx webhook ingestion: uvicorn x{args.workers}, {engine}, {cache}, "
+        f"Telnyx webhook ingestion: uvicorn x{args.workers}, reactions: {app_env['TELNYX_REACTIONS']}, "
+        f"{engine}, {cache}, "
         f"DEBUG={debug}, {os.cpu_count()} CPUs"
     )
     if backends.fallback:
@@ -631,6 +646,7 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
                 "fallback": backends.fallback,
                 "debug": debug,
                 "reaction_workers": settings.TELNYX_REACTION_WORKERS,
+                "reactions": app_env["TELNYX_REACTIONS"],
                 "db_pool_max": pool.get("max_size"),
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),

@@ -216,8 +216,15 @@ TELNYX_APPLICATION_NAME = env_str("TELNYX_APPLICATION_NAME", "Kalliky")
 TELNYX_REACTION_WORKERS = env_int("TELNYX_REACTION_WORKERS", 8)
 # Threads per web process that verify and store incoming webhooks (the ASGI fast path).
 TELNYX_INGEST_THREADS = env_int("TELNYX_INGEST_THREADS", 4)
-# "threads": react in the background pool (production); "inline": in the request (unit tests).
-TELNYX_REACTIONS = env_str("TELNYX_REACTIONS", "threads", choices=("threads", "inline"))
+# Where call events are reacted to: "threads", a background pool in each web process (the
+# embedded default); "reactor", the `telnyx_reactor` process fed by PostgreSQL notifications
+# (production: acknowledgements and reactions never share an interpreter); "inline", in the
+# request (unit tests).
+TELNYX_REACTIONS = env_str("TELNYX_REACTIONS", "threads", choices=("threads", "reactor", "inline"))
+# The reactor rescans for events it was not told about (it was down) this often, in seconds.
+TELNYX_REACTOR_SCAN_SECONDS = env_float("TELNYX_REACTOR_SCAN_SECONDS", 2.0)
+# On stop, the reactor lets its lanes finish for at most this long.
+TELNYX_REACTOR_DRAIN_SECONDS = env_float("TELNYX_REACTOR_DRAIN_SECONDS", 30.0)
 TELNYX_TRANSCRIPTION_ENGINE = env_str("TELNYX_TRANSCRIPTION_ENGINE", "Google")
 # Text-to-speech voices by language and voice type (IntelligentAIConfig.voice_type).
 TELNYX_VOICES = {

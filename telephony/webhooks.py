@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from ninja import Router
 
 from kalliky import inbox
-from telephony import callcontrol, reactions
+from telephony import callcontrol, dispatcher, reactions
 from telephony.models import TelnyxEvent
 from telephony.providers import InvalidWebhook, verify_webhook
 
@@ -83,20 +84,26 @@ def telnyx_webhook(request: HttpRequest) -> JsonResponse:
 
 
 def ingest_and_process(*, event_id: str, event_type: str, data: dict[str, Any], lane: str) -> bool:
-    """Store the event once and hand it to the call's lane. False for a repeat."""
+    """Store the event once and hand it to the call's lane (in this process, or through the
+    reactor process in "reactor" mode). False for a repeat."""
     payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
-    occurred = data.get("occurred_at")
-    event, created = inbox.ingest(
+    elsewhere = settings.TELNYX_REACTIONS == "reactor"
+    event_pk = inbox.insert_once(
         TelnyxEvent,
         event_id=event_id,
         event_type=event_type,
         payload=data,
-        occurred_at=_occurred_at(occurred),
+        occurred_at=_occurred_at(data.get("occurred_at")),
         call_control_id=str(payload.get("call_control_id") or "")[:255],
+        notify=dispatcher.CHANNEL if elsewhere else "",
     )
-    if created:
-        reactions.submit(lane, lambda: process_event(event))
-    return created
+    if event_pk is None:
+        return False
+    if elsewhere:
+        return True  # the reactor process was told at commit (telephony.dispatcher)
+    # process() locks and reads the row itself: the id is all the lane needs.
+    reactions.submit(lane, lambda: process_event(TelnyxEvent(pk=event_pk)))
+    return True
 
 
 def _occurred_at(value: Any) -> datetime | None:

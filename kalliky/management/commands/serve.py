@@ -83,6 +83,9 @@ class Command(BaseCommand):
                 "info",
             ],
         }
+        if settings.TELNYX_REACTIONS == "reactor":
+            # Call events are reacted to in their own process (telephony.dispatcher).
+            commands["telnyx-reactor"] = [python, str(settings.BASE_DIR / "manage.py"), "telnyx_reactor"]
         if not no_worker:
             # solo pool: one process is plenty on a laptop and behaves with the filesystem broker.
             commands["worker"] = [
@@ -114,6 +117,7 @@ class Command(BaseCommand):
             f"  Demo login: demo@kalliky.local / {os.environ.get('DEMO_PASSWORD', 'kalliky-demo-2026')}"
         )
         self.stdout.write(f"  Worker:     {'off' if no_worker else 'on, broker ' + broker}")
+        self.stdout.write(f"  Reactions:  {settings.TELNYX_REACTIONS} (TELNYX_REACTIONS)")
         if simulator:
             self.stdout.write(f"  Telephone:  Telnyx simulator at {simulator} (no TELNYX_API_KEY set)")
             self.stdout.write(

@@ -1,0 +1,40 @@
+"""`manage.py telnyx_reactor`: react to stored Telnyx events in a process of its own.
+
+Run one next to the web processes when TELNYX_REACTIONS=reactor (docker-compose does; `manage.py
+serve` starts it itself in that mode). A second one waits as a standby. SIGTERM or Ctrl-C stops
+it after its lanes finish what they hold (TELNYX_REACTOR_DRAIN_SECONDS).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from telephony import dispatcher
+
+
+class Command(BaseCommand):
+    help = "React to Telnyx call events stored by the web processes (TELNYX_REACTIONS=reactor)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.TELNYX_REACTIONS != "reactor":
+            raise CommandError(
+                f"TELNYX_REACTIONS is {settings.TELNYX_REACTIONS!r}: the web processes react "
+                "themselves. Set TELNYX_REACTIONS=reactor for the web processes and this one."
+            )
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        ready = threading.Event()
+        worker = threading.Thread(target=dispatcher.run, args=(stop,), kwargs={"ready": ready}, daemon=True)
+        worker.start()
+        if ready.wait(timeout=30):
+            how = "PostgreSQL notifications" if dispatcher.uses_notify() else "a scan every 50 ms"
+            self.stdout.write(f"telnyx reactor: reacting to call events ({how}); Ctrl-C to stop", ending="\n")
+        while worker.is_alive():
+            worker.join(timeout=0.5)
+        self.stdout.write("telnyx reactor: stopped")
