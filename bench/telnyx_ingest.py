@@ -487,6 +487,9 @@ def parse_args() -> argparse.Namespace:
         help="where events are processed: the telnyx_reactor process (default on PostgreSQL) or "
         "threads inside the web workers (default on the SQLite fallback)",
     )
+    parser.add_argument(
+        "--reactor-nice", type=int, default=0, help="CPU niceness of the reactor process (0: same as web)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     return parser.parse_args()
 
@@ -556,7 +559,9 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
     reactor = None
     if app_env["TELNYX_REACTIONS"] == "reactor":
         reactor = subprocess.Popen(  # noqa: S603
-            [sys.executable, "manage.py", "telnyx_reactor"], cwd=ROOT, env={**os.environ, **app_env}
+            [sys.executable, "manage.py", "telnyx_reactor", "--nice", str(args.reactor_nice)],
+            cwd=ROOT,
+            env={**os.environ, **app_env},
         )
     try:
         warm_outcome = run_load(port, Batch(warm_bodies, key, port).sign(), args.concurrency)
@@ -647,6 +652,7 @@ def run(args: argparse.Namespace, backends: Backends) -> int:
                 "debug": debug,
                 "reaction_workers": settings.TELNYX_REACTION_WORKERS,
                 "reactions": app_env["TELNYX_REACTIONS"],
+                "reactor_nice": args.reactor_nice,
                 "db_pool_max": pool.get("max_size"),
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),

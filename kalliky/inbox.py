@@ -94,23 +94,25 @@ def ingest(
         return model.objects.get(event_id=event_id), False
 
 
-def insert_once(
-    model: type[E],
-    *,
-    event_id: str,
-    event_type: str,
-    payload: dict[str, Any],
-    notify: str = "",
-    **fields: Any,
-) -> int | None:
+def insert_once(model: type[E], *, notify: str = "", **values: Any) -> int | None:
     """`ingest` in one statement, for the hot webhook path: INSERT … ON CONFLICT DO NOTHING
     RETURNING id, in autocommit. Returns the new row's id, or None for a repeat.
 
     The ORM's create-in-a-savepoint costs four round trips and a caught IntegrityError per
-    repeat; this is one round trip either way (PostgreSQL and SQLite ≥ 3.35 both speak it).
-    `notify` names a PostgreSQL channel told the new id, in the same statement (delivered at
-    commit); other databases have no channels and ignore it."""
-    values = {"event_id": event_id, "event_type": event_type, "payload": payload, **fields}
+    repeat; this is one round trip either way (PostgreSQL and SQLite ≥ 3.35 both speak it)."""
+    sql, params = insert_statement(model, notify=notify, **values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def insert_statement(model: type[E], *, notify: str = "", **values: Any) -> tuple[str, list[Any]]:
+    """The SQL and parameters of `insert_once` (also run by the async webhook path).
+
+    `values` are the event's fields (event_id, event_type, payload, …); the others take their
+    defaults. `notify` names a PostgreSQL channel told the new id in the same statement
+    (delivered at commit); other databases have no channels and ignore it."""
     meta = model._meta
     quote = connection.ops.quote_name
     columns, params = [], []
@@ -130,10 +132,7 @@ def insert_once(
     if notify and connection.vendor == "postgresql":
         sql = f"WITH inserted AS ({sql}) SELECT {pk}, pg_notify(%s, {pk}::text) FROM inserted"  # noqa: S608
         params.append(notify)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return sql, params
 
 
 def _fail(event: WebhookEvent, exc: BaseException, *, max_attempts: int) -> None:

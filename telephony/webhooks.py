@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,28 +48,91 @@ def _reject(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
     return status, {"detail": detail, "code": code}
 
 
-def receive(body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str]]:
-    """The whole door, framework-free: (HTTP status, JSON body). Used by the API route and by
-    the ASGI fast path (kalliky.asgi), which skips Django's request machinery for this hot URL."""
+class Rejected(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+    def answer(self) -> tuple[int, dict[str, str]]:
+        return _reject(self.status, self.code, self.detail)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A verified, parsed event: what the inbox stores and the lane it is reacted to in."""
+
+    event_id: str
+    event_type: str
+    data: dict[str, Any]
+    lane: str
+
+    def fields(self) -> dict[str, Any]:
+        payload = self.data.get("payload") if isinstance(self.data.get("payload"), dict) else {}
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "payload": self.data,
+            "occurred_at": _occurred_at(self.data.get("occurred_at")),
+            "call_control_id": str(payload.get("call_control_id") or "")[:255],
+        }
+
+
+def parse(body: bytes, headers: Mapping[str, str]) -> Incoming:
+    """Verify the signature and timestamp, then read the envelope. Raises Rejected; touches
+    neither the database nor the cache, so the async door can call it in its event loop."""
     try:
         verify_webhook(body, headers)
     except InvalidWebhook as exc:
-        return _reject(401, "invalid_signature", f"Webhook rejected: {exc}")
+        raise Rejected(401, "invalid_signature", f"Webhook rejected: {exc}") from None
     try:
         envelope = json.loads(body)
     except ValueError:
-        return _reject(400, "malformed_json", "The body is not JSON.")
+        raise Rejected(400, "malformed_json", "The body is not JSON.") from None
     data = envelope.get("data") if isinstance(envelope, dict) else None
     if not isinstance(data, dict) or not data.get("id") or not data.get("event_type"):
-        return _reject(400, "not_an_event", "Not a Telnyx event: data.id and data.event_type are required.")
+        raise Rejected(400, "not_an_event", "Not a Telnyx event: data.id and data.event_type are required.")
     payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
-    created = ingest_and_process(
+    return Incoming(
         event_id=str(data["id"])[:255],
         event_type=str(data["event_type"])[:100],
         data=data,
         lane=callcontrol.lane_of(payload),
     )
+
+
+def answer(created: bool) -> tuple[int, dict[str, str]]:
     return 200, {"status": "accepted" if created else "duplicate"}
+
+
+def receive(body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str]]:
+    """The whole door, framework-free: (HTTP status, JSON body). Used by the API route and by
+    the ASGI fast path (telephony.asgi), which skips Django's request machinery for this URL."""
+    try:
+        incoming = parse(body, headers)
+    except Rejected as rejected:
+        return rejected.answer()
+    return answer(store(incoming))
+
+
+def store(incoming: Incoming) -> bool:
+    """Store the event once and hand it to the call's lane (in this process, or through the
+    reactor process in "reactor" mode). False for a repeat."""
+    event_pk = inbox.insert_once(TelnyxEvent, notify=notify_channel(), **incoming.fields())
+    if event_pk is not None:
+        react(event_pk, incoming.lane)
+    return event_pk is not None
+
+
+def notify_channel() -> str:
+    return dispatcher.CHANNEL if settings.TELNYX_REACTIONS == "reactor" else ""
+
+
+def react(event_pk: int, lane: str) -> None:
+    """After the event is committed: hand it to this process's lanes, unless the reactor
+    process reacts (it was told at commit, telephony.dispatcher)."""
+    if settings.TELNYX_REACTIONS != "reactor":
+        # process() locks and reads the row itself: the id is all the lane needs.
+        reactions.submit(lane, lambda: process_event(TelnyxEvent(pk=event_pk)))
 
 
 @router.post(
@@ -84,26 +148,8 @@ def telnyx_webhook(request: HttpRequest) -> JsonResponse:
 
 
 def ingest_and_process(*, event_id: str, event_type: str, data: dict[str, Any], lane: str) -> bool:
-    """Store the event once and hand it to the call's lane (in this process, or through the
-    reactor process in "reactor" mode). False for a repeat."""
-    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
-    elsewhere = settings.TELNYX_REACTIONS == "reactor"
-    event_pk = inbox.insert_once(
-        TelnyxEvent,
-        event_id=event_id,
-        event_type=event_type,
-        payload=data,
-        occurred_at=_occurred_at(data.get("occurred_at")),
-        call_control_id=str(payload.get("call_control_id") or "")[:255],
-        notify=dispatcher.CHANNEL if elsewhere else "",
-    )
-    if event_pk is None:
-        return False
-    if elsewhere:
-        return True  # the reactor process was told at commit (telephony.dispatcher)
-    # process() locks and reads the row itself: the id is all the lane needs.
-    reactions.submit(lane, lambda: process_event(TelnyxEvent(pk=event_pk)))
-    return True
+    """Store an event we made ourselves (a timer, a refused transfer) as if Telnyx had sent it."""
+    return store(Incoming(event_id=event_id[:255], event_type=event_type[:100], data=data, lane=lane))
 
 
 def _occurred_at(value: Any) -> datetime | None:

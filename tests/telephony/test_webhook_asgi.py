@@ -7,8 +7,11 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from kalliky.asgi import application
+from kalliky.inbox import EventStatus
+from telephony import asgi, dispatcher, reactions
 from telephony.models import TelnyxEvent
 from tests.telephony.signing import PUBLIC_KEY, envelope, signed
 
@@ -84,3 +87,42 @@ async def test_other_urls_still_reach_django():
     headers = {"content-type": "application/json", "host": "testserver"}
     status, answer = await call(b"{}", headers, path="/api/telnyx/nothing-here")
     assert status == 404
+
+
+@pytest.fixture
+async def awaited_door(settings):
+    """The async path of PostgreSQL (an INSERT awaited in the event loop); its pool is closed
+    after the test so the test database can be dropped."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores through the thread pool (the tests above)")
+    yield settings
+    await asgi.close_db_pools()
+
+
+async def test_on_postgresql_the_reactor_is_told_of_each_new_event_once(awaited_door):
+    awaited_door.TELNYX_REACTIONS = "reactor"
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as listener:
+        await listener.execute(f"LISTEN {dispatcher.CHANNEL}")
+        body = envelope("call.playback.ended", {"call_control_id": "v3:n"}, event_id="evt-notify")
+        assert await call(body, headers_for(body)) == (200, {"status": "accepted"})
+        assert await call(body, headers_for(body)) == (200, {"status": "duplicate"})
+        told = [n.payload async for n in listener.notifies(timeout=2)]
+
+    stored = await sync_to_async(TelnyxEvent.objects.get)(event_id="evt-notify")
+    assert told == [str(stored.pk)]  # the repeat told nobody
+    assert stored.status == EventStatus.RECEIVED and stored.payload["id"] == "evt-notify"
+    assert stored.call_control_id == "v3:n" and stored.occurred_at is not None
+
+
+async def test_on_postgresql_the_web_process_reacts_itself_in_threads_mode(awaited_door):
+    awaited_door.TELNYX_REACTIONS = "threads"
+    body = envelope("call.playback.ended", {"call_control_id": "v3:t"}, event_id="evt-threads")
+    assert await call(body, headers_for(body)) == (200, {"status": "accepted"})
+
+    await sync_to_async(reactions.reactor().drain)(timeout=10)
+    stored = await sync_to_async(TelnyxEvent.objects.get)(event_id="evt-threads")
+    assert stored.status in (EventStatus.PROCESSED, EventStatus.IGNORED) and stored.attempts == 1

@@ -7,6 +7,7 @@ it after its lanes finish what they hold (TELNYX_REACTOR_DRAIN_SECONDS).
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Any
@@ -20,12 +21,23 @@ from telephony import dispatcher
 class Command(BaseCommand):
     help = "React to Telnyx call events stored by the web processes (TELNYX_REACTIONS=reactor)."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=int(os.environ.get("TELNYX_REACTOR_NICE", "0")),
+            help="lower this process's CPU priority (0-19) so that, on a box shared with the web "
+            "processes, webhook acknowledgements go first under a burst (env TELNYX_REACTOR_NICE)",
+        )
+
+    def handle(self, *args: Any, nice: int, **options: Any) -> None:
         if settings.TELNYX_REACTIONS != "reactor":
             raise CommandError(
                 f"TELNYX_REACTIONS is {settings.TELNYX_REACTIONS!r}: the web processes react "
                 "themselves. Set TELNYX_REACTIONS=reactor for the web processes and this one."
             )
+        if nice > 0:
+            os.nice(min(nice, 19))
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
