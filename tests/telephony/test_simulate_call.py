@@ -9,16 +9,22 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.test_serve import ROOT, free_port, wait_for
 
 
-def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path):
+@pytest.mark.parametrize("reactions", ["threads", "reactor"])
+def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path, reactions):
+    """`threads`: the web process reacts (make run); `reactor`: serve also starts
+    `manage.py telnyx_reactor`, which reacts to what the web process stored."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"} and not k.startswith("TELNYX_")
     }
     env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
+    env["TELNYX_REACTIONS"] = reactions
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
@@ -84,6 +90,10 @@ def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path):
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=60)
     assert "Telnyx simulator at" in output, output
+    assert f"Reactions:  {reactions}" in output, output
+    if reactions == "reactor":
+        assert "telnyx reactor: reacting to call events (a scan every 50 ms)" in output, output
+        assert "telnyx reactor: stopped" in output, output
     assert server.returncode == 0, output
 
 
