@@ -7,6 +7,7 @@ attempt the event is dead-lettered: visible in the admin, replayable with `repla
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,26 +114,34 @@ def insert_statement(model: type[E], *, notify: str = "", **values: Any) -> tupl
     `values` are the event's fields (event_id, event_type, payload, …); the others take their
     defaults. `notify` names a PostgreSQL channel told the new id in the same statement
     (delivered at commit); other databases have no channels and ignore it."""
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns, params = [], []
-    for field in meta.concrete_fields:
-        if field.primary_key:
-            continue
+    notify = notify if connection.vendor == "postgresql" else ""
+    sql, fields = _insert_sql(model, bool(notify), connection.vendor)
+    params = []
+    for field in fields:
         value = values[field.attname] if field.attname in values else field.get_default()
-        columns.append(quote(field.column))
         params.append(field.get_db_prep_save(value, connection))
-    # Only quoted model names and placeholders are interpolated; values go as parameters.
-    pk, key = quote(meta.pk.column), quote(meta.get_field("event_id").column)
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"
-    )
-    if notify and connection.vendor == "postgresql":
-        sql = f"WITH inserted AS ({sql}) SELECT {pk}, pg_notify(%s, {pk}::text) FROM inserted"  # noqa: S608
+    if notify:
         params.append(notify)
     return sql, params
+
+
+@functools.cache
+def _insert_sql(model: type[WebhookEvent], notify: bool, vendor: str) -> tuple[str, list[models.Field]]:
+    """The statement text, built once per model (the same text also lets PostgreSQL prepare it)."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Only quoted model names and placeholders are interpolated; values go as parameters.
+    pk, key = quote(meta.pk.column), quote(meta.get_field("event_id").column)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"
+    )
+    if notify:
+        sql = f"WITH inserted AS ({sql}) SELECT {pk}, pg_notify(%s, {pk}::text) FROM inserted"  # noqa: S608
+    return sql, fields
 
 
 def _fail(event: WebhookEvent, exc: BaseException, *, max_attempts: int) -> None:

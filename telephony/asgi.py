@@ -120,6 +120,11 @@ async def _open_db_pool() -> Any:
 
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)  # Django's sync cursor class; its adapters ("context") stay
+    # Django turns server-side prepared statements off unless OPTIONS sets prepare_threshold
+    # (pgbouncer in transaction mode); this pool runs one statement thousands of times, so it
+    # lets psycopg prepare it (after 5 runs per connection), unless OPTIONS says otherwise.
+    if "prepare_threshold" not in connection.settings_dict.get("OPTIONS", {}):
+        params.pop("prepare_threshold", None)
     pool = AsyncConnectionPool(
         kwargs={**params, "autocommit": True},
         min_size=1,
