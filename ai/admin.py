@@ -4,7 +4,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from ai import context
-from ai.models import AIConversationSession, AssistantSelfTest, IntelligentAIConfig, WeatherRecommendation
+from ai.models import (
+    AIConversationSession,
+    AnalysisSuggestion,
+    AssistantSelfTest,
+    IntelligentAIConfig,
+    WeatherRecommendation,
+)
 
 
 @admin.register(IntelligentAIConfig)
@@ -49,3 +55,13 @@ class AssistantSelfTestAdmin(admin.ModelAdmin):
     list_select_related = ("store",)
     raw_id_fields = ("store",)
     readonly_fields = ("created_at", "finished_at")
+
+
+@admin.register(AnalysisSuggestion)
+class AnalysisSuggestionAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "store", "kind", "status", "call", "created_ref")
+    list_filter = ("status", "kind")
+    search_fields = ("store__name", "call__from_number")
+    list_select_related = ("store", "call")
+    raw_id_fields = ("call", "store", "business", "decided_by")
+    readonly_fields = ("payload", "created_ref", "decided_at", "decided_by")

@@ -66,6 +66,9 @@ class AIConversationSession(TimeStamped):
     tokens_out = models.PositiveIntegerField(_("tokens out"), default=0)
     cost = models.DecimalField(_("cost"), max_digits=10, decimal_places=6, default=Decimal("0"))
     turn_latencies_ms = models.JSONField(_("per-turn latencies (ms)"), default=list, blank=True)
+    # What was left unfinished when the conversation ended (cart, booking in progress): the
+    # post-call analysis turns it into suggestions for the owner.
+    state = models.JSONField(_("state at the end"), default=dict, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
@@ -134,3 +137,48 @@ class AssistantSelfTest(models.Model):
 
     def __str__(self) -> str:
         return f"Self-test {self.store} {self.created_at:%Y-%m-%d %H:%M} {self.passed}/{self.total}"
+
+
+class AnalysisSuggestion(TimeStamped):
+    """Something the post-call analysis found that the call did not confirm: an order never
+    confirmed, a booking left half-way. The owner accepts it in one click (then it becomes real)
+    or dismisses it; it is never silently turned into an order."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Order")
+        RESERVATION = "reservation", _("Table reservation")
+        SERVICE = "service", _("Service booking")
+        CONSULTATION = "consultation", _("Consultation request")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To review")
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    call = models.ForeignKey("telephony.Call", on_delete=models.CASCADE, related_name="suggestions")
+    business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="suggestions")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    # Position among the analysis' findings of this kind: with the call, the idempotency key.
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    payload = models.JSONField(_("what was found"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_ref = models.CharField(_("created as"), max_length=40, blank=True)  # "order:12"
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("analysis suggestion")
+        verbose_name_plural = _("analysis suggestions")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "kind", "position"], name="suggestion_unique_per_call")
+        ]
+        indexes = [models.Index(fields=["store", "status"], name="suggestion_store_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()}) — call {self.call_id}"

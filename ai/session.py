@@ -7,6 +7,7 @@ loses at most a few turns of transcript and never an order (orders are written b
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -154,10 +155,36 @@ def persist(session: CallSession) -> None:
         tokens_out=session.tokens_out,
         cost=session.cost,
         turn_latencies_ms=session.turn_latencies_ms,
+        state=end_state(session),
         is_active=not session.ended,
         ended_at=timezone.now() if session.ended else None,
         updated_at=timezone.now(),
     )
+
+
+def end_state(session: CallSession) -> dict[str, Any]:
+    """What is unfinished: the cart (with catalog ids, so it can become an order) and the
+    booking being filled in. JSON-safe: dates become ISO strings."""
+    cart = [
+        {
+            "product_id": line.product_id,
+            "name": line.name,
+            "quantity": line.quantity,
+            "variation_ids": line.variation_ids,
+            "options": line.variation_labels,
+            "line_total": str(line.line_total),
+            "notes": line.notes,
+        }
+        for line in session.cart
+    ]
+    pending = json.loads(json.dumps(session.pending, default=str)) if session.pending else {}
+    return {
+        "cart": cart,
+        "delivery_type": session.delivery_type,
+        "delivery_address": session.delivery_address,
+        "pending": pending,
+        "lang": session.lang,
+    }
 
 
 def end(session: CallSession) -> None:

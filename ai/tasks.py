@@ -33,3 +33,50 @@ def schedule_after_change(store_id: int) -> None:
     delay = settings.SELFTEST_DEBOUNCE_SECONDS
     if cache.add(DEBOUNCE_KEY.format(store_id), 1, timeout=delay + 60):
         run_selftest.apply_async(args=(store_id, AssistantSelfTest.Trigger.CHANGE), countdown=delay)
+
+
+@shared_task(name="ai.analyze_call", bind=True, acks_late=True)
+def analyze_call(self, call_id: int, force: bool = False) -> str:  # noqa: ANN001 - Celery's bound task
+    """Post-call analysis (ai.analysis). Transient failures retry with backoff; after the last
+    one the call is marked FAILED with the error, and the API can re-run it."""
+    from django.db import DatabaseError
+
+    from ai import analysis
+    from telephony.models import Call
+
+    try:
+        call = analysis.analyze_call(call_id, force=force)
+    except Exception as exc:
+        retryable = isinstance(exc, DatabaseError | OSError)
+        if retryable and self.request.retries < settings.ANALYSIS_MAX_RETRIES and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from None
+        previous = Call.objects.filter(pk=call_id).values_list("analysis", flat=True).first() or {}
+        Call.objects.filter(pk=call_id).update(
+            analysis_status=Call.AnalysisStatus.FAILED,
+            analysis={
+                **previous,
+                "error": f"{type(exc).__name__}: {exc}"[:1000],
+                "attempts": self.request.retries + 1,
+            },
+        )
+        if self.request.is_eager:
+            raise
+        return "failed"
+    return "done" if call is not None else "no such call"
+
+
+def queue_analysis(call_id: int, *, force: bool = False) -> bool:
+    """Queue the analysis of a call; without force, only once (the status moves off NONE once)."""
+    from telephony.models import Call
+
+    calls = Call.objects.filter(pk=call_id)
+    if not force:
+        calls = calls.filter(analysis_status=Call.AnalysisStatus.NONE)
+    if not calls.update(analysis_status=Call.AnalysisStatus.QUEUED):
+        return False
+    analyze_call.delay(call_id, force)
+    return True
+
+
+def on_call_ready(sender: object, call_id: int, **kwargs: object) -> None:
+    queue_analysis(call_id)

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from kalliky.admin_inbox import WebhookEventAdmin
 from telephony.models import (
@@ -50,6 +53,17 @@ class CallAdmin(admin.ModelAdmin):
     raw_id_fields = ("business", "store", "phone_number", "customer")
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "started_at"
+    actions = ("rerun_analysis",)
+
+    @admin.action(description=_("Re-run the post-call analysis"))
+    def rerun_analysis(self, request: HttpRequest, queryset: QuerySet[Call]) -> None:
+        from ai.tasks import queue_analysis
+
+        queued = sum(
+            queue_analysis(pk, force=True)
+            for pk in queryset.exclude(ended_at=None).values_list("pk", flat=True)
+        )
+        self.message_user(request, _("%(n)d analyses queued.") % {"n": queued})
 
 
 @admin.register(TelnyxEvent)

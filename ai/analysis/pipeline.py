@@ -1,0 +1,189 @@
+"""Gather what a finished call left, run the analyzer, apply the result (see the package doc)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ai import context
+from ai.analysis import apply
+from ai.analysis.base import AnalysisInput, Analyzer, AnalyzerOutput, Known, Line
+from ai.analysis.local import LocalAnalyzer
+from ai.analysis.openai import OpenAIAnalyzer
+from ai.models import AIConversationSession
+from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking
+from telephony.models import Call, CallbackTicket
+
+log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def analyzer_for(call: Call) -> Analyzer:
+    choice = settings.AI_ANALYZER
+    config = getattr(call.store, "ai_config", None) if call.store else None
+    if config is not None and config.brain in ("local", "openai"):
+        choice = config.brain
+    return OpenAIAnalyzer() if choice == "openai" else LocalAnalyzer()
+
+
+def _lang(call: Call, state: dict[str, Any]) -> str:
+    lang = (
+        state.get("lang") or (call.control or {}).get("lang") or (call.store.language if call.store else "fr")
+    )
+    return lang if lang in ("fr", "en") else "fr"
+
+
+def _local(at: Any, tz: Any) -> str | None:
+    return timezone.localtime(at, tz).replace(tzinfo=None).isoformat(timespec="minutes") if at else None
+
+
+def known_of(call: Call) -> Known:
+    """What the tools created during the call, as plain views."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(call.store.timezone if call.store else "UTC")
+    orders = Order.objects.filter(call=call).prefetch_related("items").order_by("pk")
+    return Known(
+        orders=[
+            {
+                "id": o.pk,
+                "number": o.number,
+                "items": [
+                    {
+                        "name": i.name,
+                        "quantity": i.quantity,
+                        "customizations": [
+                            str(v.get("value", "")) for v in i.variations if isinstance(v, dict)
+                        ],
+                        "line_total": str(i.line_total),
+                    }
+                    for i in o.items.all()
+                ],
+                "total": str(o.total),
+                "delivery_type": o.delivery_type,
+                "urgency": o.urgency,
+            }
+            for o in orders
+        ],
+        reservations=[
+            {
+                "id": r.pk,
+                "party_size": r.party_size,
+                "starts_at": _local(r.starts_at, tz),
+                "duration_minutes": r.duration_minutes,
+            }
+            for r in Reservation.objects.filter(call=call).order_by("pk")
+        ],
+        service_bookings=[
+            {
+                "id": b.pk,
+                "service": b.service.name,
+                "starts_at": _local(b.starts_at, tz),
+                "duration": int((b.ends_at - b.starts_at).total_seconds() // 60),
+                "price": str(b.price),
+            }
+            for b in ServiceBooking.objects.filter(call=call).select_related("service").order_by("pk")
+        ],
+        consultations=[
+            {
+                "id": c.pk,
+                "problem": c.problem,
+                "urgency": c.urgency,
+                "recommendation": c.recommendation,
+                "expertise": c.expertise_required,
+            }
+            for c in Consultation.objects.filter(call=call).order_by("pk")
+        ],
+        complaints=[
+            {"id": e.pk, "category": e.category, "description": e.description, "severity": e.severity}
+            for e in CustomerExchange.objects.filter(
+                call=call, type=CustomerExchange.Type.COMPLAINT
+            ).order_by("pk")
+        ],
+        callback_requested=CallbackTicket.objects.filter(call=call).exists(),
+    )
+
+
+def _transcribe(call: Call, lang: str, hints: list[str]) -> tuple[list[Line], dict[str, Any]]:
+    """The recording's transcript, once: a done transcription is kept on the call and reused."""
+    previous = (call.analysis or {}).get("transcription") or {}
+    if previous.get("status") == "done" and call.transcript:
+        text = call.transcript
+        info = previous
+    elif call.recording_file:
+        from ai.transcription import transcribe_recording
+
+        try:
+            path = call.recording_file.path
+        except NotImplementedError:  # remote storage: no local path
+            return [], {"status": "failed", "reason": "the recording is not on local storage"}
+        found = transcribe_recording(path, language=lang, hints=hints)
+        info = {"status": found.status, "provider": found.provider, "reason": found.reason, "language": lang}
+        if found.status != "done":
+            return [], info
+        text = found.text
+        Call.objects.filter(pk=call.pk).update(transcript=text)
+        call.transcript = text
+    else:
+        reason = (call.control or {}).get("recording_failed") or "no recording"
+        return [], {"status": "none", "reason": reason}
+    return [Line("unknown", s) for s in _SENTENCE_END.split(text) if s.strip()], info
+
+
+def gather(call: Call) -> tuple[AnalysisInput, dict[str, Any]]:
+    record = AIConversationSession.objects.filter(call=call).first()
+    state = (record.state if record else {}) or {}
+    lang = _lang(call, state)
+    ctx = context.get_context(call.store)
+    lines = [
+        Line("caller" if m["role"] == "user" else "assistant", str(m["content"]))
+        for m in (record.messages if record else [])
+        if m.get("role") in ("user", "assistant") and m.get("content")
+    ]
+    source: dict[str, Any] = {"source": "conversation"}
+    handled = bool(lines)
+    if not any(line.role == "caller" for line in lines):
+        hints = [i.name for i in ctx.items] + [s.name for s in ctx.services] + [ctx.store_name]
+        lines, info = _transcribe(call, lang, hints)
+        source = {"source": "recording" if lines else "none", "transcription": info}
+        handled = False
+    data = AnalysisInput(
+        ctx=ctx,
+        lang=lang,
+        lines=lines,
+        known=known_of(call),
+        state=state,
+        call_status=call.status,
+        duration_seconds=call.duration_seconds,
+        started_at=call.started_at,
+        handled_by_assistant=handled,
+    )
+    return data, source
+
+
+def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
+    call = Call.objects.select_related("store", "store__ai_config", "customer").filter(pk=call_id).first()
+    if call is None or call.store is None:
+        return None
+    if call.analysis_status == Call.AnalysisStatus.DONE and not force:
+        return call
+    Call.objects.filter(pk=call.pk).update(analysis_status=Call.AnalysisStatus.RUNNING)
+    data, source = gather(call)
+    out: AnalyzerOutput = analyzer_for(call).analyze(data)
+    session_cost = AIConversationSession.objects.filter(call=call).values_list(
+        "cost", flat=True
+    ).first() or Decimal("0")
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().select_related("store", "customer").get(pk=call.pk)
+        if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
+            return locked  # another worker finished first: its result stands
+        apply.apply(locked, data, out, source=source, session_cost=session_cost)
+    log.info("call %s analysed by %s", call.pk, out.analyzer)
+    return locked
