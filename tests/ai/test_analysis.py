@@ -132,7 +132,10 @@ def test_an_order_call_is_analysed_into_one_order_and_rerunning_changes_nothing(
     result = body["result"]
     assert len(result["orders"]) == 1
     order = result["orders"][0]
-    assert sorted((i["name"], i["quantity"]) for i in order["items"]) == [("Coca-Cola 33 cl", 1), ("Margherita", 2)]
+    assert sorted((i["name"], i["quantity"]) for i in order["items"]) == [
+        ("Coca-Cola 33 cl", 1),
+        ("Margherita", 2),
+    ]
     assert order["total"] == 30.0 and order["deliveryType"] == "takeaway"
     assert result["conversation"]["sentiment"] == "positive"
     assert 7 <= result["conversation"]["satisfaction"] <= 10
@@ -172,7 +175,9 @@ def test_an_order_never_confirmed_becomes_a_suggestion_the_owner_accepts_once(
     assert [s["id"] for s in listed["items"]] == [suggestion["id"]]
 
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = owner.post(f"/api/ai/suggestions/{suggestion['id']}/accept", content_type="application/json")
+        accepted = owner.post(
+            f"/api/ai/suggestions/{suggestion['id']}/accept", content_type="application/json"
+        )
     assert accepted.status_code == 200, accepted.content
     order = Order.objects.get(call=call)
     assert accepted.json()["created_ref"] == f"order:{order.pk}"
@@ -190,7 +195,9 @@ def test_an_order_never_confirmed_becomes_a_suggestion_the_owner_accepts_once(
     assert Order.objects.filter(call=call).count() == 1
 
 
-def test_a_suggestion_can_be_dismissed_and_is_then_decided(demo_pizzeria, owner, django_capture_on_commit_callbacks):
+def test_a_suggestion_can_be_dismissed_and_is_then_decided(
+    demo_pizzeria, owner, django_capture_on_commit_callbacks
+):
     call = phone_call(demo_pizzeria, ORDER[:1])
     [suggestion] = run_analysis(owner, call, django_capture_on_commit_callbacks)["suggestions"]
     response = owner.post(f"/api/ai/suggestions/{suggestion['id']}/dismiss")
@@ -205,7 +212,9 @@ def test_a_complaint_call_gives_one_complaint_with_its_severity_and_a_negative_c
 ):
     call = phone_call(
         demo_pizzeria,
-        ["Je veux faire une réclamation, la pizza était froide et le livreur très désagréable, c'est inadmissible"],
+        [
+            "Je veux faire une réclamation, la pizza était froide et le livreur très désagréable, c'est inadmissible"
+        ],
     )
     recorded = CustomerExchange.objects.filter(call=call, type="complaint")
     assert recorded.count() == 1  # the assistant's tool recorded it during the call
@@ -264,7 +273,10 @@ def test_a_recording_in_french_without_an_offline_transcriber_says_so_and_invent
     call.refresh_from_db()
     assert call.analysis_status == "done"
     assert call.analysis["transcription"]["status"] == "unsupported_language"
-    assert "French" in call.analysis["transcription"]["reason"] or "fr" in call.analysis["transcription"]["reason"]
+    assert (
+        "French" in call.analysis["transcription"]["reason"]
+        or "fr" in call.analysis["transcription"]["reason"]
+    )
     assert call.transcript == ""
     assert call.analysis["result"]["orders"] == []
 
