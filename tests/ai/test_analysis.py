@@ -206,14 +206,15 @@ def test_a_suggestion_can_be_dismissed_and_is_then_decided(
     assert not Order.objects.filter(call=call).exists()
 
 
-# --- complaints ------------------------------------------------------------------------------------------------
+# --- complaints -------------------------------------------------------------------------------------
 def test_a_complaint_call_gives_one_complaint_with_its_severity_and_a_negative_call(
     demo_pizzeria, owner, django_capture_on_commit_callbacks
 ):
     call = phone_call(
         demo_pizzeria,
         [
-            "Je veux faire une réclamation, la pizza était froide et le livreur très désagréable, c'est inadmissible"
+            "Je veux faire une réclamation, la pizza était froide et le livreur "
+            "très désagréable, c'est inadmissible"
         ],
     )
     recorded = CustomerExchange.objects.filter(call=call, type="complaint")
