@@ -63,7 +63,8 @@ def _publish_to(broker: str, options: dict[str, object], eager: bool) -> None:
 def celery_worker(tmp: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     """Start the worker; yield it; stop it. `env` adds the settings the worker needs (provider
     URLs, email outbox…). The test process stops running tasks eagerly for the duration."""
-    broker, options = _broker(tmp / "broker")
+    # The worker's settings put a filesystem broker under KALLIKY_VAR_DIR/broker: the same folder.
+    broker, options = _broker(tmp / "var" / "broker")
     saved = (
         celery_app.conf.broker_url,
         celery_app.conf.broker_transport_options,
