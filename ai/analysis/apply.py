@@ -95,8 +95,11 @@ def _service_ref(ctx: StoreContext, name: str) -> int | None:
     return best.id if best is not None and fuzz.ratio(normalize(best.name), norm) >= 80 else None
 
 
-def _suggest(call: Call, kind: str, findings: list[dict[str, Any]]) -> list[int]:
-    ids = []
+def _suggest(call: Call, kind: str, findings: list[dict[str, Any]], *, before: bool) -> list[int]:
+    """`before`: whether an earlier analysis left suggestions on this call (else nothing to withdraw)."""
+    ids: list[int] = []
+    if not findings and not before:
+        return ids
     for position, payload in enumerate(findings):
         row, created = AnalysisSuggestion.objects.get_or_create(
             call=call,
@@ -109,9 +112,10 @@ def _suggest(call: Call, kind: str, findings: list[dict[str, Any]]) -> list[int]
             row.save(update_fields=["payload", "updated_at"])
         ids.append(row.pk)
     # A re-run that finds fewer things withdraws the stale pending ones (decided ones stay).
-    AnalysisSuggestion.objects.filter(
-        call=call, kind=kind, position__gte=len(findings), status=AnalysisSuggestion.Status.PENDING
-    ).delete()
+    if before:
+        AnalysisSuggestion.objects.filter(
+            call=call, kind=kind, position__gte=len(findings), status=AnalysisSuggestion.Status.PENDING
+        ).delete()
     return ids
 
 
@@ -135,6 +139,7 @@ def apply(
     orders = list(Order.objects.filter(call=call).prefetch_related("items").order_by("pk"))
     order_match, unmatched_orders = match_orders(result.orders, orders)
     suggestions: list[int] = []
+    before = bool((call.analysis or {}).get("suggestions"))
     suggestions += _suggest(
         call,
         AnalysisSuggestion.Kind.ORDER,
@@ -145,10 +150,12 @@ def apply(
             }
             for n in unmatched_orders
         ],
+        before=before,
     )
 
     reservations = list(Reservation.objects.filter(call=call).order_by("pk"))
     bookings = list(ServiceBooking.objects.filter(call=call).select_related("service").order_by("pk"))
+    made = [*reservations, *bookings]  # the lists below are consumed by the matching
     new_tables: list[dict[str, Any]] = []
     new_services: list[dict[str, Any]] = []
     service_match: dict[int, str] = {}
@@ -172,14 +179,14 @@ def apply(
             service_match[n] = f"service:{same.pk}"
         else:
             new_services.append({"analysis": found.model_dump(), "service_id": _service_ref(ctx, found.name)})
-    suggestions += _suggest(call, AnalysisSuggestion.Kind.RESERVATION, new_tables)
-    suggestions += _suggest(call, AnalysisSuggestion.Kind.SERVICE, new_services)
+    suggestions += _suggest(call, AnalysisSuggestion.Kind.RESERVATION, new_tables, before=before)
+    suggestions += _suggest(call, AnalysisSuggestion.Kind.SERVICE, new_services, before=before)
 
     consultations = list(Consultation.objects.filter(call=call).order_by("pk"))
     new_consultations = [
         {"analysis": found.model_dump()} for found in result.consultations[len(consultations) :]
     ]
-    suggestions += _suggest(call, AnalysisSuggestion.Kind.CONSULTATION, new_consultations)
+    suggestions += _suggest(call, AnalysisSuggestion.Kind.CONSULTATION, new_consultations, before=before)
 
     complaints = list(
         CustomerExchange.objects.filter(call=call, type=CustomerExchange.Type.COMPLAINT).order_by("pk")
@@ -247,11 +254,7 @@ def apply(
     # Notifications: rows now, in this transaction (unique dedupe keys), sent on commit.
     for order in orders:
         events.order_placed(order)
-    for booking in [
-        *Reservation.objects.filter(call=call),
-        *ServiceBooking.objects.filter(call=call),
-        *consultations,
-    ]:
+    for booking in [*made, *consultations]:
         events.booking_made(booking)
     for exchange in complaints:
         events.complaint_recorded(exchange)
