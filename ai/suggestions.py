@@ -121,7 +121,7 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
 def accept(suggestion_id: int, *, user: User, overrides: dict[str, Any] | None = None) -> AnalysisSuggestion:
     with transaction.atomic():
         s = (
-            AnalysisSuggestion.objects.select_for_update()
+            AnalysisSuggestion.objects.select_for_update(of=("self",))
             .select_related("call__customer", "store__business")
             .get(pk=suggestion_id)
         )

@@ -13,8 +13,7 @@ repeated run reconciles with what the previous one wrote:
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from rapidfuzz import fuzz
@@ -25,9 +24,12 @@ from ai.context import StoreContext
 from ai.matching import index_for
 from ai.models import AnalysisSuggestion
 from ai.nlu.text import normalize
-from stores.models import Consultation, Customer, CustomerExchange, Order, Reservation, ServiceBooking
+from stores.models import Customer, CustomerExchange, Order
 from stores.services.customers import customer_refresh_behaviour
 from telephony.models import Call
+
+if TYPE_CHECKING:
+    from ai.analysis.pipeline import Rows
 
 _TABLE = ("table",)
 
@@ -130,13 +132,17 @@ def _complaint_customer(call: Call) -> Customer:
 
 # --- the whole -----------------------------------------------------------------------------------------
 def apply(
-    call: Call, data: AnalysisInput, out: AnalyzerOutput, *, source: dict[str, Any], session_cost: Decimal
+    call: Call, data: AnalysisInput, out: AnalyzerOutput, *, source: dict[str, Any], rows: Rows | None = None
 ) -> None:
+    """`rows`: what the call created, read under the same lock (else read here)."""
+    from ai.analysis.pipeline import read_rows
     from notifications import events
 
+    rows = rows or read_rows(call)
+    session_cost = data.session_cost
     result = out.result
     ctx = data.ctx
-    orders = list(Order.objects.filter(call=call).prefetch_related("items").order_by("pk"))
+    orders = rows.orders
     order_match, unmatched_orders = match_orders(result.orders, orders)
     suggestions: list[int] = []
     before = bool((call.analysis or {}).get("suggestions"))
@@ -153,8 +159,8 @@ def apply(
         before=before,
     )
 
-    reservations = list(Reservation.objects.filter(call=call).order_by("pk"))
-    bookings = list(ServiceBooking.objects.filter(call=call).select_related("service").order_by("pk"))
+    reservations = list(rows.reservations)
+    bookings = list(rows.bookings)
     made = [*reservations, *bookings]  # the lists below are consumed by the matching
     new_tables: list[dict[str, Any]] = []
     new_services: list[dict[str, Any]] = []
@@ -182,15 +188,13 @@ def apply(
     suggestions += _suggest(call, AnalysisSuggestion.Kind.RESERVATION, new_tables, before=before)
     suggestions += _suggest(call, AnalysisSuggestion.Kind.SERVICE, new_services, before=before)
 
-    consultations = list(Consultation.objects.filter(call=call).order_by("pk"))
+    consultations = rows.consultations
     new_consultations = [
         {"analysis": found.model_dump()} for found in result.consultations[len(consultations) :]
     ]
     suggestions += _suggest(call, AnalysisSuggestion.Kind.CONSULTATION, new_consultations, before=before)
 
-    complaints = list(
-        CustomerExchange.objects.filter(call=call, type=CustomerExchange.Type.COMPLAINT).order_by("pk")
-    )
+    complaints = list(rows.complaints)
     for position, found in enumerate(result.signalements):
         if position < len(complaints):
             exchange = complaints[position]

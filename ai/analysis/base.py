@@ -40,6 +40,7 @@ class AnalysisInput:
     duration_seconds: int
     started_at: datetime | None
     handled_by_assistant: bool
+    session_cost: Decimal = Decimal("0")
 
 
 @dataclass

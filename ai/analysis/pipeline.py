@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from ai import context
 from ai.analysis import apply
-from ai.analysis.base import AnalysisInput, Analyzer, AnalyzerOutput, Known, Line
+from ai.analysis.base import AnalysisInput, Analyzer, Known, Line
 from ai.analysis.local import LocalAnalyzer
 from ai.analysis.openai import OpenAIAnalyzer
 from ai.models import AIConversationSession
@@ -44,12 +45,39 @@ def _local(at: Any, tz: Any) -> str | None:
     return timezone.localtime(at, tz).replace(tzinfo=None).isoformat(timespec="minutes") if at else None
 
 
-def known_of(call: Call) -> Known:
+@dataclass
+class Rows:
+    """What the call created, read once per analysis (under the lock on the fast path)."""
+
+    orders: list[Order]
+    reservations: list[Reservation]
+    bookings: list[ServiceBooking]
+    consultations: list[Consultation]
+    complaints: list[CustomerExchange]
+    callback_requested: bool
+
+
+def read_rows(call: Call) -> Rows:
+    store = call.store
+    ctx_flags = (store.has_reservations, store.has_consultations) if store else (True, True)
+    return Rows(
+        orders=list(Order.objects.filter(call=call).prefetch_related("items").order_by("pk")),
+        reservations=list(Reservation.objects.filter(call=call).order_by("pk")) if ctx_flags[0] else [],
+        bookings=list(ServiceBooking.objects.filter(call=call).select_related("service").order_by("pk")),
+        consultations=list(Consultation.objects.filter(call=call).order_by("pk")) if ctx_flags[1] else [],
+        complaints=list(
+            CustomerExchange.objects.filter(call=call, type=CustomerExchange.Type.COMPLAINT).order_by("pk")
+        ),
+        callback_requested=CallbackTicket.objects.filter(call=call).exists(),
+    )
+
+
+def known_of(call: Call, rows: Rows | None = None) -> Known:
     """What the tools created during the call, as plain views."""
     from zoneinfo import ZoneInfo
 
+    rows = rows or read_rows(call)
     tz = ZoneInfo(call.store.timezone if call.store else "UTC")
-    orders = Order.objects.filter(call=call).prefetch_related("items").order_by("pk")
     return Known(
         orders=[
             {
@@ -70,7 +98,7 @@ def known_of(call: Call) -> Known:
                 "delivery_type": o.delivery_type,
                 "urgency": o.urgency,
             }
-            for o in orders
+            for o in rows.orders
         ],
         reservations=[
             {
@@ -79,7 +107,7 @@ def known_of(call: Call) -> Known:
                 "starts_at": _local(r.starts_at, tz),
                 "duration_minutes": r.duration_minutes,
             }
-            for r in Reservation.objects.filter(call=call).order_by("pk")
+            for r in rows.reservations
         ],
         service_bookings=[
             {
@@ -89,7 +117,7 @@ def known_of(call: Call) -> Known:
                 "duration": int((b.ends_at - b.starts_at).total_seconds() // 60),
                 "price": str(b.price),
             }
-            for b in ServiceBooking.objects.filter(call=call).select_related("service").order_by("pk")
+            for b in rows.bookings
         ],
         consultations=[
             {
@@ -99,15 +127,13 @@ def known_of(call: Call) -> Known:
                 "recommendation": c.recommendation,
                 "expertise": c.expertise_required,
             }
-            for c in Consultation.objects.filter(call=call).order_by("pk")
+            for c in rows.consultations
         ],
         complaints=[
             {"id": e.pk, "category": e.category, "description": e.description, "severity": e.severity}
-            for e in CustomerExchange.objects.filter(
-                call=call, type=CustomerExchange.Type.COMPLAINT
-            ).order_by("pk")
+            for e in rows.complaints
         ],
-        callback_requested=CallbackTicket.objects.filter(call=call).exists(),
+        callback_requested=rows.callback_requested,
     )
 
 
@@ -137,7 +163,13 @@ def _transcribe(call: Call, lang: str, hints: list[str]) -> tuple[list[Line], di
     return [Line("unknown", s) for s in _SENTENCE_END.split(text) if s.strip()], info
 
 
-def gather(call: Call) -> tuple[AnalysisInput, dict[str, Any]]:
+class NeedsTranscription(Exception):
+    """Raised on the fast path: the recording must be transcribed first, outside the lock."""
+
+
+def gather(
+    call: Call, rows: Rows | None = None, *, transcribe: bool = True
+) -> tuple[AnalysisInput, dict[str, Any]]:
     record = AIConversationSession.objects.filter(call=call).first()
     state = (record.state if record else {}) or {}
     lang = _lang(call, state)
@@ -150,6 +182,9 @@ def gather(call: Call) -> tuple[AnalysisInput, dict[str, Any]]:
     source: dict[str, Any] = {"source": "conversation"}
     handled = bool(lines)
     if not any(line.role == "caller" for line in lines):
+        reusable = ((call.analysis or {}).get("transcription") or {}).get("status") == "done"
+        if call.recording_file and not reusable and not transcribe:
+            raise NeedsTranscription
         hints = [i.name for i in ctx.items] + [s.name for s in ctx.services] + [ctx.store_name]
         lines, info = _transcribe(call, lang, hints)
         source = {"source": "recording" if lines else "none", "transcription": info}
@@ -158,14 +193,23 @@ def gather(call: Call) -> tuple[AnalysisInput, dict[str, Any]]:
         ctx=ctx,
         lang=lang,
         lines=lines,
-        known=known_of(call),
+        known=known_of(call, rows),
         state=state,
         call_status=call.status,
         duration_seconds=call.duration_seconds,
         started_at=call.started_at,
         handled_by_assistant=handled,
+        session_cost=record.cost if record else Decimal("0"),
     )
     return data, source
+
+
+def _lock(call_id: int) -> Call:
+    # Only the call's row: FOR UPDATE may not reach the nullable side of the joins.
+    calls = Call.objects.select_for_update(of=("self",)).select_related(
+        "store", "store__ai_config", "customer"
+    )
+    return calls.get(pk=call_id)
 
 
 def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
@@ -174,16 +218,30 @@ def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
         return None
     if call.analysis_status == Call.AnalysisStatus.DONE and not force:
         return call
+    analyzer = analyzer_for(call)
+    if analyzer.name == "local":
+        # Fast and pure: read, analyse and apply in one transaction under the lock, each row once.
+        try:
+            with transaction.atomic():
+                locked = _lock(call.pk)
+                if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
+                    return locked
+                rows = read_rows(locked)
+                data, source = gather(locked, rows, transcribe=False)
+                out = analyzer.analyze(data)
+                apply.apply(locked, data, out, source=source, rows=rows)
+            log.info("call %s analysed by %s", call.pk, out.analyzer)
+            return locked
+        except NeedsTranscription:
+            pass  # nothing was written: take the slow path below
+    # A network analyzer or a transcription: no lock is held while they run.
     Call.objects.filter(pk=call.pk).update(analysis_status=Call.AnalysisStatus.RUNNING)
     data, source = gather(call)
-    out: AnalyzerOutput = analyzer_for(call).analyze(data)
-    session_cost = AIConversationSession.objects.filter(call=call).values_list(
-        "cost", flat=True
-    ).first() or Decimal("0")
+    out = analyzer.analyze(data)
     with transaction.atomic():
-        locked = Call.objects.select_for_update().select_related("store", "customer").get(pk=call.pk)
+        locked = _lock(call.pk)
         if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
             return locked  # another worker finished first: its result stands
-        apply.apply(locked, data, out, source=source, session_cost=session_cost)
+        apply.apply(locked, data, out, source=source)  # re-reads what the call created, locked
     log.info("call %s analysed by %s", call.pk, out.analyzer)
     return locked

@@ -39,56 +39,62 @@ def customer_refresh_behaviour(customer: Customer) -> CustomerBehavior:
                           + regularity (10 if two orders or more within the last 90 days)
                           − 10 per complaint of high severity or worse in the last 90 days.
     """
+    from collections import Counter
     from datetime import timedelta
 
-    from django.db.models import Count, Max, Sum
+    from django.db.models import Count, Max, Q, Sum
 
     from stores.models import CustomerExchange, Order, OrderItem
     from stores.models.bookings import Source
 
+    now = timezone.now()
+    since = now - timedelta(days=90)
     orders = (
         Order.objects.filter(customer=customer)
         .exclude(status=Order.Status.CANCELLED)
         .exclude(source=Source.TEST)
     )
-    totals = orders.aggregate(n=Count("id"), spent=Sum("total"), last=Max("created_at"))
+    totals = orders.aggregate(
+        n=Count("id"),
+        spent=Sum("total"),
+        last=Max("created_at"),
+        recent=Count("id", filter=Q(created_at__gte=since)),
+    )
     count, spent, last = totals["n"] or 0, totals["spent"] or Decimal("0"), totals["last"]
-    items = OrderItem.objects.filter(order__in=orders)
-    products = list(
-        items.values("name")
-        .annotate(q=Sum("quantity"))
-        .order_by("-q", "name")
-        .values_list("name", flat=True)[:5]
+    by_product: Counter[str] = Counter()
+    by_category: Counter[str] = Counter()
+    lines = OrderItem.objects.filter(order__in=orders).values_list(
+        "name", "product__category__name", "quantity"
     )
-    categories = list(
-        items.exclude(product__category__isnull=True)
-        .values("product__category__name")
-        .annotate(q=Sum("quantity"))
-        .order_by("-q", "product__category__name")
-        .values_list("product__category__name", flat=True)[:3]
-    )
-    now = timezone.now()
-    recent = orders.filter(created_at__gte=now - timedelta(days=90)).count()
+    for name, category, quantity in lines:
+        by_product[name] += quantity
+        if category:
+            by_category[category] += quantity
     grave = CustomerExchange.objects.filter(
         customer=customer,
         type=CustomerExchange.Type.COMPLAINT,
         severity__in=(CustomerExchange.Severity.HIGH, CustomerExchange.Severity.EMERGENCY),
-        created_at__gte=now - timedelta(days=90),
+        created_at__gte=since,
     ).count()
     recency = 0
     if last is not None:
         age = (now - last).days
         recency = 15 if age <= 30 else 8 if age <= 90 else 0
-    score = (
-        min(50, 10 * count) + min(25, int(spent // 20)) + recency + (10 if recent >= 2 else 0) - 10 * grave
-    )
-    behaviour, _ = CustomerBehavior.objects.get_or_create(customer=customer)
-    behaviour.favorite_products = products
-    behaviour.favorite_categories = categories
-    behaviour.average_basket = (spent / count).quantize(Decimal("0.01")) if count else Decimal("0")
-    behaviour.last_order_at = last
-    behaviour.loyalty_score = max(0, min(100, score))
-    behaviour.save()
+    regular = 10 if totals["recent"] >= 2 else 0
+    score = min(50, 10 * count) + min(25, int(spent // 20)) + recency + regular - 10 * grave
+    values = {
+        # Most ordered first; ties by name, so a re-run gives the same list.
+        "favorite_products": [n for n, _ in sorted(by_product.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+        "favorite_categories": [
+            c for c, _ in sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        ],
+        "average_basket": (spent / count).quantize(Decimal("0.01")) if count else Decimal("0"),
+        "last_order_at": last,
+        "loyalty_score": max(0, min(100, score)),
+        "updated_at": now,
+    }
+    if not CustomerBehavior.objects.filter(customer=customer).update(**values):
+        CustomerBehavior.objects.create(customer=customer, **values)
     Customer.objects.filter(pk=customer.pk).update(total_spent=spent, order_count=count)
     customer.total_spent, customer.order_count = spent, count
-    return behaviour
+    return CustomerBehavior(customer=customer, **values)
