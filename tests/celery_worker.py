@@ -37,7 +37,7 @@ def database_url() -> str:
 def _broker(folder: Path) -> tuple[str, dict[str, object]]:
     if settings.REDIS_URL:
         parts = urlsplit(settings.REDIS_URL)
-        return urlunsplit(parts._replace(path="/13")), {}
+        return urlunsplit(parts._replace(path="/15")), {}  # CI uses databases 1-14
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     options = {
