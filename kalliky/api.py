@@ -71,7 +71,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     from accounts.api import router as accounts_router
+    from ai.analysis_api import router as analysis_router
     from ai.api import router as ai_router
+    from notifications.api import router as notifications_router
     from stores.api import router as stores_router
     from telephony.api import router as numbers_router
     from telephony.webhooks import router as telnyx_webhook_router
@@ -79,8 +81,10 @@ def _mount() -> None:
     api.add_router("/auth", accounts_router)
     api.add_router("/stores", stores_router)
     api.add_router("/stores", ai_router)
+    api.add_router("/ai", analysis_router)
     api.add_router("/telnyx", telnyx_webhook_router)
     api.add_router("/telnyx", numbers_router)
+    api.add_router("/app/notifications", notifications_router)
 
 
 _mount()

@@ -1,0 +1,295 @@
+"""What happened → who hears about it. The post-call analysis (and anything else) calls these.
+
+Each event function must run inside the transaction that wrote the entity: the queue rows
+commit with it (or vanish with it), and the messages due now are sent once it commits. Each is
+idempotent: calling it again for the same entity queues nothing new (dedupe keys). Each returns
+the queue items it created."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import selectors, variables
+from notifications.catalog import SEVERITY_RANK
+from notifications.dispatch import Outgoing, dispatch_on_commit, enqueue
+from notifications.models import (
+    ActionType,
+    Channel,
+    NotificationConfig,
+    NotificationQueueItem,
+    StoreNotificationSettings,
+)
+from notifications.variables import Booking, Context
+from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Source, Store
+from telephony.models import Call, CallbackTicket
+
+REMINDER_HOURS = (24, 2)
+_BOOKING_ACTIONS = {
+    Reservation: ("reservation", ActionType.NEW_RESERVATION),
+    ServiceBooking: ("service_booking", ActionType.NEW_BOOKING),
+    Consultation: ("consultation", ActionType.NEW_CONSULTATION),
+}
+
+
+def order_placed(order: Order) -> list[NotificationQueueItem]:
+    """NEW_ORDER to the configured recipients, and the confirmation to the caller."""
+    _inside_transaction("order_placed")
+    order = (
+        Order.objects.select_related("store__business", "customer").prefetch_related("items").get(pk=order.pk)
+    )
+    if order.source == Source.TEST:
+        return []  # orders taken while the owner tests the assistant are not business
+    store = order.store
+    entity = f"order:{order.pk}"
+    now = timezone.now()
+    messages = _to_business(
+        store, ActionType.NEW_ORDER, entity, now, variables.for_order(order, store.language)
+    )
+    customer = order.customer
+    if customer is not None:
+        language = customer.language or store.language
+        messages += _to_caller(
+            store,
+            ActionType.CUSTOMER_CONFIRMATION,
+            entity,
+            now,
+            variables.for_order(order, language),
+            language=language,
+            phone=customer.phone,
+            email=customer.email,
+        )
+    return _queue(store, messages)
+
+
+def booking_made(booking: Booking) -> list[NotificationQueueItem]:
+    """NEW_RESERVATION / NEW_BOOKING / NEW_CONSULTATION, the caller's confirmation, and the
+    reminders 24 h and 2 h before the start (those still ahead)."""
+    _inside_transaction("booking_made")
+    kind, action = _BOOKING_ACTIONS[type(booking)]
+    related = ["store__business", "customer"]
+    if isinstance(booking, ServiceBooking):
+        related += ["service", "resource"]
+    booking = type(booking).objects.select_related(*related).get(pk=booking.pk)
+    if booking.source == Source.TEST or booking.status == "cancelled":
+        return []
+    store = booking.store
+    entity = f"{kind}:{booking.pk}"
+    now = timezone.now()
+    messages = _to_business(store, action, entity, now, variables.for_booking(booking, store.language))
+    language = (booking.customer.language if booking.customer else "") or store.language
+    caller = variables.for_booking(booking, language)
+    phone, email = variables.booking_phone(booking), booking.customer.email if booking.customer else ""
+    messages += _to_caller(
+        store,
+        ActionType.CUSTOMER_CONFIRMATION,
+        entity,
+        now,
+        caller,
+        language=language,
+        phone=phone,
+        email=email,
+    )
+    start = variables.booking_start(booking)
+    for hours in REMINDER_HOURS if start else ():
+        at = start - timedelta(hours=hours)
+        if at <= now:
+            continue
+        messages += _to_caller(
+            store,
+            ActionType.BOOKING_REMINDER,
+            # The start is part of the key: a booking moved and announced again gets new reminders
+            # (the old ones cancel themselves at send time).
+            f"{entity}:reminder-{hours}h:{start.isoformat()}",
+            at,
+            caller,
+            language=language,
+            phone=phone,
+            email=email,
+            check={"booking": kind, "id": booking.pk, "starts_at": start.isoformat()},
+        )
+    return _queue(store, messages)
+
+
+def complaint_recorded(exchange: CustomerExchange) -> list[NotificationQueueItem]:
+    """COMPLAINT to the configurations whose minimum severity the complaint reaches."""
+    _inside_transaction("complaint_recorded")
+    exchange = CustomerExchange.objects.select_related("customer__business", "store__business").get(
+        pk=exchange.pk
+    )
+    if exchange.type != CustomerExchange.Type.COMPLAINT:
+        return []
+    business_id = exchange.customer.business_id
+    store = exchange.store
+    rank = SEVERITY_RANK.get(exchange.severity, 0)
+    configs = [
+        c
+        for c in _configs(store, business_id, ActionType.COMPLAINT)
+        if SEVERITY_RANK.get(c.min_severity, 0) <= rank
+    ]
+    described = store or _any_store(business_id)
+    if described is None:
+        return []
+    context = variables.for_exchange(exchange, described, described.language)
+    messages = _messages_to(
+        configs, ActionType.COMPLAINT, f"complaint:{exchange.pk}", timezone.now(), context, described.language
+    )
+    return _queue(store, messages, business_id=business_id)
+
+
+def call_summarised(call: Call) -> list[NotificationQueueItem]:
+    """CALL_SUMMARY (off by default: owners opt in)."""
+    return _about_call(call, ActionType.CALL_SUMMARY, "call_summarised")
+
+
+def missed_call(call: Call) -> list[NotificationQueueItem]:
+    """MISSED_CALL."""
+    return _about_call(call, ActionType.MISSED_CALL, "missed_call")
+
+
+def callback_ticket(ticket: CallbackTicket) -> list[NotificationQueueItem]:
+    """CALLBACK_TICKET: a caller is waiting to be called back."""
+    _inside_transaction("callback_ticket")
+    ticket = CallbackTicket.objects.select_related("store__business", "customer").get(pk=ticket.pk)
+    store = ticket.store
+    context = variables.for_ticket(ticket, store.language)
+    messages = _to_business(
+        store, ActionType.CALLBACK_TICKET, f"callback:{ticket.pk}", timezone.now(), context
+    )
+    return _queue(store, messages)
+
+
+def daily_digests_due(now: datetime | None = None) -> list[NotificationQueueItem]:
+    """DAILY_DIGEST for every store whose digest hour it is, locally: one item per recipient and
+    local date (run it as often as you like). Counts today so far, and yesterday."""
+    now = now or timezone.now()
+    by_zone: dict[str, list[Store]] = defaultdict(list)
+    wanted = Store.objects.filter(
+        is_active=True,
+        notification_configs__action_type=ActionType.DAILY_DIGEST,
+        notification_configs__is_active=True,
+    ).distinct()
+    for store in wanted.select_related("business", "notification_settings"):
+        by_zone[store.timezone].append(store)
+    created: list[NotificationQueueItem] = []
+    for zone_name, stores in by_zone.items():
+        zone = _zone(zone_name)
+        local = now.astimezone(zone)
+        for store in stores:
+            if local.hour != _digest_hour(store):
+                continue
+            with transaction.atomic():
+                created += _digest(store, local.date(), zone, now)
+    return created
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _digest(store: Store, today: date, zone: ZoneInfo, now: datetime) -> list[NotificationQueueItem]:
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    yesterday = datetime.combine(today - timedelta(days=1), time.min, tzinfo=zone)
+    counts = {
+        "today": selectors.day_counts(store, start, now),
+        "yesterday": selectors.day_counts(store, yesterday, start),
+    }
+    context = variables.for_digest(store, today, counts, store.language)
+    scheduled = datetime.combine(today, time(now.astimezone(zone).hour), tzinfo=zone)
+    entity = f"digest:{store.pk}:{today.isoformat()}"
+    return _queue(store, _to_business(store, ActionType.DAILY_DIGEST, entity, scheduled, context))
+
+
+def _digest_hour(store: Store) -> int:
+    try:
+        return store.notification_settings.digest_hour
+    except StoreNotificationSettings.DoesNotExist:
+        return settings.NOTIFICATIONS_DIGEST_HOUR
+
+
+def _about_call(call: Call, action: str, name: str) -> list[NotificationQueueItem]:
+    _inside_transaction(name)
+    call = Call.objects.select_related("store__business", "customer").get(pk=call.pk)
+    store = call.store or _any_store(call.business_id)
+    if store is None:
+        return []
+    context = variables.for_call(call, store, store.language)
+    configs = _configs(call.store, call.business_id, action)
+    messages = _messages_to(configs, action, f"call:{call.pk}", timezone.now(), context, store.language)
+    return _queue(call.store, messages, business_id=call.business_id)
+
+
+def _configs(store: Store | None, business_id: int, action: str) -> list[NotificationConfig]:
+    return selectors.active_configs(store, business_id, action)
+
+
+def _to_business(store: Store, action: str, entity: str, at: datetime, context: Context) -> list[Outgoing]:
+    configs = _configs(store, store.business_id, action)
+    return _messages_to(configs, action, entity, at, context, store.language)
+
+
+def _messages_to(
+    configs: list[NotificationConfig], action: str, entity: str, at: datetime, context: Context, language: str
+) -> list[Outgoing]:
+    payload = {"language": language, "vars": context.for_action(action), "data": context.data}
+    return [
+        Outgoing(action, config.channel, recipient, entity, at, payload, config)
+        for config in configs
+        for recipient in config.recipients
+    ]
+
+
+def _to_caller(
+    store: Store,
+    action: str,
+    entity: str,
+    at: datetime,
+    context: Context,
+    *,
+    language: str,
+    phone: str,
+    email: str,
+    check: dict | None = None,
+) -> list[Outgoing]:
+    """Messages to the caller: a text from the store's number, or an email if they gave one."""
+    payload = {"language": language, "vars": context.for_action(action), "data": context.data}
+    if check:
+        payload["check"] = check
+    messages = []
+    for config in _configs(store, store.business_id, action):
+        if config.channel == Channel.SMS and phone and selectors.sender_number(store.pk):
+            messages.append(Outgoing(action, Channel.SMS, phone, entity, at, payload, config))
+        elif config.channel == Channel.EMAIL and email:
+            messages.append(Outgoing(action, Channel.EMAIL, email, entity, at, payload, config))
+    return messages
+
+
+def _queue(
+    store: Store | None, messages: list[Outgoing], *, business_id: int | None = None
+) -> list[NotificationQueueItem]:
+    business = business_id if business_id is not None else store.business_id  # type: ignore[union-attr]
+    items = enqueue(business_id=business, store_id=store.pk if store else None, messages=messages)
+    dispatch_on_commit(items)
+    return items
+
+
+def _any_store(business_id: int) -> Store | None:
+    # Formats (language, time zone, currency) for an event no store was named for.
+    return Store.objects.select_related("business").filter(business_id=business_id).order_by("pk").first()
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def _inside_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            f"notifications.events.{name}() must run inside transaction.atomic(): its queue rows "
+            "commit with the event."
+        )
