@@ -26,7 +26,7 @@ from ai.models import AnalysisSuggestion
 from ai.nlu.text import normalize
 from stores.models import Customer, CustomerExchange, Order
 from stores.services.customers import customer_refresh_behaviour
-from telephony.models import Call
+from telephony.models import Call, CallbackTicket
 
 if TYPE_CHECKING:
     from ai.analysis.pipeline import Rows
@@ -264,4 +264,8 @@ def apply(
         events.complaint_recorded(exchange)
     if call.status == Call.Status.MISSED:
         events.missed_call(call)
+    if rows.callback_requested:
+        ticket = CallbackTicket.objects.filter(call=call).first()
+        if ticket is not None:
+            events.callback_ticket(ticket)
     events.call_summarised(call)
