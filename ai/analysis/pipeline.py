@@ -26,11 +26,9 @@ log = logging.getLogger(__name__)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def analyzer_for(call: Call) -> Analyzer:
-    choice = settings.AI_ANALYZER
-    config = getattr(call.store, "ai_config", None) if call.store else None
-    if config is not None and config.brain in ("local", "openai"):
-        choice = config.brain
+def analyzer_for(store_brain: str | None) -> Analyzer:
+    """The store's own brain choice wins over the platform's AI_ANALYZER."""
+    choice = store_brain if store_brain in ("local", "openai") else settings.AI_ANALYZER
     return OpenAIAnalyzer() if choice == "openai" else LocalAnalyzer()
 
 
@@ -213,27 +211,32 @@ def _lock(call_id: int) -> Call:
 
 
 def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
-    call = Call.objects.select_related("store", "store__ai_config", "customer").filter(pk=call_id).first()
-    if call is None or call.store is None:
+    head = (
+        Call.objects.filter(pk=call_id)
+        .values("analysis_status", "store_id", "store__ai_config__brain")
+        .first()
+    )
+    if head is None or head["store_id"] is None:
         return None
-    if call.analysis_status == Call.AnalysisStatus.DONE and not force:
-        return call
-    analyzer = analyzer_for(call)
+    if head["analysis_status"] == Call.AnalysisStatus.DONE and not force:
+        return Call.objects.get(pk=call_id)
+    analyzer = analyzer_for(head["store__ai_config__brain"])
     if analyzer.name == "local":
         # Fast and pure: read, analyse and apply in one transaction under the lock, each row once.
         try:
             with transaction.atomic():
-                locked = _lock(call.pk)
+                locked = _lock(call_id)
                 if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
                     return locked
                 rows = read_rows(locked)
                 data, source = gather(locked, rows, transcribe=False)
                 out = analyzer.analyze(data)
                 apply.apply(locked, data, out, source=source, rows=rows)
-            log.info("call %s analysed by %s", call.pk, out.analyzer)
+            log.info("call %s analysed by %s", call_id, out.analyzer)
             return locked
         except NeedsTranscription:
             pass  # nothing was written: take the slow path below
+    call = Call.objects.select_related("store", "store__ai_config", "customer").get(pk=call_id)
     # A network analyzer or a transcription: no lock is held while they run.
     Call.objects.filter(pk=call.pk).update(analysis_status=Call.AnalysisStatus.RUNNING)
     data, source = gather(call)
