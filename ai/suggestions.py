@@ -126,7 +126,7 @@ def accept(suggestion_id: int, *, user: User, overrides: dict[str, Any] | None =
             .get(pk=suggestion_id)
         )
         if s.status != AnalysisSuggestion.Status.PENDING:
-            raise Conflict(f"This suggestion was already {s.get_status_display().lower()}.")
+            raise Conflict(f"This suggestion was already {s.status}.")
         s.created_ref = _create(s, overrides or {})
         s.status = AnalysisSuggestion.Status.ACCEPTED
         s.decided_at, s.decided_by = timezone.now(), user
@@ -138,7 +138,7 @@ def dismiss(suggestion_id: int, *, user: User) -> AnalysisSuggestion:
     with transaction.atomic():
         s = AnalysisSuggestion.objects.select_for_update().get(pk=suggestion_id)
         if s.status != AnalysisSuggestion.Status.PENDING:
-            raise Conflict(f"This suggestion was already {s.get_status_display().lower()}.")
+            raise Conflict(f"This suggestion was already {s.status}.")
         s.status = AnalysisSuggestion.Status.DISMISSED
         s.decided_at, s.decided_by = timezone.now(), user
         s.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
