@@ -200,6 +200,24 @@ TAILWIND_APP_NAME = "kalliky"
 EMAIL_URL = env_url("EMAIL_URL", "consolemail://")
 vars().update(environ.Env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kalliky <no-reply@kalliky.local>")
+# Seconds an SMTP exchange may take: a hung server must not hold a notification worker forever.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+
+# --- Notifications (email / SMS / webhook queue) --------------------------------------------
+# Attempts before a notification is dead-lettered; the wait after the n-th failure is
+# BASE × 2^(n-1) seconds, at most MAX.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+# Items one dispatcher run claims; how long a claimed item is its sender's before another
+# worker may take it again (a worker that died mid-send).
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 100)
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env_int("NOTIFICATIONS_SENDING_LEASE_SECONDS", 300)
+NOTIFICATIONS_WEBHOOK_TIMEOUT = env_float("NOTIFICATIONS_WEBHOOK_TIMEOUT", 5.0)
+# Webhooks to http:// and private or local addresses: fine on a laptop, refused in production.
+NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env_bool("NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Local hour (store time zone) of the daily digest for new stores; each store can change it.
+NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 8)
 
 # --- Providers ------------------------------------------------------------------------------
 TELNYX_API_KEY = env_str("TELNYX_API_KEY", "")
@@ -255,6 +273,12 @@ OPENAI_CONNECT_TIMEOUT = env_float("OPENAI_CONNECT_TIMEOUT", 1.0)
 OPENAI_FIRST_TOKEN_TIMEOUT = env_float("OPENAI_FIRST_TOKEN_TIMEOUT", 2.5)
 OPENAI_TURN_TIMEOUT = env_float("OPENAI_TURN_TIMEOUT", 8.0)
 OPENAI_MAX_TOOL_ROUNDS = env_int("OPENAI_MAX_TOOL_ROUNDS", 5)
+# Post-call analysis: "local" (offline) or "openai" (structured outputs); defaults to the brain.
+AI_ANALYZER = env_str("AI_ANALYZER", AI_BRAIN, choices=("local", "openai"))
+OPENAI_ANALYSIS_MODEL = env_str("OPENAI_ANALYSIS_MODEL", OPENAI_MODEL)
+OPENAI_ANALYSIS_TIMEOUT = env_float("OPENAI_ANALYSIS_TIMEOUT", 30.0)
+OPENAI_ANALYSIS_ATTEMPTS = env_int("OPENAI_ANALYSIS_ATTEMPTS", 2)
+ANALYSIS_MAX_RETRIES = env_int("ANALYSIS_MAX_RETRIES", 4)
 # USD per million tokens (input, output), for the cost of each conversation.
 OPENAI_PRICES = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -268,6 +292,13 @@ if env_str("OPENAI_PRICE_PER_MTOK", ""):  # "input,output" for a model not in th
         OPENAI_PRICES[OPENAI_MODEL] = (float(_in), float(_out or _in))
     except ValueError:
         raise ImproperlyConfigured("OPENAI_PRICE_PER_MTOK must look like 0.15,0.60") from None
+# Transcription of call recordings (calls a person took, or with the AI off): "local" is
+# PocketSphinx, offline and English only; "openai" sends the recording to OPENAI_TRANSCRIPTION_MODEL.
+STT_PROVIDER = env_str("STT_PROVIDER", "local", choices=("local", "openai"))
+OPENAI_TRANSCRIPTION_MODEL = env_str("OPENAI_TRANSCRIPTION_MODEL", "gpt-4o-mini-transcribe")
+# Post-call work in Celery, not a caller waiting: a long recording may take a while to upload.
+OPENAI_TRANSCRIPTION_TIMEOUT = env_float("OPENAI_TRANSCRIPTION_TIMEOUT", 120.0)
+OPENAI_TRANSCRIPTION_MAX_RETRIES = env_int("OPENAI_TRANSCRIPTION_MAX_RETRIES", 2)
 # AI requests per business per hour (sliding window); a plan may override it.
 AI_RATE_LIMIT_PER_HOUR = env_int("AI_RATE_LIMIT_PER_HOUR", 100)
 AI_RATE_LIMITS_BY_PLAN = {

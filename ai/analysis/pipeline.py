@@ -23,7 +23,7 @@ from telephony.models import Call, CallbackTicket
 
 log = logging.getLogger(__name__)
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def analyzer_for(store_brain: str | None) -> Analyzer:

@@ -1,20 +1,34 @@
-"""The OpenAI fake, judged by the real SDK: whatever the SDK accepts and raises here, it will with the API."""
+"""The OpenAI fake, judged by the real SDK: whatever the SDK accepts and raises here, it will with the API
+(chat completions, structured outputs, audio transcriptions)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from pydantic import BaseModel
 
-from tests.fakes.openai import FakeOpenAI, drop, error, hang, text, tool_calls
+from tests.fakes.openai import (
+    FakeOpenAI,
+    drop,
+    error,
+    hang,
+    refusal,
+    structured,
+    text,
+    tool_calls,
+    transcript,
+)
 
 MODEL = "gpt-4o-mini"
 HELLO = [{"role": "user", "content": "Bonjour"}]
@@ -348,3 +362,301 @@ def test_runs_by_hand_from_the_command_line() -> None:
         process.terminate()
         _, stderr = process.communicate(timeout=5)
     assert "RuntimeWarning" not in stderr
+
+
+# --- structured outputs --------------------------------------------------------------------------
+def booking_format(
+    schema: dict[str, object], *, name: str = "booking", strict: bool = True
+) -> dict[str, object]:
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": strict, "schema": schema}}
+
+
+def closed(properties: dict[str, object], **extra: object) -> dict[str, object]:
+    """A strict-mode object: every property required, nothing else allowed."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+def test_the_default_answer_validates_against_the_schema_sent(fake: FakeOpenAI) -> None:
+    schema = closed(
+        {
+            "when": {"type": "string", "format": "date-time"},
+            "guests": {"type": "integer", "minimum": 1, "maximum": 12},
+            "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "table": {"anyOf": [{"$ref": "#/$defs/table"}, {"type": "null"}]},
+            "kind": {"type": "string", "enum": ["dinner", "lunch"]},
+            "first": {"$ref": "#/$defs/table"},
+        },
+        **{"$defs": {"table": closed({"seats": {"type": "integer", "exclusiveMinimum": 1}})}},
+    )
+    done = client_for(fake).chat.completions.create(
+        model=MODEL, messages=HELLO, response_format=booking_format(schema)
+    )
+    assert json.loads(done.choices[0].message.content) == {
+        "when": "1970-01-01T00:00:00Z",
+        "guests": 1,
+        "tags": ["", ""],
+        "table": None,
+        "kind": "dinner",
+        "first": {"seats": 2},
+    }
+    assert fake.chat_requests[-1]["response_format"]["json_schema"]["schema"] == schema
+
+
+@pytest.mark.parametrize(
+    ("schema", "context", "complaint"),
+    [
+        (
+            {"type": "array", "items": {"type": "string"}},
+            None,
+            "schema must be a JSON Schema of 'type: \"object\"', got 'type: \"array\"'.",
+        ),
+        (
+            {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+            "()",
+            "'additionalProperties' is required to be supplied and to be false.",
+        ),
+        (
+            closed({"guest": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}}),
+            "('properties', 'guest')",
+            "'additionalProperties' is required to be supplied and to be false.",
+        ),
+        (
+            {**closed({"name": {"type": "string"}, "note": {"type": "string"}}), "required": ["name"]},
+            "()",
+            "an array including every key in properties. Missing 'note'.",
+        ),
+        (
+            {**closed({"name": {"type": "string"}}), "required": ["name", "phone"]},
+            "()",
+            "Extra required key 'phone' supplied.",
+        ),
+        (closed({"a": {"allOf": [{"type": "string"}]}}), "('properties', 'a')", "'allOf' is not permitted."),
+        (closed({"a": {"type": "array"}}), "('properties', 'a')", "array schema missing items."),
+        (closed({"a": {"type": "datetime"}}), "('properties', 'a')", "type 'datetime' is not supported."),
+        (closed({"a": {"description": "no type"}}), "('properties', 'a')", "schema must have a 'type' key."),
+        (closed({"a": {"$ref": "#/$defs/missing"}}), "('properties', 'a')", "not found"),
+    ],
+)
+def test_strict_mode_refuses_what_the_api_refuses(
+    fake: FakeOpenAI, schema: dict[str, object], context: str | None, complaint: str
+) -> None:
+    fake.queue(text("{}"))
+    with pytest.raises(openai.BadRequestError) as refused:
+        client_for(fake).chat.completions.create(
+            model=MODEL, messages=HELLO, response_format=booking_format(schema)
+        )
+    message = refused.value.body["message"]
+    assert refused.value.param == "response_format" and refused.value.type == "invalid_request_error"
+    assert message.startswith("Invalid schema for response_format 'booking': ") and complaint in message
+    if context is not None:
+        assert f"In context={context}, " in message
+    assert fake.pending == 1  # refused before any reply was consumed
+
+
+def test_the_same_schema_without_strict_is_only_a_hint(fake: FakeOpenAI) -> None:
+    loose = {"type": "object", "properties": {"name": {"type": "string"}}}
+    done = client_for(fake).chat.completions.create(
+        model=MODEL, messages=HELLO, response_format=booking_format(loose, strict=False)
+    )
+    assert json.loads(done.choices[0].message.content) == {"name": ""}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("call analysis", "invalid_value"),
+        ("a" * 65, "string_above_max_length"),
+        ("", "missing_required_parameter"),
+    ],
+)
+def test_the_schema_name_is_checked(fake: FakeOpenAI, name: str, code: str) -> None:
+    with pytest.raises(openai.BadRequestError) as refused:
+        client_for(fake).chat.completions.create(
+            model=MODEL, messages=HELLO, response_format=booking_format(closed({}), name=name)
+        )
+    assert (refused.value.param, refused.value.code) == ("response_format.json_schema.name", code)
+
+
+def test_json_mode_needs_the_word_json_in_the_messages(fake: FakeOpenAI) -> None:
+    client = client_for(fake)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=MODEL, messages=HELLO, response_format={"type": "json_object"})
+    assert refused.value.param == "messages" and "'json'" in refused.value.body["message"]
+    asked = [{"role": "user", "content": "Réponds en JSON."}]
+    json_mode = {"type": "json_object"}
+    done = client.chat.completions.create(model=MODEL, messages=asked, response_format=json_mode)
+    assert done.choices[0].message.content == "{}"
+    with pytest.raises(openai.BadRequestError) as unknown:
+        client.chat.completions.create(model=MODEL, messages=HELLO, response_format={"type": "xml"})
+    assert (unknown.value.param, unknown.value.code) == ("response_format.type", "invalid_value")
+
+
+def test_scripted_answers_override_the_schema(fake: FakeOpenAI) -> None:
+    client = client_for(fake)
+    fake.queue(
+        structured({"name": "Alice", "guests": 4, "note": None}),
+        text('{"name": "Alice", "guests": "four"'),  # cut short and mistyped, as a model may answer
+        refusal("I can't help with that."),
+    )
+    parsed = client.chat.completions.parse(model=MODEL, messages=HELLO, response_format=Booking)
+    assert parsed.choices[0].message.parsed == Booking(name="Alice", guests=4, note=None)
+    raw = client.chat.completions.create(
+        model=MODEL, messages=HELLO, response_format=booking_format(closed({"name": {"type": "string"}}))
+    )
+    assert raw.choices[0].message.content == '{"name": "Alice", "guests": "four"'
+    declined = client.chat.completions.parse(model=MODEL, messages=HELLO, response_format=Booking)
+    message = declined.choices[0].message
+    assert message.refusal == "I can't help with that." and message.parsed is None and message.content is None
+    assert fake.pending == 0
+    sent = fake.chat_requests[0]["response_format"]
+    assert sent["json_schema"]["name"] == "Booking" and sent["json_schema"]["strict"] is True
+
+
+def test_structured_answers_stream_too(fake: FakeOpenAI) -> None:
+    fake.queue(structured({"name": "Bob", "guests": 2, "note": "window"}), refusal("No."))
+    chat = client_for(fake).chat.completions
+    with chat.stream(model=MODEL, messages=HELLO, response_format=Booking) as stream:
+        final = stream.get_final_completion()
+    assert final.choices[0].message.parsed == Booking(name="Bob", guests=2, note="window")
+    with chat.stream(model=MODEL, messages=HELLO, response_format=Booking) as stream:
+        declined = stream.get_final_completion()
+    assert declined.choices[0].message.refusal == "No."
+
+
+# --- audio transcriptions ------------------------------------------------------------------------
+def wav(seconds: float = 1.5, rate: int = 8000) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(int(seconds * rate) * 2))
+    return out.getvalue()
+
+
+def test_a_transcription_records_the_form_and_the_file(fake: FakeOpenAI) -> None:
+    recording = wav()
+    fake.queue_transcriptions(transcript("Two large margherita pizzas, please."))
+    done = client_for(fake).audio.transcriptions.create(
+        model="gpt-4o-mini-transcribe",
+        file=("call-12.wav", recording, "audio/wav"),
+        language="en",
+        prompt="Margherita, Pepperoni",
+        include=["logprobs"],
+    )
+    assert done.text == "Two large margherita pizzas, please." and fake.pending == 0
+    assert done.usage is not None and done.usage.type == "tokens" and done.usage.input_tokens > 0
+    assert done.logprobs and done.logprobs[0].token == "Two"
+    [request] = fake.transcription_requests
+    assert request.body == {
+        "model": "gpt-4o-mini-transcribe",
+        "language": "en",
+        "prompt": "Margherita, Pepperoni",
+        "include": ["logprobs"],
+    }
+    upload = request.files["file"]
+    assert (upload.filename, upload.content_type, upload.data, upload.size) == (
+        "call-12.wav",
+        "audio/wav",
+        recording,
+        len(recording),
+    )
+    assert request.headers["authorization"] == f"Bearer {fake.api_key}"
+
+
+def test_transcription_formats(fake: FakeOpenAI, tmp_path: Path) -> None:
+    client = client_for(fake)
+    path = tmp_path / "call.wav"
+    path.write_bytes(wav(seconds=2.0))
+    fake.queue_transcriptions(transcript("Bonjour."), transcript("Hello there."), transcript("Hi."))
+    with path.open("rb") as audio:
+        plain = client.audio.transcriptions.create(model="whisper-1", file=audio, response_format="text")
+    assert plain == "Bonjour.\n"
+    with path.open("rb") as audio:
+        verbose = client.audio.transcriptions.create(
+            model="whisper-1", file=audio, response_format="verbose_json", timestamp_granularities=["word"]
+        )
+    assert verbose.duration == 2.0 and verbose.language == "english" and verbose.text == "Hello there."
+    assert [w.word for w in verbose.words or []] == ["Hello", "there."] and verbose.words[-1].end == 2.0
+    with path.open("rb") as audio:
+        srt = client.audio.transcriptions.create(model="whisper-1", file=audio, response_format="srt")
+    assert srt == "1\n00:00:00,000 --> 00:00:02,000\nHi.\n\n"
+    assert [r.files["file"].filename for r in fake.transcription_requests] == ["call.wav"] * 3
+
+
+def test_a_streamed_transcription_ends_with_the_whole_text(fake: FakeOpenAI) -> None:
+    fake.queue_transcriptions(transcript("One coke and one tiramisu."))
+    events = list(
+        client_for(fake).audio.transcriptions.create(
+            model="gpt-4o-transcribe", file=("call.mp3", b"ID3fake", "audio/mpeg"), stream=True
+        )
+    )
+    deltas = [e.delta for e in events if e.type == "transcript.text.delta"]
+    assert "".join(deltas) == "One coke and one tiramisu." and len(deltas) > 1
+    assert events[-1].type == "transcript.text.done" and events[-1].text == "One coke and one tiramisu."
+
+
+@pytest.mark.parametrize(
+    ("options", "status", "param", "code"),
+    [
+        ({"model": "whisper-9"}, 404, "model", "model_not_found"),
+        ({"model": ""}, 400, "model", "missing_required_parameter"),
+        ({"file": ("notes.txt", b"hello", "text/plain")}, 400, "file", "invalid_value"),
+        ({"file": ("call.wav", b"", "audio/wav")}, 400, "file", "audio_too_short"),
+        ({"response_format": "srt"}, 400, "response_format", "unsupported_value"),
+        ({"language": "fr-FR"}, 400, "language", "invalid_language_format"),
+        ({"timestamp_granularities": ["word"]}, 400, "timestamp_granularities", "invalid_value"),
+    ],
+)
+def test_transcription_requests_are_checked_before_a_reply_is_used(
+    fake: FakeOpenAI, options: dict[str, object], status: int, param: str, code: str
+) -> None:
+    fake.queue_transcriptions(transcript("never sent"))
+    request: dict[str, object] = {"model": "gpt-4o-mini-transcribe", "file": ("call.wav", wav(), "audio/wav")}
+    with pytest.raises(openai.APIStatusError) as refused:
+        client_for(fake).audio.transcriptions.create(**{**request, **options})  # type: ignore[call-overload]
+    assert (refused.value.status_code, refused.value.param, refused.value.code) == (status, param, code)
+    assert refused.value.type == "invalid_request_error" and fake.pending == 1
+    assert len(fake.transcription_requests) == 1
+
+
+def test_a_form_without_a_file_or_not_multipart_is_refused(fake: FakeOpenAI) -> None:
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    url = f"{fake.base_url}/audio/transcriptions"
+    no_file = httpx.post(url, headers=headers, data={"model": "whisper-1"}, files={"other": ("a.txt", b"x")})
+    assert no_file.status_code == 400 and no_file.json()["error"]["param"] == "file"
+    as_json = httpx.post(url, headers=headers, json={"model": "whisper-1"})
+    assert as_json.status_code == 400 and "multipart/form-data" in as_json.json()["error"]["message"]
+    wrong_key = httpx.post(url, headers={"Authorization": "Bearer sk-no"}, files={"file": ("a.wav", wav())})
+    assert wrong_key.status_code == 401 and wrong_key.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_scripted_transcription_failures(fake: FakeOpenAI) -> None:
+    client = client_for(fake)
+    recording = ("call.wav", wav(), "audio/wav")
+    fake.queue_transcriptions(error(500, "The server had an error"), drop(), hang(2), transcript("Enfin."))
+    with pytest.raises(openai.InternalServerError):
+        client.audio.transcriptions.create(model="whisper-1", file=recording)
+    with pytest.raises(openai.APIConnectionError):
+        client.audio.transcriptions.create(model="whisper-1", file=recording)
+    with pytest.raises(openai.APITimeoutError):
+        client.audio.transcriptions.create(model="whisper-1", file=recording, timeout=0.5)
+    assert client.audio.transcriptions.create(model="whisper-1", file=recording).text == "Enfin."
+    assert client.audio.transcriptions.create(model="whisper-1", file=recording).text == "OK."  # default
+    assert fake.chat_requests == [] and fake.pending == 0
+
+
+def test_the_two_queues_do_not_mix(fake: FakeOpenAI) -> None:
+    with pytest.raises(TypeError):
+        fake.queue_transcriptions(text("a chat answer"))  # type: ignore[arg-type]
+    fake.queue(text("Chat."))
+    fake.queue_transcriptions(transcript("Audio."))
+    client = client_for(fake)
+    assert client.audio.transcriptions.create(model="whisper-1", file=("a.wav", wav())).text == "Audio."
+    assert client.chat.completions.create(model=MODEL, messages=HELLO).choices[0].message.content == "Chat."

@@ -538,6 +538,29 @@ def test_caller_hangup_ends_speech_and_saves_the_recording(
     assert forged.value.code == 403
 
 
+def test_a_test_chooses_the_audio_a_recording_serves(
+    fake: FakeTelnyx, client: telnyx.Telnyx, receiver: Receiver
+) -> None:
+    fake.recording_audio = (b"RIFF-every-call", b"ID3-every-call")
+    own, other = answered_call(fake, client), answered_call(fake, client)
+    own.recording_audio = (b"RIFF-this-call", b"ID3-this-call")
+    for call in (own, other):
+        actions(client).start_recording(call.call_control_id, format="mp3", channels="single")
+        actions(client).stop_recording(call.call_control_id)
+    fake.drain()
+    served = []
+    for saved in receiver.of("call.recording.saved"):
+        for ext in ("wav", "mp3"):
+            with urllib.request.urlopen(saved["recording_urls"][ext]) as response:
+                served.append((response.headers["Content-Type"], response.read()))
+    assert served == [
+        ("audio/wav", b"RIFF-this-call"),
+        ("audio/mpeg", b"ID3-this-call"),
+        ("audio/wav", b"RIFF-every-call"),
+        ("audio/mpeg", b"ID3-every-call"),
+    ]
+
+
 def test_hanging_up_a_parked_call_is_a_cancel(fake: FakeTelnyx, receiver: Receiver) -> None:
     call = fake.place_call()
     call.hang_up()

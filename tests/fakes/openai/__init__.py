@@ -1,4 +1,4 @@
-"""Local fake of the OpenAI Chat Completions API; see server.py for the wire details.
+"""Local fake of the OpenAI Chat Completions and audio transcription APIs; see server.py for the wire details.
 
 Exports are resolved lazily so `python -m tests.fakes.openai.server` does not import the module twice
 (runpy warns when a package's __init__ has already imported the module it is about to run)."""
@@ -18,11 +18,17 @@ if TYPE_CHECKING:
         RecordedRequest,
         Reply,
         ToolCall,
+        Transcript,
+        TranscriptionReply,
+        UploadedFile,
         drop,
         error,
         hang,
+        refusal,
+        structured,
         text,
         tool_calls,
+        transcript,
     )
 
 __all__ = [
@@ -34,11 +40,17 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "ToolCall",
+    "Transcript",
+    "TranscriptionReply",
+    "UploadedFile",
     "drop",
     "error",
     "hang",
+    "refusal",
+    "structured",
     "text",
     "tool_calls",
+    "transcript",
 ]
 
 

@@ -1,19 +1,30 @@
-"""A local stand-in for the OpenAI Chat Completions API that the real `openai` SDK talks to unmodified.
+"""A local stand-in for the OpenAI Chat Completions and audio transcription APIs that the real
+`openai` SDK talks to unmodified.
 
     with FakeOpenAI() as fake:
         fake.queue(tool_calls([("add_to_order", {"item": "Margherita"})]), text("C'est noté."))
+        fake.queue_transcriptions(transcript("Two large margherita pizzas, please."))
         client = openai.OpenAI(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
 
 Routes (under /v1): POST /chat/completions (JSON, or server-sent events when "stream": true),
-GET /models and GET /models/{id}; anything else is a 404 in the API's error shape. Every request
-is recorded (`fake.requests`, `fake.chat_requests`), including the ones that are rejected.
+POST /audio/transcriptions (multipart/form-data, see audio.py), GET /models and GET /models/{id};
+anything else is a 404 in the API's error shape. Every request is recorded (`fake.requests`,
+`fake.chat_requests`, `fake.transcription_requests` with the uploaded file's bytes), including the
+ones that are rejected.
 
-Order of checks, as on the real API: bearer key (401), then route (404), then body validation (400),
-and only then is a scripted reply consumed, so a rejected request never eats one.
+Order of checks, as on the real API: bearer key (401), then route (404), then body validation (400:
+messages, tools, response_format with the strict-schema rules of schemas.py; for a transcription
+the form fields), and only then is a scripted reply consumed, so a rejected request never eats one.
+
+Scripting: two queues, one reply consumed per accepted request. `queue()` feeds chat completions:
+text(), structured() (a JSON document, sent as is: valid or not is the test's choice), refusal(),
+tool_calls(), error(), hang(), drop(). `queue_transcriptions()` feeds transcriptions: transcript(),
+error(), hang(), drop().
 
 Default responder (queue empty): answers the text "OK." — whether or not tools were sent and
 whatever the last message is, so a client's tool loop always ends. When the request asks for
 structured output it answers the smallest JSON the schema accepts instead ("{}" for json_object).
+A transcription answers "OK." too.
 
 Timing, seen through the SDK (httpx2's read timeout bounds every single socket read):
 - non-streaming `delay_first_token` and `hang` hold back the status line, so `create()` itself
@@ -42,9 +53,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.openai import audio
+from tests.fakes.openai.audio import UploadedFile
+from tests.fakes.openai.schemas import SchemaProblem, check_response_format, smallest
+
 DEFAULT_API_KEY = "sk-test-fake"
 DEFAULT_TEXT = "OK."
-MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini")
+MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", *audio.FORMATS)
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _ALNUM = string.ascii_letters + string.digits
 
@@ -68,6 +83,15 @@ class Completion:
     chunk_delay: float = 0.0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    refusal: str | None = None  # a structured-output request the model declined
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The text of a transcription (whatever the audio was)."""
+
+    text: str
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,7 @@ class Drop:
 
 
 Reply = Completion | ErrorReply | Hang | Drop
+TranscriptionReply = Transcript | ErrorReply | Hang | Drop
 
 
 def text(
@@ -111,6 +136,25 @@ def text(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
     )
+
+
+def structured(
+    value: Any, *, prompt_tokens: int | None = None, completion_tokens: int | None = None
+) -> Completion:
+    """A structured-output answer: `value` as the JSON content, sent as is (the fake does not check
+    it against the request's schema, so a test can send one that does not match)."""
+    content = json.dumps(value, ensure_ascii=False)
+    return text(content, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+
+
+def refusal(reason: str) -> Completion:
+    """The model declines a structured-output request: content null, `refusal` set."""
+    return Completion(content=None, refusal=reason)
+
+
+def transcript(text: str, *, delay: float = 0.0) -> Transcript:
+    """What POST /v1/audio/transcriptions answers next, after `delay` seconds."""
+    return Transcript(text, delay)
 
 
 def tool_calls(
@@ -185,7 +229,8 @@ class RecordedRequest:
     method: str
     path: str  # without the query string
     headers: dict[str, str]  # lower-cased names
-    body: Any  # parsed JSON, or None (GET, or a body that was not JSON)
+    body: Any  # parsed JSON, the text fields of a multipart form, or None (GET, or not parseable)
+    files: dict[str, UploadedFile] = field(default_factory=dict)  # a multipart form's file parts
 
 
 class FakeOpenAI:
@@ -196,6 +241,7 @@ class FakeOpenAI:
         self.port = port
         self._lock = threading.Lock()
         self._replies: list[Reply] = []
+        self._transcription_replies: list[TranscriptionReply] = []
         self._requests: list[RecordedRequest] = []
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
@@ -250,15 +296,25 @@ class FakeOpenAI:
         with self._lock:
             self._replies.extend(replies)
 
+    def queue_transcriptions(self, *replies: TranscriptionReply) -> None:
+        """Replies consumed one per accepted POST /v1/audio/transcriptions, in order."""
+        for reply in replies:
+            if not isinstance(reply, Transcript | ErrorReply | Hang | Drop):
+                raise TypeError(f"transcriptions take transcript(), error(), hang() or drop(), not {reply!r}")
+        with self._lock:
+            self._transcription_replies.extend(replies)
+
     @property
     def pending(self) -> int:
-        """Scripted replies not consumed yet (assert 0 at the end of a test to catch missed calls)."""
+        """Scripted replies (both queues) not consumed yet (assert 0 at the end of a test to catch
+        missed calls)."""
         with self._lock:
-            return len(self._replies)
+            return len(self._replies) + len(self._transcription_replies)
 
     def reset(self) -> None:
         with self._lock:
             self._replies.clear()
+            self._transcription_replies.clear()
             self._requests.clear()
 
     # recording
@@ -277,6 +333,12 @@ class FakeOpenAI:
             if r.method == "POST" and r.path.rstrip("/").endswith("/chat/completions")
         ]
 
+    @property
+    def transcription_requests(self) -> list[RecordedRequest]:
+        """POST /v1/audio/transcriptions as received (rejected ones included): `body` holds the form
+        fields ("include[]" collected as "include"), `files["file"]` the upload byte for byte."""
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/audio/transcriptions"]
+
     # used by the handler
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -287,6 +349,12 @@ class FakeOpenAI:
             if self._replies:
                 return self._replies.pop(0)
         return _default_reply(body)
+
+    def _next_transcription_reply(self) -> TranscriptionReply:
+        with self._lock:
+            if self._transcription_replies:
+                return self._transcription_replies.pop(0)
+        return Transcript(DEFAULT_TEXT)
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -393,8 +461,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         # Always drain the body first, so a keep-alive connection stays in step whatever we answer.
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._read_body()
+        if self._route() == "/v1/audio/transcriptions":
+            self._transcription(raw)
+            return
         try:
             body: Any = json.loads(raw) if raw else None
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -418,7 +488,20 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (its timeout): nothing left to say
 
-    def _answer(self, body: dict[str, Any], reply: Reply) -> None:
+    def _read_body(self) -> bytes:
+        if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+        data = bytearray()
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            data += self.rfile.read(size)
+            self.rfile.readline()  # the CRLF after each chunk
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return bytes(data)
+
+    def _failure(self, reply: Reply | TranscriptionReply) -> bool:
+        """Send a scripted error, hang or drop; False when the reply is an answer to give."""
         if isinstance(reply, ErrorReply):
             self._send_error(reply)
         elif isinstance(reply, Drop):
@@ -427,13 +510,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(reply, Hang):
             self.close_connection = True
             self.fake._sleep(reply.seconds)
-        elif body.get("stream"):
+        else:
+            return False
+        return True
+
+    def _answer(self, body: dict[str, Any], reply: Reply) -> None:
+        if self._failure(reply):
+            return
+        assert isinstance(reply, Completion)
+        if body.get("stream"):
             self._stream(body, reply)
         else:
             self.fake._sleep(reply.delay_first_token)
             self._send_json(200, _completion(body, reply), {"openai-processing-ms": "1"})
 
-    def _stream(self, body: dict[str, Any], reply: Completion) -> None:
+    def _start_events(self) -> None:
         # Chunked transfer encoding, as the API does, so the connection can be reused afterwards.
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -442,6 +533,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
         self.end_headers()
         self.wfile.flush()
+
+    def _stream(self, body: dict[str, Any], reply: Completion) -> None:
+        self._start_events()
         self.fake._sleep(reply.delay_first_token)
         for n, event in enumerate(_sse_events(body, reply)):
             if n and reply.chunk_delay:
@@ -454,6 +548,49 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    # --- transcriptions ---
+    def _transcription(self, raw: bytes) -> None:
+        content_type = self.headers.get("Content-Type") or ""
+        form = audio.parse_multipart(content_type, raw)
+        fields, files = form if form is not None else (None, {})
+        self.fake._record(RecordedRequest("POST", self._route(), self._headers(), fields, files))
+        if not self._authorised():
+            return
+        problem = audio.problem(content_type, fields, files)
+        if problem is not None:
+            self._send_error(error(problem.status, problem.message, param=problem.param, code=problem.code))
+            return
+        assert fields is not None
+        reply = self.fake._next_transcription_reply()
+        try:
+            if not self._failure(reply):
+                assert isinstance(reply, Transcript)
+                self.fake._sleep(reply.delay)
+                self._transcript(fields, files["file"], reply.text)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _transcript(self, fields: dict[str, Any], upload: UploadedFile, text: str) -> None:
+        if fields.get("stream") == "true" and fields["model"] != "whisper-1":  # whisper-1 ignores it
+            self._start_events()
+            for event in audio.stream_events(fields, upload, text):
+                data = f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
+        content_type, payload = audio.answer(fields, upload, text)
+        if isinstance(payload, dict):
+            self._send_json(200, payload)
+            return
+        data = payload.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+        self.end_headers()
+        self.wfile.write(data)
 
 
 # --- payloads ---------------------------------------------------------------------------------------
@@ -473,7 +610,7 @@ def _completion(body: dict[str, Any], reply: Completion) -> dict[str, Any]:
     message: dict[str, Any] = {
         "role": "assistant",
         "content": reply.content,
-        "refusal": None,
+        "refusal": reply.refusal,
         "annotations": [],
     }
     if reply.calls:
@@ -512,6 +649,8 @@ def _sse_events(body: dict[str, Any], reply: Completion) -> Iterator[str]:
     yield event({"role": "assistant", "content": "" if reply.content is not None else None, "refusal": None})
     for piece in _words(reply.content or ""):
         yield event({"content": piece})
+    for piece in _words(reply.refusal or ""):
+        yield event({"refusal": piece})
     for index, call in enumerate(reply.calls):
         head = {
             "index": index,
@@ -569,7 +708,7 @@ def _usage(body: dict[str, Any], reply: Completion) -> dict[str, Any]:
             prompt += _estimate(json.dumps(body["tools"], sort_keys=True))
     completion = reply.completion_tokens
     if completion is None:
-        completion = _estimate(reply.content or "") + sum(
+        completion = _estimate((reply.content or "") + (reply.refusal or "")) + sum(
             _estimate(c.name + c.arguments) for c in reply.calls
         )
     return {
@@ -591,37 +730,10 @@ def _default_reply(body: dict[str, Any]) -> Completion:
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema") or {}
-        return text(json.dumps(_smallest(schema, schema), ensure_ascii=False))
+        return text(json.dumps(smallest(schema, schema), ensure_ascii=False))
     if response_format.get("type") == "json_object":
         return text("{}")
     return text(DEFAULT_TEXT)
-
-
-def _smallest(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
-    """The smallest value a (strict, structured-outputs) JSON schema accepts."""
-    if not isinstance(schema, dict) or depth > 32:
-        return None
-    if "$ref" in schema:
-        target: Any = root
-        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        return _smallest(target, root, depth + 1)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    options = schema.get("anyOf") or schema.get("oneOf")
-    if options:
-        if any(isinstance(o, dict) and o.get("type") == "null" for o in options):
-            return None  # an optional field: null is the smallest answer
-        return _smallest(options[0], root, depth + 1)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = "null" if "null" in kind else (kind[0] if kind else None)
-    if kind == "object" or "properties" in schema:
-        return {key: _smallest(sub, root, depth + 1) for key, sub in (schema.get("properties") or {}).items()}
-    defaults = {"array": [], "string": "", "integer": 0, "number": 0, "boolean": False}
-    return defaults.get(kind) if isinstance(kind, str) else None
 
 
 # --- validation -------------------------------------------------------------------------------------------
@@ -655,6 +767,10 @@ def _validate(body: dict[str, Any]) -> ErrorReply | None:
                 f"tools[{n}].function.name",
                 "missing_required_parameter",
             )
+    try:
+        check_response_format(body)
+    except SchemaProblem as problem:
+        return _bad(problem.message, problem.param, problem.code)
     return _validate_tool_turns(messages)
 
 

@@ -273,6 +273,7 @@ class FakeCall:
         self.transcription_language: str | None = None
         self.transcription_engine: str | None = None
         self.recording: dict[str, Any] | None = None
+        self.recording_audio: tuple[bytes, bytes] | None = None  # (wav, mp3) its recordings serve
         self.streaming: dict[str, Any] | None = None
         self._spoken: list[str] = []
         self._transfers: list[dict[str, Any]] = []
@@ -704,7 +705,9 @@ class FakeCall:
             return
         recording["active"] = False
         recording["ended_at"] = self._fake._iso()
-        urls = self._fake._recording_urls(recording["recording_id"], recording["channels"])
+        urls = self._fake._recording_urls(
+            recording["recording_id"], recording["channels"], self.recording_audio
+        )
         recording["recording_urls"] = urls
         self._emit(
             "call.recording.saved",

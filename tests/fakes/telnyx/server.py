@@ -45,7 +45,9 @@ A gather times out `gather_timeout` s after its prompt (status "timeout") unless
 Transfers resolve at once per `set_party()` ("answer", "busy", "no_answer"; no wait for timeout_secs).
 
 Recordings: call.recording.saved carries URLs on this server, /recordings/<id>.(mp3|wav)?expires=&signature=
-that serve a small real file and answer 403 once expired (`recording_url_ttl`, clock `fake.now`).
+that serve a small real file and answer 403 once expired (`recording_url_ttl`, clock `fake.now`). A test
+sets what they serve with `call.recording_audio = (wav_bytes, mp3_bytes)` before the recording is saved,
+or `fake.recording_audio` for every call without its own (None: the small real file).
 No media WebSocket is opened: streaming_start only emits streaming.started.
 
 Control API for other processes (no auth, 127.0.0.1 only), JSON: GET /_sim/info; POST /_sim/calls {from,
@@ -155,6 +157,7 @@ class FakeTelnyx:
         self.command_id_window = COMMAND_ID_WINDOW
         self.default_connection_id = DEFAULT_CONNECTION_ID
         self.recording_url_ttl = 600
+        self.recording_audio: tuple[bytes, bytes] | None = None  # (wav, mp3) of every recording
         self.now: Callable[[], float] = time.time  # the clock recording URLs expire by
         # state
         self._lock = threading.RLock()
@@ -167,7 +170,8 @@ class FakeTelnyx:
         self._deliveries: list[Delivery] = []
         self._failures: list[_Failure] = []
         self._slow: dict[str | None, float] = {}
-        self._recordings: dict[str, int] = {}  # recording id → channels
+        # recording id → (channels, the call's recording_audio when it was saved)
+        self._recordings: dict[str, tuple[int, tuple[bytes, bytes] | None]] = {}
         self._recording_secret = uuid.uuid4().bytes
         self.account = Account(self._iso)
         self._tracker = WorkTracker()
@@ -440,9 +444,11 @@ class FakeTelnyx:
             self._deliveries.append(delivery)
             self._changed.notify_all()
 
-    def _recording_urls(self, recording_id: str, channels: str) -> dict[str, str]:
+    def _recording_urls(
+        self, recording_id: str, channels: str, audio: tuple[bytes, bytes] | None = None
+    ) -> dict[str, str]:
         with self._lock:
-            self._recordings[recording_id] = 2 if channels == "dual" else 1
+            self._recordings[recording_id] = (2 if channels == "dual" else 1, audio)
         expires = int(self.now()) + int(self.recording_url_ttl)
         return {ext: self._signed_url(recording_id, ext, expires) for ext in ("mp3", "wav")}
 
@@ -709,12 +715,14 @@ class FakeTelnyx:
         if not hmac.compare_digest(expected, query.get("signature") or "") or self.now() > expires:
             return 403, denied, "application/xml"
         with self._lock:
-            channels = self._recordings.get(recording_id)
-        if channels is None:
+            saved = self._recordings.get(recording_id)
+        if saved is None:
             return 404, b"not found", "text/plain"
+        channels, audio = saved
+        audio = audio or self.recording_audio
         if ext == "wav":
-            return 200, wav_bytes(channels), "audio/wav"
-        return 200, MP3_BYTES, "audio/mpeg"
+            return 200, audio[0] if audio else wav_bytes(channels), "audio/wav"
+        return 200, audio[1] if audio else MP3_BYTES, "audio/mpeg"
 
 
 def _normalise(action: str | None) -> str | None:
