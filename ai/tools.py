@@ -37,7 +37,7 @@ from stores.models import (
     UniversalService,
 )
 from stores.services import bookings as booking_services
-from stores.services.customers import customer_touch
+from stores.services.customers import anonymous_customer, customer_touch
 from stores.services.orders import order_create, unit_price
 from telephony.models import Call
 
@@ -1054,10 +1054,7 @@ def report_issue(
 
 def _anonymous_customer(tc: ToolContext) -> Customer:
     # A complaint from a hidden number still needs a customer row; one per business holds them.
-    customer, _ = Customer.objects.get_or_create(
-        business_id=tc.ctx.business_id, phone="", defaults={"name": "—"}
-    )
-    return customer
+    return anonymous_customer(business_id=tc.ctx.business_id)
 
 
 @tool(

@@ -25,7 +25,7 @@ from ai.matching import index_for
 from ai.models import AnalysisSuggestion
 from ai.nlu.text import normalize
 from stores.models import Customer, CustomerExchange, Order
-from stores.services.customers import customer_refresh_behaviour
+from stores.services.customers import anonymous_customer, customer_refresh_behaviour
 from telephony.models import Call, CallbackTicket
 
 if TYPE_CHECKING:
@@ -124,10 +124,7 @@ def _suggest(call: Call, kind: str, findings: list[dict[str, Any]], *, before: b
 def _complaint_customer(call: Call) -> Customer:
     if call.customer_id:
         return call.customer  # type: ignore[return-value]
-    customer, _ = Customer.objects.get_or_create(
-        business_id=call.business_id, phone="", defaults={"name": "—"}
-    )
-    return customer
+    return anonymous_customer(business_id=call.business_id)
 
 
 # --- the whole -----------------------------------------------------------------------------------------

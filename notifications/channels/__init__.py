@@ -6,6 +6,7 @@ dispatcher records the error in one place and decides: retry later, or give up."
 
 from __future__ import annotations
 
+import abc
 import functools
 
 from django.utils.module_loading import import_string
@@ -29,9 +30,10 @@ class ChannelError(Exception):
         self.permanent = permanent
 
 
-class NotificationChannel:
+class NotificationChannel(abc.ABC):
+    @abc.abstractmethod
     def send(self, item: NotificationQueueItem) -> None:
-        raise NotImplementedError
+        """Deliver the item or raise ChannelError."""
 
 
 @functools.cache

@@ -27,6 +27,12 @@ def customer_touch(*, business: Business, phone: str, name: str = "") -> Custome
     return customer
 
 
+def anonymous_customer(*, business_id: int) -> Customer:
+    """The one customer row per business that holds exchanges from hidden numbers."""
+    customer, _ = Customer.objects.get_or_create(business_id=business_id, phone="", defaults={"name": "—"})
+    return customer
+
+
 def customer_refresh_behaviour(customer: Customer) -> CustomerBehavior:
     """Recompute a customer's totals and behaviour from their orders and complaints.
 
