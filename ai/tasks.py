@@ -35,10 +35,87 @@ def schedule_after_change(store_id: int) -> None:
         run_selftest.apply_async(args=(store_id, AssistantSelfTest.Trigger.CHANGE), countdown=delay)
 
 
+# Post-call analysis. A finished call is marked QUEUED in the database (the durable queue) and a
+# drain task analyses the queued calls in batches: one broker message per batch, not per call,
+# because a message costs a worker about as much as a whole local analysis (decision 0016).
+KICK_KEY = "ai:analysis:kick"
+
+
+def kick() -> None:
+    """Make sure a drain runs soon. At most one waits in the broker at a time: the drain clears
+    the flag when it starts, so a call queued after that start publishes the next one."""
+    if cache.add(KICK_KEY, 1, timeout=settings.ANALYSIS_KICK_SECONDS):
+        analyze_pending.delay()
+
+
+@shared_task(name="ai.analyze_pending", bind=True, acks_late=True)
+def analyze_pending(self) -> dict[str, int]:  # noqa: ANN001 - Celery's bound task
+    """Analyse one batch of queued calls. A full batch means more may be waiting: the next drain
+    is queued as soon as this one has claimed its calls, so idle workers share the backlog (and
+    other tasks get their turn between batches)."""
+    from django.db import DatabaseError, transaction
+
+    from ai import analysis
+
+    cache.delete(KICK_KEY)
+    limit = settings.ANALYSIS_BATCH_SIZE
+
+    def on_claimed(count: int) -> None:
+        if count >= limit:
+            # Right away, so another worker takes the next batch while this one works (SKIP
+            # LOCKED). Run eagerly (tests), the next drain waits for this one's commit instead.
+            transaction.on_commit(kick) if self.request.is_eager else kick()
+
+    try:
+        batch = analysis.analyze_pending(limit, on_claimed=on_claimed)
+    except (DatabaseError, OSError) as exc:
+        # Nothing was written; the calls are still QUEUED (and the sweep would find them).
+        if self.request.retries < settings.ANALYSIS_MAX_RETRIES and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from None
+        raise
+    for call_id in batch.handed_off:
+        analyze_call.delay(call_id)
+    if batch.retrying:
+        kick()
+    return {
+        "claimed": batch.claimed,
+        "done": len(batch.done),
+        "handed_off": len(batch.handed_off),
+        "failed": len(batch.failed),
+    }
+
+
+@shared_task(name="ai.sweep_analysis")
+def sweep_analysis() -> int:
+    """Beat's safety net: calls queued for a while with no drain seen (a lost message, a flag
+    left in another process's cache) get one; calls RUNNING for too long (their worker died)
+    are queued again. Returns how many calls it found waiting."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from telephony.models import Call
+
+    now = timezone.now()
+    stuck = Call.objects.filter(
+        analysis_status=Call.AnalysisStatus.RUNNING,
+        updated_at__lt=now - timedelta(seconds=settings.ANALYSIS_RUNNING_TIMEOUT),
+    ).update(analysis_status=Call.AnalysisStatus.QUEUED, updated_at=now)
+    waiting = Call.objects.filter(
+        analysis_status=Call.AnalysisStatus.QUEUED,
+        updated_at__lt=now - timedelta(seconds=settings.ANALYSIS_KICK_SECONDS),
+    ).count()
+    if waiting or stuck:
+        cache.delete(KICK_KEY)
+        kick()
+    return waiting + stuck
+
+
 @shared_task(name="ai.analyze_call", bind=True, acks_late=True)
 def analyze_call(self, call_id: int, force: bool = False) -> str:  # noqa: ANN001 - Celery's bound task
-    """Post-call analysis (ai.analysis). Transient failures retry with backoff; after the last
-    one the call is marked FAILED with the error, and the API can re-run it."""
+    """One call's analysis: the slow path (OpenAI, transcription) that a drain hands off.
+    Transient failures retry with backoff; after the last one the call is marked FAILED with
+    the error, and the API can re-run it."""
     from django.db import DatabaseError
 
     from ai import analysis
@@ -66,15 +143,19 @@ def analyze_call(self, call_id: int, force: bool = False) -> str:  # noqa: ANN00
 
 
 def queue_analysis(call_id: int, *, force: bool = False) -> bool:
-    """Queue the analysis of a call; without force, only once (the status moves off NONE once)."""
+    """Queue the analysis of a call; without force, only once (the status moves off NONE once).
+    The drain is kicked once the status change has committed, so it cannot miss the call."""
+    from django.db import transaction
+    from django.utils import timezone
+
     from telephony.models import Call
 
     calls = Call.objects.filter(pk=call_id)
     if not force:
         calls = calls.filter(analysis_status=Call.AnalysisStatus.NONE)
-    if not calls.update(analysis_status=Call.AnalysisStatus.QUEUED):
+    if not calls.update(analysis_status=Call.AnalysisStatus.QUEUED, updated_at=timezone.now()):
         return False
-    analyze_call.delay(call_id, force)
+    transaction.on_commit(kick)
     return True
 
 

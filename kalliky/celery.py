@@ -12,6 +12,8 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "retry-webhook-events": {"task": "kalliky.retry_webhook_events", "schedule": 30.0},
     "sweep-stale-calls": {"task": "telephony.sweep_stale_calls", "schedule": 300.0},
+    # Post-call analysis: queued calls nobody drained, calls whose worker died.
+    "sweep-analysis": {"task": "ai.sweep_analysis", "schedule": 10.0},
     # Notifications due (scheduled, retries); events also send theirs right after commit.
     "dispatch-notifications": {"task": "notifications.dispatch_due", "schedule": 10.0},
     # Digests are queued once per store and local date, whichever run sees the store's hour.

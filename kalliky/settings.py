@@ -279,6 +279,13 @@ OPENAI_ANALYSIS_MODEL = env_str("OPENAI_ANALYSIS_MODEL", OPENAI_MODEL)
 OPENAI_ANALYSIS_TIMEOUT = env_float("OPENAI_ANALYSIS_TIMEOUT", 30.0)
 OPENAI_ANALYSIS_ATTEMPTS = env_int("OPENAI_ANALYSIS_ATTEMPTS", 2)
 ANALYSIS_MAX_RETRIES = env_int("ANALYSIS_MAX_RETRIES", 4)
+# Queued calls are analysed in batches of this many per drain task (decision 0016).
+ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 100)
+# How long a published drain suppresses the next one (and how old a queued call must be for the
+# beat's sweep to publish a drain itself).
+ANALYSIS_KICK_SECONDS = env_int("ANALYSIS_KICK_SECONDS", 2)
+# A call RUNNING this long (its worker died) is queued again by the sweep.
+ANALYSIS_RUNNING_TIMEOUT = env_int("ANALYSIS_RUNNING_TIMEOUT", 900)
 # USD per million tokens (input, output), for the cost of each conversation.
 OPENAI_PRICES = {
     "gpt-4o-mini": (0.15, 0.60),

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -59,35 +59,46 @@ def enqueue(
 ) -> list[NotificationQueueItem]:
     """Queue the messages not queued before; returns the rows created now. Must run inside the
     event's transaction, so that the rows commit (or roll back) with it."""
-    wanted = {dedupe_key(m.entity, m.action, m.channel, m.recipient): m for m in messages}
+    return enqueue_many([(business_id, store_id, messages)])
+
+
+def enqueue_many(
+    groups: Iterable[tuple[int, int | None, Iterable[Outgoing]]],
+) -> list[NotificationQueueItem]:
+    """`enqueue` for many events at once, in three queries whatever their number: the keys
+    already queued, one INSERT of the new rows, and the new rows read back (for their ids)."""
+    wanted: dict[str, NotificationQueueItem] = {}
+    for business_id, store_id, messages in groups:
+        for m in messages:
+            key = dedupe_key(m.entity, m.action, m.channel, m.recipient)
+            wanted.setdefault(
+                key,
+                NotificationQueueItem(
+                    business_id=business_id,
+                    store_id=store_id,
+                    config=m.config,
+                    action_type=m.action,
+                    channel=m.channel,
+                    recipient=m.recipient,
+                    payload=m.payload,
+                    scheduled_at=m.scheduled_at,
+                    next_attempt_at=m.scheduled_at,
+                    dedupe_key=key,
+                ),
+            )
     if not wanted:
         return []
     known = set(
         NotificationQueueItem.objects.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)
     )
-    created = []
-    for key, message in wanted.items():
-        if key in known:
-            continue
-        try:
-            # A savepoint: a concurrent run that inserted the same key first wins, quietly.
-            with transaction.atomic():
-                item = NotificationQueueItem.objects.create(
-                    business_id=business_id,
-                    store_id=store_id,
-                    config=message.config,
-                    action_type=message.action,
-                    channel=message.channel,
-                    recipient=message.recipient,
-                    payload=message.payload,
-                    scheduled_at=message.scheduled_at,
-                    next_attempt_at=message.scheduled_at,
-                    dedupe_key=key,
-                )
-        except IntegrityError:
-            continue
-        created.append(item)
-    return created
+    new = [item for key, item in wanted.items() if key not in known]
+    if not new:
+        return []
+    # A concurrent run that inserted one of these keys first wins, quietly (unique dedupe key).
+    NotificationQueueItem.objects.bulk_create(new, ignore_conflicts=True)
+    return list(
+        NotificationQueueItem.objects.filter(dedupe_key__in=[i.dedupe_key for i in new]).order_by("pk")
+    )
 
 
 def dispatch_on_commit(items: list[NotificationQueueItem], *, now: datetime | None = None) -> None:

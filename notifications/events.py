@@ -8,6 +8,9 @@ the queue items it created."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +20,7 @@ from django.utils import timezone
 
 from notifications import selectors, variables
 from notifications.catalog import SEVERITY_RANK
-from notifications.dispatch import Outgoing, dispatch_on_commit, enqueue
+from notifications.dispatch import Outgoing, dispatch_on_commit, enqueue, enqueue_many
 from notifications.models import (
     ActionType,
     Channel,
@@ -30,6 +33,12 @@ from stores.models import Consultation, CustomerExchange, Order, Reservation, Se
 from telephony.models import Call, CallbackTicket
 
 REMINDER_HOURS = (24, 2)
+# What booking_made reads with a booking (callers that pass loaded=True select these).
+BOOKING_RELATED: dict[type, tuple[str, ...]] = {
+    Reservation: ("store__business", "customer"),
+    ServiceBooking: ("store__business", "customer", "service", "resource"),
+    Consultation: ("store__business", "customer"),
+}
 _BOOKING_ACTIONS = {
     Reservation: ("reservation", ActionType.NEW_RESERVATION),
     ServiceBooking: ("service_booking", ActionType.NEW_BOOKING),
@@ -37,19 +46,23 @@ _BOOKING_ACTIONS = {
 }
 
 
-def order_placed(order: Order) -> list[NotificationQueueItem]:
-    """NEW_ORDER to the configured recipients, and the confirmation to the caller."""
+def order_placed(order: Order, *, loaded: bool = False) -> list[NotificationQueueItem]:
+    """NEW_ORDER to the configured recipients, and the confirmation to the caller.
+    `loaded`: the order comes with its store__business, customer and items (else re-read)."""
     _inside_transaction("order_placed")
-    order = (
-        Order.objects.select_related("store__business", "customer").prefetch_related("items").get(pk=order.pk)
-    )
+    if not loaded:
+        order = (
+            Order.objects.select_related("store__business", "customer")
+            .prefetch_related("items")
+            .get(pk=order.pk)
+        )
     if order.source == Source.TEST:
         return []  # orders taken while the owner tests the assistant are not business
     store = order.store
     entity = f"order:{order.pk}"
     now = timezone.now()
     messages = _to_business(
-        store, ActionType.NEW_ORDER, entity, now, variables.for_order(order, store.language)
+        store, ActionType.NEW_ORDER, entity, now, lambda: variables.for_order(order, store.language)
     )
     customer = order.customer
     if customer is not None:
@@ -59,7 +72,7 @@ def order_placed(order: Order) -> list[NotificationQueueItem]:
             ActionType.CUSTOMER_CONFIRMATION,
             entity,
             now,
-            variables.for_order(order, language),
+            lambda: variables.for_order(order, language),
             language=language,
             phone=customer.phone,
             email=customer.email,
@@ -67,23 +80,24 @@ def order_placed(order: Order) -> list[NotificationQueueItem]:
     return _queue(store, messages)
 
 
-def booking_made(booking: Booking) -> list[NotificationQueueItem]:
+def booking_made(booking: Booking, *, loaded: bool = False) -> list[NotificationQueueItem]:
     """NEW_RESERVATION / NEW_BOOKING / NEW_CONSULTATION, the caller's confirmation, and the
-    reminders 24 h and 2 h before the start (those still ahead)."""
+    reminders 24 h and 2 h before the start (those still ahead).
+    `loaded`: the booking comes with the relations of `BOOKING_RELATED` (else re-read)."""
     _inside_transaction("booking_made")
     kind, action = _BOOKING_ACTIONS[type(booking)]
-    related = ["store__business", "customer"]
-    if isinstance(booking, ServiceBooking):
-        related += ["service", "resource"]
-    booking = type(booking).objects.select_related(*related).get(pk=booking.pk)
+    if not loaded:
+        booking = type(booking).objects.select_related(*BOOKING_RELATED[type(booking)]).get(pk=booking.pk)
     if booking.source == Source.TEST or booking.status == "cancelled":
         return []
     store = booking.store
     entity = f"{kind}:{booking.pk}"
     now = timezone.now()
-    messages = _to_business(store, action, entity, now, variables.for_booking(booking, store.language))
+    messages = _to_business(
+        store, action, entity, now, lambda: variables.for_booking(booking, store.language)
+    )
     language = (booking.customer.language if booking.customer else "") or store.language
-    caller = variables.for_booking(booking, language)
+    caller = _Lazy(lambda: variables.for_booking(booking, language))
     phone, email = variables.booking_phone(booking), booking.customer.email if booking.customer else ""
     messages += _to_caller(
         store,
@@ -142,14 +156,15 @@ def complaint_recorded(exchange: CustomerExchange) -> list[NotificationQueueItem
     return _queue(store, messages, business_id=business_id)
 
 
-def call_summarised(call: Call) -> list[NotificationQueueItem]:
-    """CALL_SUMMARY (off by default: owners opt in)."""
-    return _about_call(call, ActionType.CALL_SUMMARY, "call_summarised")
+def call_summarised(call: Call, *, loaded: bool = False) -> list[NotificationQueueItem]:
+    """CALL_SUMMARY (off by default: owners opt in). `loaded`: the call comes with its
+    store__business and customer, and is what the database holds (else re-read)."""
+    return _about_call(call, ActionType.CALL_SUMMARY, "call_summarised", loaded)
 
 
-def missed_call(call: Call) -> list[NotificationQueueItem]:
+def missed_call(call: Call, *, loaded: bool = False) -> list[NotificationQueueItem]:
     """MISSED_CALL."""
-    return _about_call(call, ActionType.MISSED_CALL, "missed_call")
+    return _about_call(call, ActionType.MISSED_CALL, "missed_call", loaded)
 
 
 def callback_ticket(ticket: CallbackTicket) -> list[NotificationQueueItem]:
@@ -209,14 +224,17 @@ def _digest_hour(store: Store) -> int:
         return settings.NOTIFICATIONS_DIGEST_HOUR
 
 
-def _about_call(call: Call, action: str, name: str) -> list[NotificationQueueItem]:
+def _about_call(call: Call, action: str, name: str, loaded: bool) -> list[NotificationQueueItem]:
     _inside_transaction(name)
-    call = Call.objects.select_related("store__business", "customer").get(pk=call.pk)
+    configs = _configs(call.store, call.business_id, action)
+    if not configs:
+        return []
+    if not loaded:
+        call = Call.objects.select_related("store__business", "customer").get(pk=call.pk)
     store = call.store or _any_store(call.business_id)
     if store is None:
         return []
     context = variables.for_call(call, store, store.language)
-    configs = _configs(call.store, call.business_id, action)
     messages = _messages_to(configs, action, f"call:{call.pk}", timezone.now(), context, store.language)
     return _queue(call.store, messages, business_id=call.business_id)
 
@@ -225,14 +243,41 @@ def _configs(store: Store | None, business_id: int, action: str) -> list[Notific
     return selectors.active_configs(store, business_id, action)
 
 
-def _to_business(store: Store, action: str, entity: str, at: datetime, context: Context) -> list[Outgoing]:
+class _Lazy:
+    """A context computed on first use: most events have no recipient for most actions."""
+
+    def __init__(self, make: Callable[[], Context]) -> None:
+        self._make = make
+        self._value: Context | None = None
+
+    def __call__(self) -> Context:
+        if self._value is None:
+            self._value = self._make()
+        return self._value
+
+
+def _resolve(context: Context | Callable[[], Context]) -> Context:
+    return context() if callable(context) else context
+
+
+def _to_business(
+    store: Store, action: str, entity: str, at: datetime, context: Context | Callable[[], Context]
+) -> list[Outgoing]:
     configs = _configs(store, store.business_id, action)
     return _messages_to(configs, action, entity, at, context, store.language)
 
 
 def _messages_to(
-    configs: list[NotificationConfig], action: str, entity: str, at: datetime, context: Context, language: str
+    configs: list[NotificationConfig],
+    action: str,
+    entity: str,
+    at: datetime,
+    context: Context | Callable[[], Context],
+    language: str,
 ) -> list[Outgoing]:
+    if not configs or not any(c.recipients for c in configs):
+        return []
+    context = _resolve(context)
     payload = {"language": language, "vars": context.for_action(action), "data": context.data}
     return [
         Outgoing(action, config.channel, recipient, entity, at, payload, config)
@@ -246,7 +291,7 @@ def _to_caller(
     action: str,
     entity: str,
     at: datetime,
-    context: Context,
+    context: Context | Callable[[], Context],
     *,
     language: str,
     phone: str,
@@ -254,11 +299,15 @@ def _to_caller(
     check: dict | None = None,
 ) -> list[Outgoing]:
     """Messages to the caller: a text from the store's number, or an email if they gave one."""
+    configs = _configs(store, store.business_id, action)
+    if not configs or not (phone or email):
+        return []
+    context = _resolve(context)
     payload = {"language": language, "vars": context.for_action(action), "data": context.data}
     if check:
         payload["check"] = check
     messages = []
-    for config in _configs(store, store.business_id, action):
+    for config in configs:
         if config.channel == Channel.SMS and phone and selectors.sender_number(store.pk):
             messages.append(Outgoing(action, Channel.SMS, phone, entity, at, payload, config))
         elif config.channel == Channel.EMAIL and email:
@@ -270,9 +319,33 @@ def _queue(
     store: Store | None, messages: list[Outgoing], *, business_id: int | None = None
 ) -> list[NotificationQueueItem]:
     business = business_id if business_id is not None else store.business_id  # type: ignore[union-attr]
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((business, store.pk if store else None, messages))
+        return []
     items = enqueue(business_id=business, store_id=store.pk if store else None, messages=messages)
     dispatch_on_commit(items)
     return items
+
+
+# Events of a batch (the post-call analysis of many calls) queue their messages together at the
+# end of `batched()`: three queries and one dispatch task for the batch, not per event.
+_pending: ContextVar[list[tuple[int, int | None, list[Outgoing]]] | None] = ContextVar(
+    "notifications_events_pending", default=None
+)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Within the block (inside the transaction), events return [] and their messages are
+    queued when the block ends without an error; with an error, nothing is queued."""
+    token = _pending.set([])
+    try:
+        yield
+        groups = _pending.get() or []
+    finally:
+        _pending.reset(token)
+    dispatch_on_commit(enqueue_many(groups))
 
 
 def _any_store(business_id: int) -> Store | None:

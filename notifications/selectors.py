@@ -3,6 +3,9 @@ channels need to know about a store (its configurations, sending number, webhook
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -71,8 +74,33 @@ def access_item(user: User, item_id: int, *, manage: bool = False) -> Notificati
 
 
 # --- what events and channels read --------------------------------------------------------------
+# A batch of events (the post-call analysis of many calls) reads each business's configurations
+# and each store's sending number once, not once per event: see `memoized()`.
+_memo: ContextVar[dict[Any, Any] | None] = ContextVar("notifications_selectors_memo", default=None)
+
+
+@contextmanager
+def memoized() -> Iterator[None]:
+    """Within the block, configurations and sending numbers are read once per business / store.
+    For work that runs many events in one go, briefly: an edit made meanwhile is seen next time."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def active_configs(store: Store | None, business_id: int, action: str) -> list[NotificationConfig]:
     """The store's active configurations for an action, and the business-wide ones."""
+    memo = _memo.get()
+    if memo is not None:
+        key = ("configs", business_id)
+        if key not in memo:
+            memo[key] = list(
+                NotificationConfig.objects.filter(business_id=business_id, is_active=True).order_by("pk")
+            )
+        store_id = store.pk if store is not None else None
+        return [c for c in memo[key] if c.action_type == action and c.store_id in (None, store_id)]
     scope = Q(store__isnull=True)
     if store is not None:
         scope |= Q(store=store)
@@ -87,6 +115,16 @@ def sender_number(store_id: int | None) -> str:
     """The store's active number, which texts are sent from ("" when it has none)."""
     if store_id is None:
         return ""
+    memo = _memo.get()
+    if memo is not None:
+        key = ("sender", store_id)
+        if key not in memo:
+            memo[key] = _sender_number(store_id)
+        return memo[key]
+    return _sender_number(store_id)
+
+
+def _sender_number(store_id: int) -> str:
     number = (
         PhoneNumber.objects.filter(
             store_id=store_id, status=PhoneNumber.Status.ACTIVE, number__startswith="+"

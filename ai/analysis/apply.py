@@ -24,8 +24,9 @@ from ai.context import StoreContext
 from ai.matching import index_for
 from ai.models import AnalysisSuggestion
 from ai.nlu.text import normalize
+from kalliky.bulk import update_rows
 from stores.models import Customer, CustomerExchange, Order
-from stores.services.customers import anonymous_customer, customer_refresh_behaviour
+from stores.services.customers import anonymous_customer, customers_refresh_behaviour
 from telephony.models import Call, CallbackTicket
 
 if TYPE_CHECKING:
@@ -128,10 +129,29 @@ def _complaint_customer(call: Call) -> Customer:
 
 
 # --- the whole -----------------------------------------------------------------------------------------
+_CALL_FIELDS = [
+    "ai_summary",
+    "sentiment",
+    "satisfaction",
+    "cost",
+    "analysis",
+    "analysis_status",
+    "updated_at",
+]
+
+
 def apply(
-    call: Call, data: AnalysisInput, out: AnalyzerOutput, *, source: dict[str, Any], rows: Rows | None = None
+    call: Call,
+    data: AnalysisInput,
+    out: AnalyzerOutput,
+    *,
+    source: dict[str, Any],
+    rows: Rows | None = None,
+    deferred: bool = False,
 ) -> None:
-    """`rows`: what the call created, read under the same lock (else read here)."""
+    """`rows`: what the call created, read under the same lock (else read here).
+    `deferred`: the call's own row and its customer's behaviour are left to `finish()`, which
+    writes a batch of them at once (in the same transaction)."""
     from ai.analysis.pipeline import read_rows
     from notifications import events
 
@@ -238,31 +258,32 @@ def apply(
         "analysed_at": timezone.now().isoformat(),
     }
     call.analysis_status = Call.AnalysisStatus.DONE
-    call.save(
-        update_fields=[
-            "ai_summary",
-            "sentiment",
-            "satisfaction",
-            "cost",
-            "analysis",
-            "analysis_status",
-            "updated_at",
-        ]
-    )
-    if call.customer_id:
-        customer_refresh_behaviour(call.customer)  # type: ignore[arg-type]
+    call.updated_at = timezone.now()
+    if not deferred:
+        finish([call])
 
-    # Notifications: rows now, in this transaction (unique dedupe keys), sent on commit.
+    # Notifications: rows now, in this transaction (unique dedupe keys), sent on commit. The rows
+    # were read with what the events need (pipeline.read_rows_many).
     for order in orders:
-        events.order_placed(order)
+        events.order_placed(order, loaded=True)
     for booking in [*made, *consultations]:
-        events.booking_made(booking)
+        events.booking_made(booking, loaded=True)
     for exchange in complaints:
         events.complaint_recorded(exchange)
+    # The call was read with its store, business and customer; its new values are in memory.
     if call.status == Call.Status.MISSED:
-        events.missed_call(call)
+        events.missed_call(call, loaded=True)
     if rows.callback_requested:
         ticket = CallbackTicket.objects.filter(call=call).first()
         if ticket is not None:
             events.callback_ticket(ticket)
-    events.call_summarised(call)
+    events.call_summarised(call, loaded=True)
+
+
+def finish(calls: list[Call]) -> None:
+    """Write the analysed calls' own rows and refresh their customers' behaviour, in bulk."""
+    if not calls:
+        return
+    update_rows(calls, _CALL_FIELDS)
+    customers = {c.customer_id: c.customer for c in calls if c.customer_id}
+    customers_refresh_behaviour(list(customers.values()))  # type: ignore[arg-type]

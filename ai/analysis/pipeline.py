@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ai import context
@@ -56,18 +59,70 @@ class Rows:
 
 
 def read_rows(call: Call) -> Rows:
-    store = call.store
-    ctx_flags = (store.has_reservations, store.has_consultations) if store else (True, True)
-    return Rows(
-        orders=list(Order.objects.filter(call=call).prefetch_related("items").order_by("pk")),
-        reservations=list(Reservation.objects.filter(call=call).order_by("pk")) if ctx_flags[0] else [],
-        bookings=list(ServiceBooking.objects.filter(call=call).select_related("service").order_by("pk")),
-        consultations=list(Consultation.objects.filter(call=call).order_by("pk")) if ctx_flags[1] else [],
-        complaints=list(
-            CustomerExchange.objects.filter(call=call, type=CustomerExchange.Type.COMPLAINT).order_by("pk")
-        ),
-        callback_requested=CallbackTicket.objects.filter(call=call).exists(),
+    return read_rows_many([call])[call.pk]
+
+
+def read_rows_many(calls: list[Call]) -> dict[int, Rows]:
+    """What each call created, in one query per kind for the whole batch. The rows come with the
+    relations the notification events read (they are not read again)."""
+    from notifications.events import BOOKING_RELATED
+
+    ids = [c.pk for c in calls]
+    stores = [c.store for c in calls if c.store is not None]
+    tables = any(s.has_reservations for s in stores) or len(stores) < len(calls)
+    consulting = any(s.has_consultations for s in stores) or len(stores) < len(calls)
+
+    def grouped(rows: Any) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
+        for row in rows:
+            out.setdefault(row.call_id, []).append(row)
+        return out
+
+    orders = grouped(
+        Order.objects.filter(call_id__in=ids)
+        .select_related("store__business", "customer")
+        .prefetch_related("items")
+        .order_by("pk")
     )
+    reservations = (
+        grouped(
+            Reservation.objects.filter(call_id__in=ids)
+            .select_related(*BOOKING_RELATED[Reservation])
+            .order_by("pk")
+        )
+        if tables
+        else {}
+    )
+    bookings = grouped(
+        ServiceBooking.objects.filter(call_id__in=ids)
+        .select_related(*BOOKING_RELATED[ServiceBooking])
+        .order_by("pk")
+    )
+    consultations = (
+        grouped(
+            Consultation.objects.filter(call_id__in=ids)
+            .select_related(*BOOKING_RELATED[Consultation])
+            .order_by("pk")
+        )
+        if consulting
+        else {}
+    )
+    complaints = grouped(
+        CustomerExchange.objects.filter(call_id__in=ids, type=CustomerExchange.Type.COMPLAINT).order_by("pk")
+    )
+    callbacks = set(CallbackTicket.objects.filter(call_id__in=ids).values_list("call_id", flat=True))
+    result = {}
+    for call in calls:
+        store = call.store
+        result[call.pk] = Rows(
+            orders=orders.get(call.pk, []),
+            reservations=reservations.get(call.pk, []) if store is None or store.has_reservations else [],
+            bookings=bookings.get(call.pk, []),
+            consultations=consultations.get(call.pk, []) if store is None or store.has_consultations else [],
+            complaints=complaints.get(call.pk, []),
+            callback_requested=call.pk in callbacks,
+        )
+    return result
 
 
 def known_of(call: Call, rows: Rows | None = None) -> Known:
@@ -165,13 +220,23 @@ class NeedsTranscription(Exception):
     """Raised on the fast path: the recording must be transcribed first, outside the lock."""
 
 
+_READ = object()
+
+
 def gather(
-    call: Call, rows: Rows | None = None, *, transcribe: bool = True
+    call: Call,
+    rows: Rows | None = None,
+    *,
+    transcribe: bool = True,
+    session: Any = _READ,
+    ctx: context.StoreContext | None = None,
 ) -> tuple[AnalysisInput, dict[str, Any]]:
-    record = AIConversationSession.objects.filter(call=call).first()
+    """`session`: the call's conversation record when the caller has read it already (or None);
+    `ctx`: the store's context when the caller holds it."""
+    record = AIConversationSession.objects.filter(call=call).first() if session is _READ else session
     state = (record.state if record else {}) or {}
     lang = _lang(call, state)
-    ctx = context.get_context(call.store)
+    ctx = ctx or context.get_context(call.store)
     lines = [
         Line("caller" if m["role"] == "user" else "assistant", str(m["content"]))
         for m in (record.messages if record else [])
@@ -202,15 +267,150 @@ def gather(
     return data, source
 
 
+_RELATED = ("store__business", "store__ai_config", "customer")
+
+
 def _lock(call_id: int) -> Call:
     # Only the call's row: FOR UPDATE may not reach the nullable side of the joins.
-    calls = Call.objects.select_for_update(of=("self",)).select_related(
-        "store", "store__ai_config", "customer"
+    return Call.objects.select_for_update(of=("self",)).select_related(*_RELATED).get(pk=call_id)
+
+
+def _brain(call: Call) -> str | None:
+    try:
+        return call.store.ai_config.brain if call.store else None
+    except ObjectDoesNotExist:
+        return None
+
+
+@dataclass
+class Batch:
+    """What one pass over queued calls did."""
+
+    claimed: int = 0
+    done: list[int] = field(default_factory=list)
+    handed_off: list[int] = field(default_factory=list)  # slow path: one task each (network, audio)
+    failed: dict[int, str] = field(default_factory=dict)
+    retrying: list[int] = field(default_factory=list)
+
+
+def _analyze_locked(calls: list[Call], analyzer: Analyzer, batch: Batch, *, isolate: bool) -> None:
+    """The fast path, for calls whose rows the caller's transaction holds locked: every read is
+    one query for the whole list, the analyses run in process, and the writes each call shares
+    with the others (its own row, its customer's behaviour) are made once, in bulk, at the end.
+
+    `isolate`: each call in a savepoint, so that one failure does not undo the others (it is
+    recorded in `batch.failed`); else the first failure propagates."""
+    from notifications import events, selectors
+
+    rows = read_rows_many(calls)
+    sessions = {s.call_id: s for s in AIConversationSession.objects.filter(call_id__in=[c.pk for c in calls])}
+    contexts: dict[int, context.StoreContext] = {}  # a store's context, fetched once a batch
+    finished: list[Call] = []
+    with selectors.memoized(), nullcontext() if isolate else events.batched():
+        for call in calls:
+            try:
+                with transaction.atomic() if isolate else nullcontext():
+                    store_id = call.store_id or 0
+                    if store_id not in contexts:
+                        contexts[store_id] = context.get_context(call.store)
+                    data, source = gather(
+                        call,
+                        rows[call.pk],
+                        transcribe=False,
+                        session=sessions.get(call.pk),
+                        ctx=contexts[store_id],
+                    )
+                    out = analyzer.analyze(data)
+                    apply.apply(call, data, out, source=source, rows=rows[call.pk], deferred=True)
+            except NeedsTranscription:
+                batch.handed_off.append(call.pk)
+                continue
+            except Exception as exc:
+                if not isolate:
+                    raise
+                log.exception("analysis of call %s failed", call.pk)
+                _record_failure(call, exc, batch)
+                continue
+            finished.append(call)
+            log.info("call %s analysed by %s", call.pk, out.analyzer)
+        apply.finish(finished)
+    batch.done += [c.pk for c in finished]
+
+
+def _record_failure(call: Call, exc: Exception, batch: Batch) -> None:
+    """A database or I/O error is retried by the next pass, up to ANALYSIS_MAX_RETRIES; anything
+    else (a defect, bad data) fails the call at once, with the error shown in the API."""
+    previous = Call.objects.filter(pk=call.pk).values_list("analysis", flat=True).first() or {}
+    attempts = int(previous.get("attempts") or 0) + 1 if previous.get("error") else 1
+    retry = isinstance(exc, DatabaseError | OSError) and attempts <= settings.ANALYSIS_MAX_RETRIES
+    Call.objects.filter(pk=call.pk).update(
+        analysis_status=Call.AnalysisStatus.QUEUED if retry else Call.AnalysisStatus.FAILED,
+        analysis={**previous, "error": f"{type(exc).__name__}: {exc}"[:1000], "attempts": attempts},
+        updated_at=timezone.now(),
     )
-    return calls.get(pk=call_id)
+    if retry:
+        batch.retrying.append(call.pk)
+    else:
+        batch.failed[call.pk] = f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def analyze_pending(limit: int, on_claimed: Callable[[int], None] | None = None) -> Batch:
+    """One pass over the queued calls (status QUEUED), up to `limit`, oldest first.
+
+    The local analyzer's calls are analysed here, together, in one transaction under their row
+    locks (other workers skip them: SKIP LOCKED on PostgreSQL; SQLite serialises writers). The
+    calls that need the network (OpenAI) or a transcription are marked RUNNING and returned in
+    `handed_off`: the caller queues one task each once this has committed."""
+    batch = Batch()
+    with transaction.atomic():
+        claimed = list(
+            Call.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related(*_RELATED)
+            .filter(analysis_status=Call.AnalysisStatus.QUEUED)
+            .order_by("pk")[:limit]
+        )
+        batch.claimed = len(claimed)
+        if on_claimed is not None:
+            on_claimed(batch.claimed)
+        local: list[Call] = []
+        for call in claimed:
+            if call.store is None:
+                batch.failed[call.pk] = "the call has no store"
+            elif analyzer_for(_brain(call)).name == "local":
+                local.append(call)
+            else:
+                batch.handed_off.append(call.pk)
+        if local:
+            try:
+                # Optimistically all together, with no savepoint per call (each costs a round
+                # trip); on a failure, again one by one, so that a bad call fails alone.
+                with transaction.atomic():
+                    attempt = Batch()
+                    _analyze_locked(local, LocalAnalyzer(), attempt, isolate=False)
+            except Exception:
+                log.warning("a batch of %s calls failed: one by one now", len(local), exc_info=True)
+                again = Call.objects.select_related(*_RELATED).filter(pk__in=[c.pk for c in local])
+                _analyze_locked(list(again.order_by("pk")), LocalAnalyzer(), batch, isolate=True)
+            else:
+                batch.done += attempt.done
+                batch.handed_off += attempt.handed_off
+        now = timezone.now()
+        if batch.handed_off:
+            Call.objects.filter(pk__in=batch.handed_off).update(
+                analysis_status=Call.AnalysisStatus.RUNNING, updated_at=now
+            )
+        no_store = [pk for pk, reason in batch.failed.items() if reason == "the call has no store"]
+        if no_store:
+            Call.objects.filter(pk__in=no_store).update(
+                analysis_status=Call.AnalysisStatus.FAILED,
+                analysis={"error": "The call reached no store: there is nothing to analyse it against."},
+                updated_at=now,
+            )
+    return batch
 
 
 def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
+    """Analyse one call now (the API's re-run and the slow path's task come here)."""
     head = (
         Call.objects.filter(pk=call_id)
         .values("analysis_status", "store_id", "store__ai_config__brain")
@@ -223,22 +423,20 @@ def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
     analyzer = analyzer_for(head["store__ai_config__brain"])
     if analyzer.name == "local":
         # Fast and pure: read, analyse and apply in one transaction under the lock, each row once.
-        try:
-            with transaction.atomic():
-                locked = _lock(call_id)
-                if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
-                    return locked
-                rows = read_rows(locked)
-                data, source = gather(locked, rows, transcribe=False)
-                out = analyzer.analyze(data)
-                apply.apply(locked, data, out, source=source, rows=rows)
-            log.info("call %s analysed by %s", call_id, out.analyzer)
+        batch = Batch()
+        with transaction.atomic():
+            locked = _lock(call_id)
+            if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
+                return locked
+            _analyze_locked([locked], analyzer, batch, isolate=False)
+        if batch.done:
             return locked
-        except NeedsTranscription:
-            pass  # nothing was written: take the slow path below
-    call = Call.objects.select_related("store", "store__ai_config", "customer").get(pk=call_id)
+        # else it needs a transcription first: nothing was written, take the slow path below
+    call = Call.objects.select_related(*_RELATED).get(pk=call_id)
     # A network analyzer or a transcription: no lock is held while they run.
-    Call.objects.filter(pk=call.pk).update(analysis_status=Call.AnalysisStatus.RUNNING)
+    Call.objects.filter(pk=call.pk).update(
+        analysis_status=Call.AnalysisStatus.RUNNING, updated_at=timezone.now()
+    )
     data, source = gather(call)
     out = analyzer.analyze(data)
     with transaction.atomic():

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Business
+from kalliky.bulk import update_rows
 from stores.models import Customer, CustomerBehavior
 
 
@@ -34,7 +35,13 @@ def anonymous_customer(*, business_id: int) -> Customer:
 
 
 def customer_refresh_behaviour(customer: Customer) -> CustomerBehavior:
-    """Recompute a customer's totals and behaviour from their orders and complaints.
+    """Recompute one customer's totals and behaviour (see customers_refresh_behaviour)."""
+    return customers_refresh_behaviour([customer])[customer.pk]
+
+
+def customers_refresh_behaviour(customers: list[Customer]) -> dict[int, CustomerBehavior]:
+    """Recompute customers' totals and behaviour from their orders and complaints, in a fixed
+    number of queries whatever their number (the post-call analysis refreshes a batch at once).
 
     Recomputed, not incremented, so running it again (a re-analysed call) changes nothing.
     Cancelled orders and assistant test orders do not count.
@@ -45,7 +52,7 @@ def customer_refresh_behaviour(customer: Customer) -> CustomerBehavior:
                           + regularity (10 if two orders or more within the last 90 days)
                           − 10 per complaint of high severity or worse in the last 90 days.
     """
-    from collections import Counter
+    from collections import Counter, defaultdict
     from datetime import timedelta
 
     from django.db.models import Count, Max, Q, Sum
@@ -53,54 +60,86 @@ def customer_refresh_behaviour(customer: Customer) -> CustomerBehavior:
     from stores.models import CustomerExchange, Order, OrderItem
     from stores.models.bookings import Source
 
+    by_id = {c.pk: c for c in customers}
+    if not by_id:
+        return {}
+    ids = list(by_id)
     now = timezone.now()
     since = now - timedelta(days=90)
     orders = (
-        Order.objects.filter(customer=customer)
+        Order.objects.filter(customer_id__in=ids)
         .exclude(status=Order.Status.CANCELLED)
         .exclude(source=Source.TEST)
     )
-    totals = orders.aggregate(
-        n=Count("id"),
-        spent=Sum("total"),
-        last=Max("created_at"),
-        recent=Count("id", filter=Q(created_at__gte=since)),
-    )
-    count, spent, last = totals["n"] or 0, totals["spent"] or Decimal("0"), totals["last"]
-    by_product: Counter[str] = Counter()
-    by_category: Counter[str] = Counter()
-    lines = OrderItem.objects.filter(order__in=orders).values_list(
-        "name", "product__category__name", "quantity"
-    )
-    for name, category, quantity in lines:
-        by_product[name] += quantity
-        if category:
-            by_category[category] += quantity
-    grave = CustomerExchange.objects.filter(
-        customer=customer,
-        type=CustomerExchange.Type.COMPLAINT,
-        severity__in=(CustomerExchange.Severity.HIGH, CustomerExchange.Severity.EMERGENCY),
-        created_at__gte=since,
-    ).count()
-    recency = 0
-    if last is not None:
-        age = (now - last).days
-        recency = 15 if age <= 30 else 8 if age <= 90 else 0
-    regular = 10 if totals["recent"] >= 2 else 0
-    score = min(50, 10 * count) + min(25, int(spent // 20)) + recency + regular - 10 * grave
-    values = {
-        # Most ordered first; ties by name, so a re-run gives the same list.
-        "favorite_products": [n for n, _ in sorted(by_product.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-        "favorite_categories": [
-            c for c, _ in sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        ],
-        "average_basket": (spent / count).quantize(Decimal("0.01")) if count else Decimal("0"),
-        "last_order_at": last,
-        "loyalty_score": max(0, min(100, score)),
-        "updated_at": now,
+    totals = {
+        row["customer_id"]: row
+        for row in orders.order_by()
+        .values("customer_id")
+        .annotate(
+            n=Count("id"),
+            spent=Sum("total"),
+            last=Max("created_at"),
+            recent=Count("id", filter=Q(created_at__gte=since)),
+        )
     }
-    if not CustomerBehavior.objects.filter(customer=customer).update(**values):
-        CustomerBehavior.objects.create(customer=customer, **values)
-    Customer.objects.filter(pk=customer.pk).update(total_spent=spent, order_count=count)
-    customer.total_spent, customer.order_count = spent, count
-    return CustomerBehavior(customer=customer, **values)
+    by_product: dict[int, Counter[str]] = defaultdict(Counter)
+    by_category: dict[int, Counter[str]] = defaultdict(Counter)
+    lines = OrderItem.objects.filter(order__in=orders).values_list(
+        "order__customer_id", "name", "product__category__name", "quantity"
+    )
+    for customer_id, name, category, quantity in lines:
+        by_product[customer_id][name] += quantity
+        if category:
+            by_category[customer_id][category] += quantity
+    grave = dict(
+        CustomerExchange.objects.filter(
+            customer_id__in=ids,
+            type=CustomerExchange.Type.COMPLAINT,
+            severity__in=(CustomerExchange.Severity.HIGH, CustomerExchange.Severity.EMERGENCY),
+            created_at__gte=since,
+        )
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .values_list("customer_id", "n")
+    )
+    existing = {b.customer_id: b for b in CustomerBehavior.objects.filter(customer_id__in=ids)}
+    fields = ["favorite_products", "favorite_categories", "average_basket", "last_order_at", "loyalty_score"]
+    result: dict[int, CustomerBehavior] = {}
+    for customer_id, customer in by_id.items():
+        row = totals.get(customer_id) or {}
+        count, spent, last = row.get("n") or 0, row.get("spent") or Decimal("0"), row.get("last")
+        recency = 0
+        if last is not None:
+            age = (now - last).days
+            recency = 15 if age <= 30 else 8 if age <= 90 else 0
+        regular = 10 if (row.get("recent") or 0) >= 2 else 0
+        score = (
+            min(50, 10 * count)
+            + min(25, int(spent // 20))
+            + recency
+            + regular
+            - 10 * grave.get(customer_id, 0)
+        )
+        products, categories = by_product[customer_id], by_category[customer_id]
+        values = {
+            # Most ordered first; ties by name, so a re-run gives the same list.
+            "favorite_products": [n for n, _ in sorted(products.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+            "favorite_categories": [
+                c for c, _ in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            ],
+            "average_basket": (spent / count).quantize(Decimal("0.01")) if count else Decimal("0"),
+            "last_order_at": last,
+            "loyalty_score": max(0, min(100, score)),
+        }
+        behaviour = existing.get(customer_id) or CustomerBehavior(customer=customer)
+        for name, value in values.items():
+            setattr(behaviour, name, value)
+        behaviour.updated_at = now
+        result[customer_id] = behaviour
+        customer.total_spent, customer.order_count = spent, count
+    update_rows([b for b in result.values() if b.pk is not None], [*fields, "updated_at"])
+    # A behaviour row another process created meanwhile holds the same recomputed values.
+    CustomerBehavior.objects.bulk_create([b for b in result.values() if b.pk is None], ignore_conflicts=True)
+    update_rows(list(by_id.values()), ["total_spent", "order_count"])
+    return result
