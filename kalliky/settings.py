@@ -322,6 +322,10 @@ STRIPE_API_BASE = env_url("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_PRICE_STARTER = env_str("STRIPE_PRICE_STARTER", "")
 STRIPE_PRICE_PRO = env_str("STRIPE_PRICE_PRO", "")
 STRIPE_PRICE_BUSINESS = env_str("STRIPE_PRICE_BUSINESS", "")
+# Unpaid: numbers suspended this long after the failed payment (0: at once). Cancelled: numbers
+# released to Telnyx this many days after the cancellation.
+BILLING_SUSPEND_GRACE_SECONDS = env_int("BILLING_SUSPEND_GRACE_SECONDS", 0)
+BILLING_RELEASE_GRACE_DAYS = env_int("BILLING_RELEASE_GRACE_DAYS", 30)
 
 # --- Security (production values come from DEBUG=false) -------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

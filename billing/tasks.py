@@ -1,0 +1,33 @@
+"""Billing's Celery tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from kalliky import inbox
+
+
+@shared_task(name="billing.process_stripe_event")
+def process_stripe_event(event_pk: int) -> str:
+    """Process a stored Stripe event (retries are the inbox's: beat's retry_webhook_events)."""
+    from billing.lifecycle import handle
+    from billing.models import StripeEvent
+
+    event = StripeEvent.objects.filter(pk=event_pk).first()
+    if event is None:
+        return "gone"
+    return str(inbox.process(event, handle))
+
+
+@shared_task(name="billing.suspend_if_still_unpaid")
+def suspend_if_still_unpaid(store_id: int) -> bool:
+    from billing.lifecycle import suspend_if_still_unpaid as suspend
+
+    return suspend(store_id)
+
+
+@shared_task(name="billing.release_cancelled_numbers")
+def release_cancelled_numbers() -> int:
+    from billing.lifecycle import release_cancelled_numbers as release
+
+    return release()
