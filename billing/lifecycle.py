@@ -39,10 +39,13 @@ def handle(event: StripeEvent) -> Ignored | None:
     obj: dict[str, Any] = (payload.get("data") or {}).get("object") or {}
     created = _when(payload.get("created"))
     if kind == "checkout.session.completed":
-        if obj.get("mode") == "subscription":
+        ours = any(key in (obj.get("metadata") or {}) for key in OUR_METADATA)
+        if obj.get("mode") == "subscription" and ours:
             from billing import signup
 
             return signup.on_checkout_completed(obj)
+        if not ours:
+            return Ignored("a checkout that is not Kalliky's")
         return Ignored("a one-off payment checkout: no subscription to update")
     if kind in ("customer.subscription.created", "customer.subscription.updated"):
         return _apply(obj.get("id"), created, obj, metadata=obj.get("metadata") or {})

@@ -433,24 +433,28 @@ def _reactivate(number: PhoneNumber, *, actor: User | None) -> PhoneNumber:
             return number
         if number.status != Status.SUSPENDED:
             raise Conflict(_refusal(number, "reactivate"))
-        try:
-            provider = _telnyx(get_provider)
-            connection_id = str(number.telnyx_config.get("connection_id") or "") or application_id(provider)
-            got = _telnyx(
-                lambda: provider.assign_number(number.telnyx_id, connection_id=connection_id),
-                _("reconnect %(number)s") % {"number": number.number},
-            )
-        except PurchaseFailed as exc:
-            raise TelnyxUnavailable(exc.reason) from None
-        if got.get("connection_id") not in (None, connection_id):
-            raise TelnyxUnavailable(
-                _("Telnyx did not reconnect %(number)s. Try again.") % {"number": number.number}
-            )
+        # A number Telnyx never gave us an id for (the demo's) was not unassigned by suspend().
+        if number.telnyx_id:
+            try:
+                provider = _telnyx(get_provider)
+                connection_id = str(number.telnyx_config.get("connection_id") or "") or application_id(
+                    provider
+                )
+                got = _telnyx(
+                    lambda: provider.assign_number(number.telnyx_id, connection_id=connection_id),
+                    _("reconnect %(number)s") % {"number": number.number},
+                )
+            except PurchaseFailed as exc:
+                raise TelnyxUnavailable(exc.reason) from None
+            if got.get("connection_id") not in (None, connection_id):
+                raise TelnyxUnavailable(
+                    _("Telnyx did not reconnect %(number)s. Try again.") % {"number": number.number}
+                )
+            number.telnyx_config["connection_id"] = connection_id
         number.status = Status.ACTIVE
         number.suspended_at = None
         number.error = ""
         number.telnyx_config.pop("suspended_by", None)
-        number.telnyx_config["connection_id"] = connection_id
         number.save(update_fields=["status", "suspended_at", "error", "telnyx_config", "updated_at"])
         _record(number, "reactivated", Status.SUSPENDED, actor, "")
     return number
