@@ -31,3 +31,18 @@ def release_cancelled_numbers() -> int:
     from billing.lifecycle import release_cancelled_numbers as release
 
     return release()
+
+
+@shared_task(name="billing.report_commission", bind=True, acks_late=True, max_retries=8)
+def report_commission(self, commission_id: int) -> str:  # noqa: ANN001 - Celery's bound task
+    """Report one commission to Stripe; network and Stripe 5xx/429 errors retry with backoff."""
+    import stripe
+
+    from billing.commission import report
+
+    try:
+        return report(commission_id)
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=min(3600, 10 * 2**self.request.retries)) from None

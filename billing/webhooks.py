@@ -61,3 +61,9 @@ def receive(payload: bytes, signature: str) -> tuple[int, dict[str, str]]:
         pk = row.pk
         transaction.on_commit(lambda: process_stripe_event.delay(pk))
     return 200, {"received": "true", "duplicate": "false" if is_new else "true"}
+
+
+# The owner's usage figures live under the same /api/stripe prefix.
+from billing.usage_api import router as usage_router  # noqa: E402
+
+router.add_router("", usage_router)

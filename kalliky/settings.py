@@ -326,6 +326,8 @@ STRIPE_PRICE_BUSINESS = env_str("STRIPE_PRICE_BUSINESS", "")
 # released to Telnyx this many days after the cancellation.
 BILLING_SUSPEND_GRACE_SECONDS = env_int("BILLING_SUSPEND_GRACE_SECONDS", 0)
 BILLING_RELEASE_GRACE_DAYS = env_int("BILLING_RELEASE_GRACE_DAYS", 30)
+# The Stripe billing meter that sums our per-order commissions (in cents).
+STRIPE_COMMISSION_METER = env_str("STRIPE_COMMISSION_METER", "kalliky_order_commission")
 
 # --- Security (production values come from DEBUG=false) -------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

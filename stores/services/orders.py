@@ -147,6 +147,9 @@ def order_create(
             type(customer).objects.filter(pk=customer.pk).update(
                 total_spent=F("total_spent") + total, order_count=F("order_count") + 1
             )
+        from billing.commission import record as record_commission
+
+        record_commission(order)  # orders taken on a call carry the plan's commission
     return order
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures imported from the telephony and ai suites are used by name
 """Stripe's events through `POST /api/stripe/webhook`: verified on the raw body, stored once,
 processed into the subscription's status and the store's phone numbers — down to what a caller
 hears on the line (the Telnyx simulator)."""

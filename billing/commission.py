@@ -1,0 +1,135 @@
+"""Usage billing: one Commission per confirmed order taken on a call, reported to Stripe as a
+billing meter event.
+
+Exactly once, by two locks: the row is unique per order (created in the order's transaction),
+and the meter event's `identifier` is the commission's own (Stripe refuses a second event with
+the same identifier, which we then count as reported). A task that runs twice, or a retry after
+a lost reply, therefore never bills twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from billing import stripe_client
+from billing.models import Commission, Subscription
+from billing.plans import PlanCode, get_plan
+
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+
+
+def amount_for(plan_code: str, order_total: Decimal) -> Decimal:
+    """Starter: a percentage of the order; Pro and Business: a flat amount per order."""
+    plan = get_plan(plan_code)
+    percent = (order_total * plan.commission_percent / Decimal("100")).quantize(CENT, ROUND_HALF_UP)
+    return percent + plan.commission_per_order
+
+
+def record(order: Any) -> Commission | None:
+    """In the order's transaction: the order's commission (once), reported after commit.
+    Orders not taken on a call (manual, the owner's tests) carry none."""
+    from stores.models import Source
+
+    if order.source != Source.CALL:
+        return None
+    sub = Subscription.objects.filter(store_id=order.store_id).only("plan").first()
+    plan = sub.plan if sub is not None else PlanCode.STARTER
+    commission, created = Commission.objects.get_or_create(
+        order=order,
+        defaults={
+            "store_id": order.store_id,
+            "business_id": order.store.business_id,
+            "plan": plan,
+            "amount": amount_for(plan, order.total),
+            "currency": order.store.currency or "EUR",
+            "meter_event_identifier": f"kalliky-commission-order-{order.pk}",
+        },
+    )
+    if created:
+        from billing.tasks import report_commission
+
+        pk = commission.pk
+        transaction.on_commit(lambda: report_commission.delay(pk))
+    return commission
+
+
+def report(commission_id: int) -> str:
+    """Send one commission to Stripe. Returns the outcome; raises on a transient error (the
+    task retries)."""
+    commission = Commission.objects.select_related("store").filter(pk=commission_id).first()
+    if commission is None:
+        return "gone"
+    if commission.status in (Commission.Status.REPORTED, Commission.Status.WAIVED):
+        return str(commission.status)
+    sub = Subscription.objects.filter(store_id=commission.store_id).first()
+    if not stripe_client.configured() or sub is None or not sub.stripe_customer_id:
+        Commission.objects.filter(pk=commission.pk).update(
+            last_error="Not reported: billing is not configured for this store (trial)."
+        )
+        return "pending"
+    params = {
+        "event_name": settings.STRIPE_COMMISSION_METER,
+        "identifier": commission.meter_event_identifier,
+        "payload": {
+            "stripe_customer_id": sub.stripe_customer_id,
+            # The meter sums cents: a whole number, as Stripe wants the value (a string).
+            "value": str(int((commission.amount * 100).to_integral_value(ROUND_HALF_UP))),
+        },
+        "timestamp": int(commission.created_at.timestamp()),
+    }
+    try:
+        stripe_client.client().v1.billing.meter_events.create(params=params)
+    except stripe.InvalidRequestError as exc:
+        if _already_sent(exc):
+            _mark_reported(commission)
+            return "reported"
+        Commission.objects.filter(pk=commission.pk).update(
+            status=Commission.Status.FAILED, last_error=str(exc.user_message or exc)[:2000]
+        )
+        return "failed"
+    _mark_reported(commission)
+    return "reported"
+
+
+def _already_sent(exc: stripe.InvalidRequestError) -> bool:
+    code = getattr(exc, "code", "") or ""
+    return (
+        code in ("resource_already_exists", "duplicate_meter_event")
+        or "identifier" in str(exc).lower()
+        and ("already" in str(exc).lower() or "duplicate" in str(exc).lower())
+    )
+
+
+def _mark_reported(commission: Commission) -> None:
+    Commission.objects.filter(pk=commission.pk).update(
+        status=Commission.Status.REPORTED, reported_at=timezone.now(), last_error=""
+    )
+
+
+def month_summary(store_ids: list[int], now: datetime | None = None) -> dict[str, Any]:
+    """This month's commissions and the next invoice's estimate (subscription + commissions)."""
+    now = timezone.localtime(now or timezone.now())
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = Commission.objects.filter(store_id__in=store_ids, created_at__gte=start)
+    totals = rows.aggregate(n=Count("id"), amount=Sum("amount"))
+    amount = totals["amount"] or Decimal("0")
+    subscriptions = Subscription.objects.filter(store_id__in=store_ids)
+    fees = sum((s.plan_info.monthly_price or Decimal("0") for s in subscriptions), Decimal("0"))
+    return {
+        "month": start.date().isoformat(),
+        "orders": totals["n"] or 0,
+        "commissions": amount,
+        "subscriptions": fees,
+        "next_invoice_estimate": amount + fees,
+        "reported": rows.filter(status=Commission.Status.REPORTED).count(),
+    }
