@@ -22,7 +22,7 @@ from telephony.models import Call, PhoneNumber
 from tests.telephony.conftest import PIZZERIA_NUMBER, demo, line, settle, telnyx  # noqa: F401 - fixtures
 
 SECRET = "whsec_test_lifecycle"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "stripe"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stripe"
 CALLER = "+33611999888"
 _serial = iter(range(1, 10**6))
 
