@@ -36,3 +36,14 @@ class CommissionAdmin(admin.ModelAdmin):
     search_fields = ("meter_event_identifier", "store__name")
     list_select_related = ("order", "store")
     raw_id_fields = ("store", "business", "order")
+    actions = ("report_again",)
+
+    @admin.action(description="Report the selected commissions to Stripe again")
+    def report_again(self, request, queryset) -> None:  # noqa: ANN001 - admin action signature
+        from billing.tasks import report_commission
+
+        ids = list(queryset.exclude(status__in=("reported", "waived")).values_list("pk", flat=True))
+        queryset.filter(pk__in=ids).update(status="pending")
+        for pk in ids:
+            report_commission.delay(pk)
+        self.message_user(request, f"{len(ids)} commission(s) queued for reporting.")
