@@ -10,6 +10,16 @@ from accounts.models import Business, Membership
 from accounts.services import phone_normalize
 
 
+def email_normalize(value: str) -> str:
+    """An email as people type it, lower-cased; ValueError (shown per field) when it is not one."""
+    value = value.strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError(_("Enter a valid email address, like name@example.com.")) from None
+    return value
+
+
 class RegisterIn(Schema):
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=128)
@@ -28,12 +38,7 @@ class RegisterIn(Schema):
     @field_validator("email")
     @classmethod
     def valid_email(cls, value: str) -> str:
-        value = value.strip().lower()
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValueError(_("Enter a valid email address, like name@example.com.")) from None
-        return value
+        return email_normalize(value)
 
 
 class LoginIn(Schema):
@@ -56,6 +61,10 @@ class UserOut(Schema):
     phone: str
     language: str
     businesses: list[MembershipOut]
+
+
+class AutoLoginIn(Schema):
+    token: str = Field(min_length=1, max_length=200)
 
 
 class CsrfOut(Schema):

@@ -50,6 +50,11 @@ def login_page(request: HttpRequest) -> HttpResponse:
 
 
 def register_page(request: HttpRequest) -> HttpResponse:
+    from billing import stripe_client
+
+    if stripe_client.configured():
+        # With billing on, an account starts with a plan and a payment: the signup does both.
+        return redirect("billing:signup")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from billing import stripe_client
 from billing.models import StripeEvent, Subscription
+from billing.plans import plan_for_price
 from kalliky.inbox import Ignored
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ def handle(event: StripeEvent) -> Ignored | None:
     obj: dict[str, Any] = (payload.get("data") or {}).get("object") or {}
     created = _when(payload.get("created"))
     if kind == "checkout.session.completed":
+        if "kalliky_deposit" in (obj.get("metadata") or {}):
+            from billing import deposits
+
+            return deposits.on_checkout_completed(obj)
         ours = any(key in (obj.get("metadata") or {}) for key in OUR_METADATA)
         if obj.get("mode") == "subscription" and ours:
             from billing import signup
@@ -79,6 +84,12 @@ def _period_end(obj: dict[str, Any]) -> datetime | None:
     return _when(max(ends)) if ends else _when(obj.get("current_period_end"))
 
 
+def _price_of(obj: dict[str, Any]) -> str | None:
+    items = ((obj.get("items") or {}).get("data")) or []
+    price = (items[0].get("price") if items and isinstance(items[0], dict) else None) or {}
+    return price.get("id") if isinstance(price, dict) else price
+
+
 def _apply(
     stripe_id: str | None, created: datetime | None, state: dict[str, Any], *, metadata: dict[str, Any]
 ) -> Ignored | None:
@@ -107,6 +118,9 @@ def _apply(
     end = _period_end(state)
     if end is not None:
         sub.current_period_end = end
+    plan = plan_for_price(_price_of(state))
+    if plan is not None:
+        sub.plan = plan
     if "cancel_at_period_end" in state:
         sub.cancel_at_period_end = bool(state["cancel_at_period_end"])
     if created is not None:
@@ -114,6 +128,7 @@ def _apply(
     sub.save(
         update_fields=[
             "status",
+            "plan",
             "current_period_end",
             "cancel_at_period_end",
             "stripe_state_at",

@@ -79,6 +79,18 @@ class PendingSignup(TimeStamped):
     user = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="signups"
     )
+    # An existing owner adding a store (business set) or moving a store to Stripe (store set).
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, null=True, blank=True, related_name="pending_checkouts"
+    )
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.CASCADE, null=True, blank=True, related_name="pending_checkouts"
+    )
+    # One-time login after payment: only the SHA-256 of the token is kept; it opens a session
+    # once, within SIGNUP_LOGIN_TOKEN_MINUTES of the account being created.
+    login_token_hash = models.CharField(_("login token hash"), max_length=64, blank=True, db_index=True)
+    login_token_expires_at = models.DateTimeField(_("login token expires at"), null=True, blank=True)
+    login_token_used_at = models.DateTimeField(_("login token used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pending signup")

@@ -88,3 +88,13 @@ def max_concurrent_calls(subscription) -> int:  # noqa: ANN001 - billing.models.
     if subscription.custom_max_concurrent_calls:
         return subscription.custom_max_concurrent_calls
     return plan.max_concurrent_calls
+
+
+def plan_for_price(price_id: str | None) -> str | None:
+    """The plan sold at a Stripe price id (None: not one of ours)."""
+    if not price_id:
+        return None
+    for code, plan in PLANS.items():
+        if plan.stripe_price_id and plan.stripe_price_id == price_id:
+            return code
+    return None

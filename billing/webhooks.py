@@ -64,6 +64,8 @@ def receive(payload: bytes, signature: str) -> tuple[int, dict[str, str]]:
 
 
 # The owner's usage figures live under the same /api/stripe prefix.
+from billing.api import router as billing_router  # noqa: E402
 from billing.usage_api import router as usage_router  # noqa: E402
 
 router.add_router("", usage_router)
+router.add_router("", billing_router)

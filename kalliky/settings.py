@@ -326,6 +326,11 @@ STRIPE_PRICE_BUSINESS = env_str("STRIPE_PRICE_BUSINESS", "")
 # released to Telnyx this many days after the cancellation.
 BILLING_SUSPEND_GRACE_SECONDS = env_int("BILLING_SUSPEND_GRACE_SECONDS", 0)
 BILLING_RELEASE_GRACE_DAYS = env_int("BILLING_RELEASE_GRACE_DAYS", 30)
+# Signup: the trial length when billing is not configured (no STRIPE_SECRET_KEY), how long the
+# one-time login after payment stays valid, and where a new account's first number is bought.
+BILLING_TRIAL_DAYS = env_int("BILLING_TRIAL_DAYS", 14)
+SIGNUP_LOGIN_TOKEN_MINUTES = env_int("SIGNUP_LOGIN_TOKEN_MINUTES", 15)
+SIGNUP_NUMBER_COUNTRY = env_str("SIGNUP_NUMBER_COUNTRY", "FR")
 # The Stripe billing meter that sums our per-order commissions (in cents).
 STRIPE_COMMISSION_METER = env_str("STRIPE_COMMISSION_METER", "kalliky_order_commission")
 

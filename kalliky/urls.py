@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("billing/", include("billing.urls")),
     path("", include("stores.urls")),
     path("", include("ai.urls")),
     path("", include("telephony.urls")),

@@ -604,9 +604,15 @@ def _telnyx(call: Callable[[], T], what: str = "") -> T:
 
 
 def _require_good_standing(store: Store) -> None:
+    from billing import stripe_client
     from billing.models import Subscription
 
     subscription = Subscription.objects.filter(store=store).only("status").first()
+    if subscription is None and stripe_client.configured():
+        # With billing on, a number is sold only to a store with a plan.
+        raise Conflict(
+            _("This store has no plan yet: choose one in billing first."), code="subscription_missing"
+        )
     if subscription is not None and not subscription.in_good_standing:
         raise Conflict(
             _("This store's subscription is not in good standing: settle it in billing first."),

@@ -1,0 +1,415 @@
+"""Signup and new subscriptions through Stripe Checkout — or, without STRIPE_SECRET_KEY, the
+trial provider, which opens the account at once on a BILLING_TRIAL_DAYS trial.
+
+Stripe path: `signup_start` validates everything, keeps a PendingSignup (the password hashed,
+never sent to Stripe) and opens a Checkout Session pointing at it. The account exists only once
+Stripe says the checkout is complete (`on_checkout_completed`, from the webhook inbox, in the
+event's transaction, so a repeated or reordered delivery creates one account). After commit:
+the first number is bought, the assistant's cache warmed, the owner welcomed. The browser that
+started the signup holds a one-time login token (only its hash is stored) that opens a session
+once, within SIGNUP_LOGIN_TOKEN_MINUTES of the account being created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Business, Membership, User
+from billing import stripe_client
+from billing.models import PendingSignup, Subscription
+from billing.plans import Plan, get_plan
+from kalliky.errors import AppError, Conflict, ValidationFailed
+from kalliky.inbox import Ignored
+from stores.models import Store
+
+log = logging.getLogger(__name__)
+Status = Subscription.Status
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    checkout_url: str
+    provider: str  # "stripe" or "trial"
+    signup_id: int
+    signup_token: str = ""  # only for a new account: the one-time login
+    store_id: int | None = None  # set when the trial provider created the store at once
+
+
+class BillingUnavailable(AppError):
+    status_code = 502
+    code = "billing_unavailable"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def success_url(*, stripe: bool) -> str:
+    base = f"{settings.PUBLIC_BASE_URL}/billing/signup/success/"
+    # Stripe replaces the placeholder with the session id when it redirects the payer.
+    return f"{base}?session_id={{CHECKOUT_SESSION_ID}}" if stripe else base
+
+
+def _sellable(plan: str) -> tuple[Plan, bool]:
+    """The plan, and whether Stripe bills it (a quote-only plan cannot be bought online)."""
+    chosen = get_plan(plan)
+    billed = stripe_client.configured()
+    if billed and not chosen.stripe_price_id:
+        raise ValidationFailed(
+            _("The %(plan)s plan is sold on quote: contact us, or choose Starter or Pro.")
+            % {"plan": chosen.code.title()},
+            field="plan",
+        )
+    return chosen, billed
+
+
+# --- signup -----------------------------------------------------------------------------------
+def signup_start(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    phone: str,
+    business_name: str,
+    business_type: str,
+    store: dict[str, Any],
+    plan: str,
+    language: str,
+) -> CheckoutStarted:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed(_("An account with this email already exists."), field="userData.email")
+    try:
+        validate_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="userData.password") from None
+    chosen, billed = _sellable(plan)
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        pending = PendingSignup.objects.create(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            password_hash=make_password(password),
+            business_data={"name": business_name, "type": business_type},
+            store_data=store,
+            plan=chosen.code,
+            language=language,
+            login_token_hash=token_hash(token),
+        )
+        if not billed:
+            store_obj = _provision(pending, status=Status.TRIALING, trial=True)
+            return CheckoutStarted(success_url(stripe=False), "trial", pending.pk, token, store_obj.pk)
+    session = _open_checkout(
+        pending,
+        params={"customer_email": email},
+        idempotency_key=f"kalliky-signup-{pending.pk}",
+    )
+    return CheckoutStarted(session["url"], "stripe", pending.pk, token)
+
+
+def checkout_for_owner(
+    *, user: User, business: Business, plan: str, store: Store | None = None, store_data: dict[str, Any]
+) -> CheckoutStarted:
+    """An existing owner adds a store (store_data) or puts a store without a Stripe subscription
+    (trial, or from before billing) on a paid plan (store)."""
+    chosen, billed = _sellable(plan)
+    with transaction.atomic():
+        pending = PendingSignup.objects.create(
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            phone=user.phone,
+            password_hash="",
+            business_data={"name": business.name, "type": business.type},
+            store_data=store_data,
+            plan=chosen.code,
+            language=user.language or settings.LANGUAGE_CODE,
+            user=user,
+            business=business,
+            store=store,
+        )
+        if not billed:
+            store_obj = _provision(pending, status=Status.TRIALING, trial=True)
+            return CheckoutStarted(
+                f"{settings.PUBLIC_BASE_URL}/billing/?store={store_obj.pk}",
+                "trial",
+                pending.pk,
+                store_id=store_obj.pk,
+            )
+    customer = (
+        Subscription.objects.filter(business=business)
+        .exclude(stripe_customer_id="")
+        .values_list("stripe_customer_id", flat=True)
+        .first()
+    )
+    params: dict[str, Any] = {"customer": customer} if customer else {"customer_email": user.email}
+    session = _open_checkout(pending, params=params, idempotency_key=f"kalliky-checkout-{pending.pk}")
+    return CheckoutStarted(session["url"], "stripe", pending.pk, store_id=store.pk if store else None)
+
+
+def _open_checkout(pending: PendingSignup, *, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    plan = get_plan(pending.plan)
+    metadata = {"kalliky_pending_signup": str(pending.pk)}
+    if pending.business_id:
+        metadata["kalliky_business"] = str(pending.business_id)
+    if pending.store_id:
+        metadata["kalliky_store"] = str(pending.store_id)
+    body = {
+        "mode": "subscription",
+        "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
+        "client_reference_id": f"signup-{pending.pk}",
+        "metadata": metadata,
+        "subscription_data": {"metadata": metadata},
+        "success_url": success_url(stripe=True),
+        "cancel_url": f"{settings.PUBLIC_BASE_URL}/billing/signup/cancelled/",
+        "locale": pending.language if pending.language in ("fr", "en") else "auto",
+        **params,
+    }
+    try:
+        session = stripe_client.client().v1.checkout.sessions.create(
+            params=body, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.StripeError as exc:
+        # Nothing was bought: forget the attempt so the person can simply try again.
+        pending.delete()
+        log.warning("checkout session refused for signup %s: %s", pending.pk, exc)
+        raise BillingUnavailable(
+            _("The payment page could not be opened (%(error)s). Nothing was charged; try again in a minute.")
+            % {"error": getattr(exc, "user_message", None) or exc.__class__.__name__}
+        ) from None
+    pending.checkout_session_id = session["id"]
+    pending.save(update_fields=["checkout_session_id", "updated_at"])
+    return {"id": session["id"], "url": session["url"]}
+
+
+# --- the webhook side -------------------------------------------------------------------------
+def on_checkout_completed(session: dict[str, Any]) -> Ignored | None:
+    """checkout.session.completed for a subscription checkout we opened (runs in the inbox's
+    transaction; a second delivery finds the signup completed and changes nothing)."""
+    ref = (session.get("metadata") or {}).get("kalliky_pending_signup") or ""
+    if not ref:
+        ref = (session.get("client_reference_id") or "").removeprefix("signup-")
+    if not str(ref).isdigit():
+        return Ignored("no pending signup in the checkout's metadata")
+    pending = PendingSignup.objects.select_for_update().filter(pk=int(ref)).first()
+    if pending is None:
+        return Ignored(f"pending signup {ref} does not exist")
+    if pending.status == PendingSignup.Status.COMPLETED:
+        return Ignored("this checkout was already applied")
+    if session.get("status") != "complete":
+        return Ignored(f"checkout status is {session.get('status')!r}, not complete")
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    _provision(
+        pending,
+        status=Status.ACTIVE if paid else Status.INCOMPLETE,
+        customer=str(session.get("customer") or ""),
+        subscription=str(session.get("subscription") or "") or None,
+        checkout_session_id=str(session.get("id") or "") or None,
+    )
+    return None
+
+
+def _provision(
+    pending: PendingSignup,
+    *,
+    status: str,
+    trial: bool = False,
+    customer: str = "",
+    subscription: str | None = None,
+    checkout_session_id: str | None = None,
+) -> Store:
+    """Everything a paying (or trialing) store needs, in the caller's transaction."""
+    from ai.models import IntelligentAIConfig
+    from notifications.services import defaults_ensure
+    from stores.services.store import store_create
+
+    now = timezone.now()
+    new_account = pending.user_id is None
+    if new_account:
+        if User.objects.filter(email__iexact=pending.email).exists():
+            # Paid, but the email was taken meanwhile (a second signup won the race): staff
+            # attach or refund it from the dead-letter list; nothing is half-created.
+            raise Conflict(f"{pending.email} has an account already; signup {pending.pk} needs staff")
+        user = User(
+            email=pending.email,
+            first_name=pending.first_name,
+            last_name=pending.last_name,
+            phone=pending.phone,
+            language=pending.language,
+            role=User.Role.OWNER,
+        )
+        user.password = pending.password_hash
+        user.save()
+        business = Business.objects.create(
+            name=pending.business_data.get("name") or pending.email,
+            type=pending.business_data.get("type") or Business.Type.OTHER,
+            owner=user,
+        )
+        Membership.objects.create(user=user, business=business, role=Membership.Role.OWNER)
+    else:
+        user = pending.user
+        business = pending.business or Business.objects.filter(owner=user).order_by("pk").first()
+    store = pending.store
+    if store is None:
+        data = pending.store_data
+        store = store_create(
+            business=business,
+            name=data.get("name") or business.name,
+            address=data.get("address", ""),
+            phone=pending.phone,
+            language=pending.language if pending.language in Store.Language.values else Store.Language.FR,
+            has_products=bool(data.get("has_products", True)),
+            has_reservations=bool(data.get("has_reservations", False)),
+            has_consultations=bool(data.get("has_consultations", False)),
+        )
+    period_end = now + timedelta(days=settings.BILLING_TRIAL_DAYS) if trial else None
+    sub, _created = Subscription.objects.update_or_create(
+        store=store,
+        defaults={
+            "business": business,
+            "plan": pending.plan,
+            "status": status,
+            "stripe_customer_id": customer,
+            "stripe_subscription_id": subscription,
+            "current_period_end": period_end,
+            # Any subscription event, even one sent before this checkout, may apply from now on.
+            "stripe_state_at": None,
+        },
+    )
+    IntelligentAIConfig.objects.get_or_create(store=store, defaults={"language": store.language})
+    defaults_ensure(store=store)
+    pending.status = PendingSignup.Status.COMPLETED
+    pending.completed_at = now
+    pending.user = user
+    pending.business = business
+    pending.store = store
+    if checkout_session_id:
+        pending.checkout_session_id = checkout_session_id
+    if new_account:
+        pending.login_token_expires_at = now + timedelta(minutes=settings.SIGNUP_LOGIN_TOKEN_MINUTES)
+    pending.save()
+    store_id, pending_id = store.pk, pending.pk
+    transaction.on_commit(lambda: _after_signup(store_id, pending_id, new_account, trial))
+    return store
+
+
+def _after_signup(store_id: int, pending_id: int, new_account: bool, trial: bool) -> None:
+    """Outside the transaction: each step on its own, so one failing does not stop the others
+    (a failed number purchase shows as ERROR on the numbers page with a retry button)."""
+    from ai.context import preload
+    from telephony.numbers import number_purchase
+
+    store = Store.objects.select_related("business__owner").get(pk=store_id)
+    pending = PendingSignup.objects.get(pk=pending_id)
+    try:
+        number_purchase(store, _number_country(pending.phone))
+    except Exception:  # noqa: BLE001 - the owner can buy it from the numbers page
+        log.exception("first number purchase failed for store %s", store_id)
+    try:
+        preload([store])
+    except Exception:  # noqa: BLE001 - the first call builds it anyway
+        log.exception("context preload failed for store %s", store_id)
+    _welcome(store, pending, new_account=new_account, trial=trial)
+
+
+def _number_country(phone: str) -> str:
+    import phonenumbers
+
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        region = None
+    return region or settings.SIGNUP_NUMBER_COUNTRY
+
+
+def _welcome(store: Store, pending: PendingSignup, *, new_account: bool, trial: bool) -> None:
+    owner = store.business.owner
+    if owner is None or not owner.email:
+        return
+    plan = get_plan(pending.plan)
+    with translation.override(pending.language or settings.LANGUAGE_CODE):
+        if new_account:
+            subject = _("Welcome to Kalliky, %(name)s") % {"name": owner.first_name or owner.email}
+            intro = _("Your account is ready and %(store)s is on the %(plan)s plan.")
+        else:
+            subject = _("%(store)s is on the %(plan)s plan") % {
+                "store": store.name,
+                "plan": plan.code.title(),
+            }
+            intro = _("%(store)s is now on the %(plan)s plan.")
+        lines = [
+            intro % {"store": store.name, "plan": plan.code.title()},
+            _("We are getting your assistant's phone number: it appears on your dashboard in a minute."),
+            _("Log in any time at %(url)s") % {"url": f"{settings.PUBLIC_BASE_URL}/accounts/login/"},
+        ]
+        if trial:
+            lines.append(
+                _("Billing is not configured yet: this is a %(days)s-day trial.")
+                % {"days": settings.BILLING_TRIAL_DAYS}
+            )
+    send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, [owner.email], fail_silently=True)
+
+
+# --- the one-time login ------------------------------------------------------------------------
+def consume_login_token(token: str, *, now: datetime | None = None) -> User:
+    now = now or datetime.now(tz=UTC)
+    if not token:
+        raise AppError(_("This sign-in link is not valid."), code="invalid_token", status=401)
+    with transaction.atomic():
+        pending = (
+            PendingSignup.objects.select_for_update()
+            .select_related("user")
+            .filter(login_token_hash=token_hash(token))
+            .first()
+        )
+        if pending is None:
+            raise AppError(_("This sign-in link is not valid."), code="invalid_token", status=401)
+        if pending.status != PendingSignup.Status.COMPLETED or pending.user is None:
+            raise AppError(
+                _("Your payment is still being confirmed: try again in a few seconds."),
+                code="signup_pending",
+                status=409,
+            )
+        if pending.login_token_used_at is not None:
+            raise AppError(
+                _("This sign-in link was already used: log in with your email and password."),
+                code="token_used",
+                status=410,
+            )
+        if pending.login_token_expires_at is None or pending.login_token_expires_at < now:
+            raise AppError(
+                _("This sign-in link has expired: log in with your email and password."),
+                code="token_expired",
+                status=410,
+            )
+        pending.login_token_used_at = now
+        pending.save(update_fields=["login_token_used_at", "updated_at"])
+        return pending.user
+
+
+def signup_state(token: str) -> str:
+    """For the success page: "ready", "pending", "used" or "unknown"."""
+    pending = PendingSignup.objects.filter(login_token_hash=token_hash(token)).first() if token else None
+    if pending is None:
+        return "unknown"
+    if pending.login_token_used_at is not None:
+        return "used"
+    return "ready" if pending.status == PendingSignup.Status.COMPLETED else "pending"

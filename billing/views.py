@@ -1,0 +1,216 @@
+"""Billing pages: the public signup, the pages Stripe sends the payer back to, and the owner's
+billing page (plan, status, cards, this month's commissions, the next invoice)."""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing import signup, stripe_client
+from billing.commission import month_summary
+from billing.forms import PlanForm, SignupForm
+from billing.models import Commission, Subscription
+from billing.plans import PLANS
+from kalliky.errors import AppError, ValidationFailed
+from kalliky.tenancy import access_store, managed_business_ids, stores_for
+
+log = logging.getLogger(__name__)
+TOKEN_KEY = "kalliky_signup_token"
+
+
+def signup_page(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            started = signup.signup_start(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                password=data["password"],
+                phone=data["phone"],
+                business_name=data["business_name"],
+                business_type=data["business_type"],
+                store={
+                    "name": data["store_name"],
+                    "address": data["store_address"],
+                    "has_products": data["has_products"],
+                    "has_reservations": data["has_reservations"],
+                    "has_consultations": data["has_consultations"],
+                },
+                plan=data["plan"],
+                language=(request.LANGUAGE_CODE or "fr")[:2],
+            )
+        except ValidationFailed as exc:
+            form.add_error(SignupForm.API_FIELDS.get(exc.field or ""), exc.detail)
+        except AppError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            request.session[TOKEN_KEY] = started.signup_token
+            return redirect(started.checkout_url)
+    context = {"form": form, "plans": PLANS.values(), "billing_configured": stripe_client.configured()}
+    return render(request, "billing/signup.html", context, status=422 if form.errors else 200)
+
+
+def signup_success(request: HttpRequest) -> HttpResponse:
+    """Where Stripe sends the payer back. The account exists once the webhook is processed —
+    usually before the browser arrives, else this page waits and reloads itself."""
+    token = request.session.get(TOKEN_KEY, "")
+    state = signup.signup_state(token)
+    if state == "ready":
+        try:
+            user = signup.consume_login_token(token)
+        except AppError as exc:
+            return render(
+                request, "billing/signup_done.html", {"problem": exc.detail}, status=exc.status_code
+            )
+        request.session.pop(TOKEN_KEY, None)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _(
+                "Welcome to Kalliky! Your assistant's phone number is being set up; "
+                "add your catalog meanwhile."
+            ),
+        )
+        return redirect("dashboard:home")
+    if state == "pending":
+        return render(request, "billing/signup_pending.html", {"refresh_seconds": 2})
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    return render(request, "billing/signup_done.html", {"problem": ""})
+
+
+def signup_cancelled(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/signup_cancelled.html")
+
+
+@login_required
+def billing_page(request: HttpRequest) -> HttpResponse:
+    managed = managed_business_ids(request.user)
+    stores = list(
+        stores_for(request.user)
+        .filter(business_id__in=managed)
+        .select_related("subscription")
+        .order_by("name", "pk")
+    )
+    chosen = request.GET.get("store", "")
+    if chosen:
+        stores = [s for s in stores if str(s.pk) == chosen] or stores
+    rows = []
+    for store in stores:
+        sub = getattr(store, "subscription", None)
+        rows.append(
+            {
+                "store": store,
+                "subscription": sub,
+                "plan": sub.plan_info if sub else None,
+                "billing_configured": bool(sub and sub.stripe_subscription_id),
+                "form": PlanForm(initial={"store_id": store.pk, "plan": sub.plan if sub else "STARTER"}),
+            }
+        )
+    ids = [s.pk for s in stores]
+    summary = month_summary(ids)
+    recent = (
+        Commission.objects.filter(store_id__in=ids)
+        .select_related("store", "order")
+        .order_by("-created_at")[:20]
+    )
+    context = {
+        "rows": rows,
+        "summary": summary,
+        "recent": recent,
+        "cards": _cards(ids),
+        "billing_configured": stripe_client.configured(),
+        "plans": PLANS.values(),
+    }
+    return render(request, "billing/home.html", context)
+
+
+def _cards(store_ids: list[int]) -> list[dict]:
+    if not stripe_client.configured():
+        return []
+    customers = set(
+        Subscription.objects.filter(store_id__in=store_ids)
+        .exclude(stripe_customer_id="")
+        .values_list("stripe_customer_id", flat=True)
+    )
+    cards = []
+    for customer in sorted(customers):
+        try:
+            found = stripe_client.client().v1.payment_methods.list(
+                params={"customer": customer, "type": "card"}
+            )
+        except stripe.StripeError:
+            log.warning("could not list the cards of %s", customer)
+            continue
+        for method in found["data"]:
+            card = method.get("card") or {}
+            cards.append(
+                {
+                    "brand": str(card.get("brand", "")).title(),
+                    "last4": card.get("last4", ""),
+                    "exp": f"{card.get('exp_month', 0):02d}/{card.get('exp_year', 0)}",
+                }
+            )
+    return cards
+
+
+@login_required
+@require_POST
+def plan_change(request: HttpRequest) -> HttpResponse:
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the plans."))
+        return redirect("billing:home")
+    store = access_store(request.user, form.cleaned_data["store_id"], manage=True)
+    plan = form.cleaned_data["plan"]
+    sub = Subscription.objects.filter(store=store).first()
+    try:
+        if sub is not None and sub.stripe_subscription_id and stripe_client.configured():
+            from billing.api import _change_plan
+
+            _change_plan(sub, plan)
+            messages.success(
+                request,
+                _("%(store)s is now on the %(plan)s plan.") % {"store": store.name, "plan": plan.title()},
+            )
+            return redirect("billing:home")
+        started = signup.checkout_for_owner(
+            user=request.user, business=store.business, plan=plan, store=store, store_data={}
+        )
+    except AppError as exc:
+        messages.error(request, exc.detail)
+        return redirect("billing:home")
+    return redirect(started.checkout_url)
+
+
+@login_required
+@require_POST
+def portal_open(request: HttpRequest) -> HttpResponse:
+    customer = (
+        Subscription.objects.filter(business_id__in=managed_business_ids(request.user))
+        .exclude(stripe_customer_id="")
+        .values_list("stripe_customer_id", flat=True)
+        .first()
+    )
+    if not customer or not stripe_client.configured():
+        messages.error(request, _("There is no Stripe subscription to manage yet: choose a plan first."))
+        return redirect("billing:home")
+    try:
+        session = stripe_client.client().v1.billing_portal.sessions.create(
+            params={"customer": customer, "return_url": f"{settings.PUBLIC_BASE_URL}/billing/"}
+        )
+    except stripe.StripeError:
+        messages.error(request, _("Stripe is not answering; try again in a minute."))
+        return redirect("billing:home")
+    return redirect(session["url"])
