@@ -107,8 +107,7 @@ def _apply(
             # the inbox retries this event with backoff, by which time the account exists.
             raise LookupError(f"subscription {stripe_id} is not known yet (its checkout comes first)")
         return Ignored("a subscription that is not Kalliky's")
-    if created is not None and sub.stripe_state_at is not None and created < sub.stripe_state_at:
-        # Late delivery: what it says is history. Apply what Stripe says now.
+    if created is not None and sub.stripe_state_at is not None and _maybe_stale(created, sub.stripe_state_at):
         state = _fetch(stripe_id)
         created = None
     before = sub.status
@@ -138,6 +137,13 @@ def _apply(
     if before != sub.status:
         _standing_changed(sub, before)
     return None
+
+
+def _maybe_stale(created: datetime, applied: datetime) -> bool:
+    """Late delivery: what the event says is history, so apply what Stripe says now. `created`
+    counts whole seconds, so an event of the very second last applied may be older too: ask
+    Stripe then as well (when there is a Stripe to ask)."""
+    return created < applied or (created == applied and stripe_client.configured())
 
 
 def _fetch(stripe_id: str) -> dict[str, Any]:
