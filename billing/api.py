@@ -216,7 +216,7 @@ def _change_plan(sub: Subscription, plan: str) -> dict:
         )
     api = stripe_client.client().v1.subscriptions
     try:
-        current = api.retrieve(sub.stripe_subscription_id)
+        current = stripe_client.as_dict(api.retrieve(sub.stripe_subscription_id))
         items = current["items"]["data"]
         api.update(
             sub.stripe_subscription_id,
@@ -228,7 +228,7 @@ def _change_plan(sub: Subscription, plan: str) -> dict:
     except stripe.StripeError as exc:
         raise signup.BillingUnavailable(
             _("Stripe did not accept the change (%(error)s); nothing changed.")
-            % {"error": getattr(exc, "user_message", None) or exc.__class__.__name__}
+            % {"error": signup.stripe_problem(exc)}
         ) from None
     sub.plan = chosen.code
     sub.save(update_fields=["plan", "updated_at"])
@@ -262,10 +262,10 @@ def payment_methods(request: HttpRequest, storeId: int | None = None) -> dict:  
     except stripe.StripeError as exc:
         raise signup.BillingUnavailable(
             _("Stripe is not answering (%(error)s); try again in a minute.")
-            % {"error": exc.__class__.__name__}
+            % {"error": signup.stripe_problem(exc)}
         ) from None
     items = []
-    for method in found["data"]:
+    for method in stripe_client.as_dict(found)["data"]:
         card = method.get("card") or {}
         items.append(
             {
@@ -306,7 +306,7 @@ def portal(request: HttpRequest, payload: PortalIn) -> dict:
     except stripe.StripeError as exc:
         raise signup.BillingUnavailable(
             _("Stripe is not answering (%(error)s); try again in a minute.")
-            % {"error": exc.__class__.__name__}
+            % {"error": signup.stripe_problem(exc)}
         ) from None
     return {"url": session["url"]}
 

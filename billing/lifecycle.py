@@ -78,7 +78,7 @@ def _invoice_subscription(invoice: dict[str, Any]) -> str | None:
     return details.get("subscription") or invoice.get("subscription")
 
 
-def _period_end(obj: dict[str, Any]) -> datetime | None:
+def period_end(obj: dict[str, Any]) -> datetime | None:
     items = ((obj.get("items") or {}).get("data")) or []
     ends = [i.get("current_period_end") for i in items if isinstance(i, dict) and i.get("current_period_end")]
     return _when(max(ends)) if ends else _when(obj.get("current_period_end"))
@@ -108,13 +108,13 @@ def _apply(
             raise LookupError(f"subscription {stripe_id} is not known yet (its checkout comes first)")
         return Ignored("a subscription that is not Kalliky's")
     if created is not None and sub.stripe_state_at is not None and _maybe_stale(created, sub.stripe_state_at):
-        state = _fetch(stripe_id)
+        state = fetch_subscription(stripe_id)
         created = None
     before = sub.status
     status = state.get("status")
     if status in Status.values:
         sub.status = status
-    end = _period_end(state)
+    end = period_end(state)
     if end is not None:
         sub.current_period_end = end
     plan = plan_for_price(_price_of(state))
@@ -146,9 +146,9 @@ def _maybe_stale(created: datetime, applied: datetime) -> bool:
     return created < applied or (created == applied and stripe_client.configured())
 
 
-def _fetch(stripe_id: str) -> dict[str, Any]:
+def fetch_subscription(stripe_id: str) -> dict[str, Any]:
     found = stripe_client.client().v1.subscriptions.retrieve(stripe_id)
-    return found.to_dict() if hasattr(found, "to_dict") else dict(found)
+    return stripe_client.as_dict(found)
 
 
 def _standing_changed(sub: Subscription, before: str) -> None:

@@ -55,6 +55,15 @@ class BillingUnavailable(AppError):
     code = "billing_unavailable"
 
 
+def stripe_problem(exc: stripe.StripeError) -> str:
+    """What went wrong with Stripe, in words for the owner (not a stack of network errors)."""
+    if isinstance(exc, stripe.APIConnectionError):
+        return _("Stripe could not be reached")
+    if isinstance(exc, stripe.InvalidRequestError) and exc.user_message:
+        return str(exc.user_message)
+    return _("Stripe answered with an error")
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -193,7 +202,7 @@ def _open_checkout(pending: PendingSignup, *, params: dict[str, Any], idempotenc
         log.warning("checkout session refused for signup %s: %s", pending.pk, exc)
         raise BillingUnavailable(
             _("The payment page could not be opened (%(error)s). Nothing was charged; try again in a minute.")
-            % {"error": getattr(exc, "user_message", None) or exc.__class__.__name__}
+            % {"error": stripe_problem(exc)}
         ) from None
     pending.checkout_session_id = session["id"]
     pending.save(update_fields=["checkout_session_id", "updated_at"])
@@ -217,12 +226,23 @@ def on_checkout_completed(session: dict[str, Any]) -> Ignored | None:
     if session.get("status") != "complete":
         return Ignored(f"checkout status is {session.get('status')!r}, not complete")
     paid = session.get("payment_status") in ("paid", "no_payment_required")
+    status, period_end = (Status.ACTIVE if paid else Status.INCOMPLETE), None
+    subscription = str(session.get("subscription") or "") or None
+    if subscription:
+        # The session does not carry the subscription's state: ask Stripe (a failure retries).
+        from billing.lifecycle import fetch_subscription
+        from billing.lifecycle import period_end as period_end_of
+
+        state = fetch_subscription(subscription)
+        status = state.get("status") if state.get("status") in Status.values else status
+        period_end = period_end_of(state)
     _provision(
         pending,
-        status=Status.ACTIVE if paid else Status.INCOMPLETE,
+        status=status,
         customer=str(session.get("customer") or ""),
-        subscription=str(session.get("subscription") or "") or None,
+        subscription=subscription,
         checkout_session_id=str(session.get("id") or "") or None,
+        period_end=period_end,
     )
     return None
 
@@ -235,6 +255,7 @@ def _provision(
     customer: str = "",
     subscription: str | None = None,
     checkout_session_id: str | None = None,
+    period_end: datetime | None = None,
 ) -> Store:
     """Everything a paying (or trialing) store needs, in the caller's transaction."""
     from ai.models import IntelligentAIConfig
@@ -280,7 +301,8 @@ def _provision(
             has_reservations=bool(data.get("has_reservations", False)),
             has_consultations=bool(data.get("has_consultations", False)),
         )
-    period_end = now + timedelta(days=settings.BILLING_TRIAL_DAYS) if trial else None
+    if trial:
+        period_end = now + timedelta(days=settings.BILLING_TRIAL_DAYS)
     sub, _created = Subscription.objects.update_or_create(
         store=store,
         defaults={

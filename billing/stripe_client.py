@@ -27,3 +27,8 @@ def client() -> stripe.StripeClient:
 def _client(key: str, base: str) -> stripe.StripeClient:
     # Our own retries (Celery, the inbox) decide when to try again; the SDK does not retry.
     return stripe.StripeClient(key, base_addresses={"api": base}, max_network_retries=0)
+
+
+def as_dict(obj: object) -> dict:
+    """An SDK object as plain dicts (StripeObject is not a dict: no `.get`)."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)  # type: ignore[call-overload]

@@ -153,7 +153,7 @@ def _cards(store_ids: list[int]) -> list[dict]:
         except stripe.StripeError:
             log.warning("could not list the cards of %s", customer)
             continue
-        for method in found["data"]:
+        for method in stripe_client.as_dict(found)["data"]:
             card = method.get("card") or {}
             cards.append(
                 {

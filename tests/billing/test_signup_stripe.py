@@ -1,0 +1,227 @@
+# ruff: noqa: F811 - fixtures imported from the telephony suite are used by name
+"""Signup and billing through the Stripe fake (the real `stripe` SDK on one side, our signed
+webhook on the other): checkout → pay page → webhook → account, store, subscription, first
+number at the Telnyx simulator, welcome email, one-time login; duplicated and reordered events;
+plan change, cards and the billing portal; commissions reported once as meter events."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from urllib.error import HTTPError
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import Commission, PendingSignup, StripeEvent, Subscription
+from kalliky import inbox
+from kalliky.inbox import EventStatus
+from stores.models import Store
+from telephony.models import PhoneNumber
+from tests.ai.conftest import demo, demo_pizzeria  # noqa: F401 - fixtures
+from tests.ai.test_analysis import ORDER, phone_call
+from tests.billing.test_signup_trial import csrf_client, post_json, signup_body
+from tests.conftest import PASSWORD
+from tests.fakes.stripe import FakeStripe
+from tests.telephony.conftest import telnyx  # noqa: F401 - fixture
+
+PRICES = {"STARTER": ("price_test_starter", 12900), "PRO": ("price_test_pro", 32900)}
+
+
+@pytest.fixture
+def stripe_api(settings) -> Iterator[FakeStripe]:
+    """The Stripe fake, its events recorded only (no webhook target)."""
+    with FakeStripe(
+        webhook_url=None, webhook_secret="whsec_test_signup", secret_key="sk_test_signup"
+    ) as fake:
+        for price, amount in PRICES.values():
+            fake.add_price(price, unit_amount=amount, currency="eur", recurring=True)
+        settings.STRIPE_SECRET_KEY = fake.secret_key
+        settings.STRIPE_API_BASE = fake.api_base
+        settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+        settings.STRIPE_PRICE_STARTER = PRICES["STARTER"][0]
+        settings.STRIPE_PRICE_PRO = PRICES["PRO"][0]
+        yield fake
+
+
+@pytest.fixture
+def stripe_fake(stripe_api, live_server, settings) -> FakeStripe:
+    """The Stripe fake delivering its signed events to our webhook on a live server."""
+    stripe_api.webhook_url = f"{live_server.url}/api/stripe/webhook"
+    settings.PUBLIC_BASE_URL = live_server.url
+    return stripe_api
+
+
+def wait_for(check: Callable[[], object], what: str, timeout: float = 15.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def pay(checkout_url: str) -> str:
+    """What the payer's browser does on the pay page: POST the form, get sent back to us."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    page = urllib.request.urlopen(checkout_url, timeout=10).read().decode()
+    assert "<form" in page and "Pay" in page
+    try:
+        opener.open(urllib.request.Request(checkout_url, data=b"", method="POST"), timeout=10)
+    except HTTPError as exc:  # the 303 back to our success page
+        assert exc.code == 303, exc.code
+        return exc.headers["Location"]
+    raise AssertionError("the pay page did not redirect")
+
+
+def retry_due_events() -> None:
+    """What beat's retry_webhook_events does once the backoff has passed."""
+    StripeEvent.objects.filter(status=EventStatus.RETRYING).update(next_attempt_at=timezone.now())
+    inbox.process_due(StripeEvent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_full_signup_through_checkout(stripe_fake, telnyx):
+    client, token = csrf_client()
+    response = post_json(client, "/api/stripe/checkout-signup", signup_body(plan="PRO", language="fr"), token)
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["provider"] == "stripe" and out["checkoutUrl"].startswith(f"{stripe_fake.api_base}/pay/")
+    # Nothing exists before the payment; the password never went to Stripe.
+    assert not User.objects.exists() and PendingSignup.objects.get().status == "open"
+    session = next(iter(stripe_fake.checkout_sessions.values()))
+    assert session["mode"] == "subscription" and session["customer_email"] == "nadia@trattoria.test"
+    assert session["metadata"]["kalliky_pending_signup"] == str(PendingSignup.objects.get().pk)
+    assert all(
+        PASSWORD not in json.dumps(r.form if hasattr(r, "form") else r.body) for r in stripe_fake.requests
+    )
+    early = client.get("/billing/signup/success/")
+    assert early.status_code == 200 and b"Paiement re" in early.content  # "Payment received", waiting
+
+    back = pay(out["checkoutUrl"])
+    assert back.startswith(f"{stripe_fake.api_base.split(':')[0]}") or "/billing/signup/success/" in back
+    assert f"session_id={session['id']}" in back
+    stripe_fake.drain(timeout=10)
+    user = wait_for(lambda: User.objects.filter(email="nadia@trattoria.test").first(), "the account")
+    store = Store.objects.get(business__owner=user)
+    sub = Subscription.objects.get(store=store)
+    assert sub.status == Subscription.Status.ACTIVE and sub.plan == "PRO"
+    assert sub.stripe_subscription_id in stripe_fake.subscriptions
+    assert sub.stripe_customer_id and sub.current_period_end is not None
+    number = wait_for(
+        lambda: PhoneNumber.objects.filter(store=store, status=PhoneNumber.Status.ACTIVE).first(),
+        "the number",
+    )
+    assert number.number.startswith("+")
+    assert any(r.path.endswith("/number_orders") for r in telnyx.requests)
+    welcome = wait_for(lambda: [m for m in mail.outbox if m.to == [user.email]], "the welcome email")
+    assert welcome[0].subject.startswith("Bienvenue chez Kalliky")
+
+    # The browser comes back: logged in once, into the dashboard.
+    landed = client.get(back.replace(stripe_fake.api_base, ""))
+    assert landed.status_code == 302 and landed["Location"] == "/"
+    assert client.get("/api/auth/me").json()["email"] == user.email
+    other, other_token = csrf_client()
+    again = post_json(other, "/api/auth/auto-login-signup", {"token": out["signupToken"]}, other_token)
+    assert again.status_code == 410
+    # Every event was stored once and processed (the subscription's, sent before its checkout,
+    # once beat retried it).
+    retry_due_events()
+    assert set(StripeEvent.objects.values_list("status", flat=True)) <= {"processed", "ignored"}
+    assert StripeEvent.objects.count() == len(stripe_fake.events)
+
+    # The owner's billing surfaces: the card, the portal, a plan change.
+    token = client.get("/api/auth/csrf").json()["csrfToken"]  # logging in rotated it
+    cards = client.get("/api/stripe/payment-methods").json()
+    assert cards["billingConfigured"] and cards["items"][0]["last4"] == "4242"
+    portal = post_json(client, "/api/stripe/portal", {}, token)
+    assert portal.status_code == 200 and portal.json()["url"].startswith(stripe_fake.api_base)
+    page = client.get("/billing/")
+    assert page.status_code == 200 and b"4242" in page.content
+    change = post_json(client, "/api/stripe/checkout", {"storeId": store.pk, "plan": "STARTER"}, token)
+    assert change.status_code == 200 and change.json()["plan"] == "STARTER"
+    stripe_fake.drain(timeout=10)
+    remote = stripe_fake.subscriptions[sub.stripe_subscription_id]
+    assert remote["items"]["data"][0]["price"]["id"] == PRICES["STARTER"][0]
+    wait_for(lambda: Subscription.objects.get(pk=sub.pk).plan == "STARTER", "the plan change")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicated_and_reversed_events_make_one_account_with_the_right_status(stripe_fake, telnyx):
+    client, token = csrf_client()
+    out = post_json(client, "/api/stripe/checkout-signup", signup_body(), token).json()
+    stripe_fake.duplicate = True
+    stripe_fake.hold()
+    pay(out["checkoutUrl"])
+    sub_id = next(iter(stripe_fake.subscriptions))
+    stripe_fake.fail_payment(sub_id)
+    stripe_fake.pay_invoice(sub_id)
+    stripe_fake.fail_payment(sub_id)  # the last word: past due
+    stripe_fake.release(order="reverse")
+    stripe_fake.drain(timeout=15)
+    wait_for(lambda: User.objects.filter(email="nadia@trattoria.test").exists(), "the account")
+    for _ in range(3):  # events that came before their checkout wait for the inbox's retry
+        retry_due_events()
+    assert User.objects.filter(email="nadia@trattoria.test").count() == 1
+    assert Store.objects.count() == 1 and Subscription.objects.count() == 1
+    sub = Subscription.objects.get()
+    assert sub.status == Subscription.Status.PAST_DUE, sub.status
+    assert stripe_fake.subscriptions[sub_id]["status"] == "past_due"
+    assert StripeEvent.objects.count() == len({e["id"] for e in stripe_fake.events})
+    assert not StripeEvent.objects.filter(status__in=(EventStatus.RETRYING, EventStatus.DEAD)).exists()
+    # The past-due store's number was suspended (or never activated): no caller reaches it.
+    assert not PhoneNumber.objects.filter(store=sub.store, status=PhoneNumber.Status.ACTIVE).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_checkout_creates_nothing(stripe_fake):
+    client, token = csrf_client()
+    post_json(client, "/api/stripe/checkout-signup", signup_body(), token)
+    page = client.get("/billing/signup/cancelled/")
+    assert page.status_code == 200
+    assert not User.objects.exists() and not stripe_fake.events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stripe_down_means_a_clear_502_and_no_pending_signup(stripe_fake, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    client, token = csrf_client()
+    response = post_json(client, "/api/stripe/checkout-signup", signup_body(), token)
+    assert response.status_code == 502 and response.json()["code"] == "billing_unavailable"
+    assert "Stripe" in response.json()["detail"] and "Network error" not in response.json()["detail"]
+    assert not PendingSignup.objects.exists()
+
+
+def test_commission_reported_once_as_a_meter_event_even_when_the_task_runs_twice(
+    stripe_api, demo_pizzeria, django_capture_on_commit_callbacks
+):
+    from billing.tasks import report_commission
+
+    Subscription.objects.filter(store=demo_pizzeria).update(
+        plan="STARTER",
+        status="active",
+        stripe_customer_id="cus_test_pizzeria",
+        stripe_subscription_id="sub_t",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call = phone_call(demo_pizzeria, ORDER)
+    commission = Commission.objects.get(order__call=call)
+    assert commission.status == Commission.Status.REPORTED, commission.last_error
+    report_commission.apply(args=(commission.pk,))  # a second run: already reported, nothing sent
+    Commission.objects.filter(pk=commission.pk).update(status=Commission.Status.PENDING)  # a lost ack
+    assert report_commission.apply(args=(commission.pk,)).get() == "reported"  # Stripe says: already have it
+    events = [e for e in stripe_api.meter_events if e["identifier"] == commission.meter_event_identifier]
+    assert len(events) == 1
+    cents = str(int(commission.amount * 100))
+    assert events[0]["payload"] == {"stripe_customer_id": "cus_test_pizzeria", "value": cents}
+    assert Commission.objects.get(pk=commission.pk).status == Commission.Status.REPORTED
