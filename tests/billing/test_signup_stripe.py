@@ -21,13 +21,13 @@ from billing.models import Commission, PendingSignup, StripeEvent, Subscription
 from kalliky import inbox
 from kalliky.inbox import EventStatus
 from stores.models import Store
-from telephony.models import PhoneNumber
+from telephony.models import Call, PhoneNumber
 from tests.ai.conftest import demo, demo_pizzeria  # noqa: F401 - fixtures
 from tests.ai.test_analysis import ORDER, phone_call
 from tests.billing.test_signup_trial import csrf_client, post_json, signup_body
 from tests.conftest import PASSWORD
 from tests.fakes.stripe import FakeStripe
-from tests.telephony.conftest import telnyx  # noqa: F401 - fixture
+from tests.telephony.conftest import PIZZERIA_NUMBER, line, settle, telnyx  # noqa: F401 - fixtures
 
 PRICES = {"STARTER": ("price_test_starter", 12900), "PRO": ("price_test_pro", 32900)}
 
@@ -225,3 +225,37 @@ def test_commission_reported_once_as_a_meter_event_even_when_the_task_runs_twice
     cents = str(int(commission.amount * 100))
     assert events[0]["payload"] == {"stripe_customer_id": "cus_test_pizzeria", "value": cents}
     assert Commission.objects.get(pk=commission.pk).status == Commission.Status.REPORTED
+
+
+def test_unpaid_through_stripe_the_line_says_unavailable_paid_it_answers(line, demo, stripe_fake):
+    pizzeria = Store.objects.get(slug="pizzeria-bella-napoli")
+    remote = stripe_fake.create_subscription(
+        price_id=PRICES["PRO"][0], metadata={"kalliky_store": str(pizzeria.pk)}
+    )
+    Subscription.objects.filter(store=pizzeria).update(
+        status="active", stripe_subscription_id=remote["id"], stripe_customer_id=remote["customer"]
+    )
+    number = PhoneNumber.objects.get(number=PIZZERIA_NUMBER)
+
+    stripe_fake.fail_payment(remote["id"])
+    assert stripe_fake.drain(timeout=10)
+    wait_for(lambda: Subscription.objects.get(store=pizzeria).status == "past_due", "past due")
+    wait_for(
+        lambda: PhoneNumber.objects.get(pk=number.pk).status == PhoneNumber.Status.SUSPENDED, "suspension"
+    )
+    refused = line.place_call(from_="+33611999777", to=PIZZERIA_NUMBER)
+    refused.wait_for(lambda c: c.state == "hangup", timeout=10)
+    assert "indisponible" in refused.spoken[0]
+    settle(line)
+
+    stripe_fake.pay_invoice(remote["id"])
+    assert stripe_fake.drain(timeout=10)
+    wait_for(lambda: Subscription.objects.get(store=pizzeria).status == "active", "active again")
+    wait_for(
+        lambda: PhoneNumber.objects.get(pk=number.pk).status == PhoneNumber.Status.ACTIVE, "reactivation"
+    )
+    answered = line.place_call(from_="+33611999777", to=PIZZERIA_NUMBER)
+    answered.wait_for_speech(1, timeout=10)
+    settle(line)
+    assert Call.objects.get(call_control_id=answered.call_control_id).status == Call.Status.ANSWERED
+    assert {d[1] for d in stripe_fake.deliveries} == {200}

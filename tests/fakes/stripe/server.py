@@ -326,6 +326,21 @@ class FakeStripe:
             self.emit("invoice.paid", invoice)
         return session
 
+    def create_subscription(
+        self, *, price_id: str, email: str = "owner@example.test", metadata: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """A paying customer that exists already (set up outside a checkout); emits nothing."""
+        with self._lock:
+            customer = self._create_customer({"email": email})
+            self._card_for(customer["id"])
+            session = {
+                "line_items": [{"price": price_id, "quantity": 1}],
+                "subscription_data": {"metadata": metadata},
+            }
+            sub = self._create_subscription(session, customer["id"], int(time.time()))
+            self._invoice(sub, status="paid")
+            return sub
+
     def fail_payment(self, subscription_id: str) -> dict[str, Any]:
         return self._bill(subscription_id, paid=False)
 
