@@ -578,7 +578,10 @@ def confirm_order(
     session.delivery_type = ""
     if order.customer_id:
         session.customer_id = order.customer_id
-    return {"order_number": order.number, "total": _money(order.total), "delivery_type": delivery_type}
+    result = {"order_number": order.number, "total": _money(order.total), "delivery_type": delivery_type}
+    if _payment_link_sent("order", order.pk):
+        result["payment_link"] = "sent_by_sms"  # say so; the caller pays on Stripe's page, never here
+    return result
 
 
 @tool(
@@ -777,12 +780,22 @@ def book_reservation(
         call_id=tc.session.call_id,
     )
     tc.session.bookings.append(f"reservation:{reservation.pk}")
-    return {
+    result = {
         "booking_ref": f"reservation:{reservation.pk}",
         "date": date,
         "time": time,
         "party_size": int(party_size),
     }
+    if _payment_link_sent("reservation", reservation.pk):
+        result["deposit_link"] = "sent_by_sms"
+    return result
+
+
+def _payment_link_sent(kind: str, object_id: int) -> bool:
+    """Whether the caller is texted a payment link for it (billing.deposits)."""
+    from billing.models import PaymentLink
+
+    return PaymentLink.objects.filter(kind=kind, object_id=object_id).exists()
 
 
 @tool(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from billing.models import Commission, PendingSignup, StripeEvent, Subscription
+from billing.models import Commission, PaymentLink, PendingSignup, StripeEvent, Subscription
 from kalliky.admin_inbox import WebhookEventAdmin
 
 
@@ -19,8 +19,8 @@ class PendingSignupAdmin(admin.ModelAdmin):
     list_display = ("email", "plan", "status", "created_at", "completed_at")
     list_filter = ("status", "plan")
     search_fields = ("email", "checkout_session_id")
-    raw_id_fields = ("user",)
-    exclude = ("password_hash",)
+    raw_id_fields = ("user", "business", "store")
+    exclude = ("password_hash", "login_token_hash")
     readonly_fields = ("created_at", "updated_at")
 
 
@@ -47,3 +47,24 @@ class CommissionAdmin(admin.ModelAdmin):
         for pk in ids:
             report_commission.delay(pk)
         self.message_user(request, f"{len(ids)} commission(s) queued for reporting.")
+
+
+@admin.register(PaymentLink)
+class PaymentLinkAdmin(admin.ModelAdmin):
+    list_display = ("store", "kind", "object_id", "amount", "currency", "status", "sms_sent_at", "paid_at")
+    list_filter = ("status", "kind")
+    search_fields = ("store__name", "phone", "checkout_session_id")
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
+    readonly_fields = ("created_at", "updated_at")
+    actions = ("send_again",)
+
+    @admin.action(description="Send the payment link again (those not paid)")
+    def send_again(self, request, queryset):  # noqa: ANN001, ANN201 - the admin's signature
+        from billing.deposits import request_payment_link
+
+        links = list(queryset.exclude(status=PaymentLink.Status.PAID).values_list("pk", flat=True))
+        PaymentLink.objects.filter(pk__in=links).update(status=PaymentLink.Status.PENDING)
+        for pk in links:
+            request_payment_link.delay(pk)
+        self.message_user(request, f"{len(links)} payment link(s) queued.")

@@ -136,3 +136,47 @@ class Commission(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.order}"
+
+
+class PaymentLink(TimeStamped):
+    """A Stripe Checkout link (mode payment) texted to a caller for an order or a booking's
+    deposit. One per order/booking; card data only ever goes to Stripe's page."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Order")
+        RESERVATION = "reservation", _("Reservation")
+        SERVICE_BOOKING = "service_booking", _("Service booking")
+        CONSULTATION = "consultation", _("Consultation")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being created")
+        SENT = "sent", _("Sent by SMS")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="payment_links")
+    kind = models.CharField(_("for"), max_length=20, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField(_("order or booking id"))
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    phone = models.CharField(_("caller's phone"), max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    checkout_session_id = models.CharField(
+        _("Checkout session id"), max_length=255, null=True, blank=True, unique=True
+    )
+    url = models.URLField(_("payment page"), max_length=1000, blank=True)
+    sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("payment link")
+        verbose_name_plural = _("payment links")
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="paymentlink_one_per_target"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="paymentlink_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.amount} {self.currency} ({self.status})"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("signup/", views.signup_page, name="signup"),
     path("signup/success/", views.signup_success, name="signup_success"),
     path("signup/cancelled/", views.signup_cancelled, name="signup_cancelled"),
+    path("paid/", views.paid, name="paid"),
 ]

@@ -94,6 +94,11 @@ def signup_cancelled(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/signup_cancelled.html")
 
 
+def paid(request: HttpRequest) -> HttpResponse:
+    """Where a caller lands after paying (or leaving) a payment link."""
+    return render(request, "billing/paid.html", {"cancelled": bool(request.GET.get("cancelled"))})
+
+
 @login_required
 def billing_page(request: HttpRequest) -> HttpResponse:
     managed = managed_business_ids(request.user)

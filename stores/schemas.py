@@ -64,6 +64,11 @@ class StoreFields(Schema):
     delivery_enabled: bool = False
     is_active: bool = True
     record_calls: bool = Field(default=True, description="Record calls (the greeting announces it).")
+    payment_links_enabled: bool = Field(
+        default=False, description="Text callers a Stripe payment link for large orders and deposits."
+    )
+    payment_link_threshold: Decimal = Field(default=Decimal("50"), ge=0, max_digits=10, decimal_places=2)
+    booking_deposit: Decimal = Field(default=Decimal("0"), ge=0, max_digits=10, decimal_places=2)
 
     @field_validator("timezone")
     @classmethod
@@ -112,6 +117,9 @@ class StoreOut(Schema):
     delivery_enabled: bool
     is_active: bool
     record_calls: bool
+    payment_links_enabled: bool
+    payment_link_threshold: Decimal
+    booking_deposit: Decimal
     created_at: datetime
 
 

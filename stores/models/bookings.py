@@ -34,6 +34,7 @@ class _Booking(TimeStamped):
     call = models.ForeignKey(
         "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    deposit_paid_at = models.DateTimeField(_("deposit paid at"), null=True, blank=True)
 
     class Meta:
         abstract = True

@@ -58,6 +58,7 @@ class Order(TimeStamped):
         "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid online at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

@@ -36,6 +36,15 @@ class Store(TimeStamped):
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
     # Calls are recorded (and the greeting says so) unless the owner turns it off.
     record_calls = models.BooleanField(_("record calls"), default=True)
+    # Payment links by SMS (Stripe Checkout): an order from a call at or above the threshold, or a
+    # booking from a call when a deposit is set, gets a link texted to the caller.
+    payment_links_enabled = models.BooleanField(_("send payment links by SMS"), default=False)
+    payment_link_threshold = models.DecimalField(
+        _("payment link from this order total"), max_digits=10, decimal_places=2, default=Decimal("50")
+    )
+    booking_deposit = models.DecimalField(
+        _("deposit per booking (0: none)"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
 
     class Meta:
         verbose_name = _("store")

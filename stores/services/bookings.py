@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from billing.deposits import offer_for_booking
 from kalliky.errors import Conflict, ValidationFailed
 from stores.models import (
     BookingStatus,
@@ -83,6 +84,7 @@ def reservation_save(
         for key, value in fields.items():
             setattr(reservation, key, value)
         reservation.save()
+        offer_for_booking("reservation", reservation)  # a deposit link by SMS, where the store asks one
     return reservation
 
 
@@ -129,6 +131,7 @@ def service_booking_save(
         booking.custom_field_values = values
         booking.notes = notes
         booking.save()
+        offer_for_booking("service_booking", booking)  # a deposit link by SMS, where the store asks one
     return booking
 
 
@@ -166,6 +169,7 @@ def consultation_save(
         if consultation.scheduled_at and consultation.status == Consultation.Status.REQUESTED:
             consultation.status = Consultation.Status.SCHEDULED
         consultation.save()
+        offer_for_booking("consultation", consultation)  # a deposit link by SMS, where the store asks one
     return consultation
 
 

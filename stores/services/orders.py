@@ -150,6 +150,9 @@ def order_create(
         from billing.commission import record as record_commission
 
         record_commission(order)  # orders taken on a call carry the plan's commission
+        from billing.deposits import offer_for_order
+
+        offer_for_order(order, customer_phone)  # a payment link by SMS for a large call order
     return order
 
 

@@ -259,3 +259,92 @@ def test_unpaid_through_stripe_the_line_says_unavailable_paid_it_answers(line, d
     settle(line)
     assert Call.objects.get(call_control_id=answered.call_control_id).status == Call.Status.ANSWERED
     assert {d[1] for d in stripe_fake.deliveries} == {200}
+
+
+def _sms_texts(telnyx) -> list[str]:  # noqa: ANN001 - the Telnyx fake
+    return [str((r.body or {}).get("text", "")) for r in telnyx.requests if r.path.endswith("/messages")]
+
+
+def test_a_large_call_order_gets_a_payment_link_by_sms_and_paying_marks_it_paid(
+    stripe_fake, telnyx, demo_pizzeria
+):
+    from billing.models import PaymentLink
+    from stores.models import Order
+
+    Store.objects.filter(pk=demo_pizzeria.pk).update(payment_links_enabled=True, payment_link_threshold=10)
+    demo_pizzeria.refresh_from_db()
+    call = phone_call(demo_pizzeria, ORDER)
+    order = Order.objects.get(call=call)
+    assert order.total >= 10 and order.paid_at is None
+    link = PaymentLink.objects.get(kind="order", object_id=order.pk)
+    assert link.status == PaymentLink.Status.SENT, link.error
+    session = stripe_fake.checkout_sessions[link.checkout_session_id]
+    assert session["mode"] == "payment" and session["amount_total"] == int(order.total * 100)
+    assert session["metadata"]["kalliky_deposit"] == str(link.pk) and session["url"] == link.url
+    texts = _sms_texts(telnyx)
+    assert any(link.url in text for text in texts), texts
+    # The assistant was told a link went out, and nothing about cards.
+    assert "4242" not in json.dumps([r.form for r in stripe_fake.requests])
+
+    stripe_fake.duplicate = True
+    stripe_fake.complete_checkout(link.checkout_session_id)
+    assert stripe_fake.drain(timeout=10)
+    wait_for(lambda: Order.objects.get(pk=order.pk).paid_at is not None, "the order paid")
+    link.refresh_from_db()
+    assert link.status == PaymentLink.Status.PAID and link.paid_at is not None
+    completed = StripeEvent.objects.get(event_type="checkout.session.completed")
+    assert completed.status == EventStatus.PROCESSED  # two deliveries, stored and applied once
+
+
+def test_no_link_below_the_threshold_when_off_or_without_billing(
+    stripe_fake, telnyx, demo_pizzeria, settings
+):
+    from billing.models import PaymentLink
+
+    Store.objects.filter(pk=demo_pizzeria.pk).update(payment_links_enabled=True, payment_link_threshold=1000)
+    demo_pizzeria.refresh_from_db()
+    phone_call(demo_pizzeria, ORDER, caller="+33611000001")
+    Store.objects.filter(pk=demo_pizzeria.pk).update(payment_links_enabled=False, payment_link_threshold=1)
+    demo_pizzeria.refresh_from_db()
+    phone_call(demo_pizzeria, ORDER, caller="+33611000002")
+    Store.objects.filter(pk=demo_pizzeria.pk).update(payment_links_enabled=True)
+    demo_pizzeria.refresh_from_db()
+    settings.STRIPE_SECRET_KEY = ""
+    phone_call(demo_pizzeria, ORDER, caller="+33611000003")
+    assert not PaymentLink.objects.exists() and not stripe_fake.checkout_sessions
+
+
+def test_a_reservation_on_a_call_gets_a_deposit_link(stripe_fake, telnyx, demo_pizzeria):
+    from ai import context
+    from ai import session as sessions
+    from ai.tools import ToolContext, call_tool
+    from billing.models import PaymentLink
+    from stores.models import Reservation
+    from tests.ai.conftest import FRIDAY_EVENING
+
+    Store.objects.filter(pk=demo_pizzeria.pk).update(payment_links_enabled=True, booking_deposit=20)
+    demo_pizzeria.refresh_from_db()
+    session = sessions.start(
+        store=demo_pizzeria,
+        channel="phone",
+        lang="fr",
+        caller_phone="+33622222222",
+        sandbox=False,
+        now=FRIDAY_EVENING,
+    )
+    tc = ToolContext(session=session, ctx=context.get_context(demo_pizzeria), store=demo_pizzeria)
+    booked = call_tool(
+        tc,
+        "book_reservation",
+        {"date": "2026-12-05", "time": "20:00", "party_size": 4, "customer_name": "Dupont"},
+    )
+    assert booked["ok"] and booked["deposit_link"] == "sent_by_sms", booked
+    reservation = Reservation.objects.get(pk=int(booked["booking_ref"].split(":")[1]))
+    link = PaymentLink.objects.get(kind="reservation", object_id=reservation.pk)
+    assert stripe_fake.checkout_sessions[link.checkout_session_id]["amount_total"] == 2000
+    assert any(link.url in text for text in _sms_texts(telnyx))
+    stripe_fake.complete_checkout(link.checkout_session_id)
+    assert stripe_fake.drain(timeout=10)
+    wait_for(
+        lambda: Reservation.objects.get(pk=reservation.pk).deposit_paid_at is not None, "the deposit paid"
+    )
