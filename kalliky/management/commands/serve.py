@@ -67,6 +67,39 @@ class Command(BaseCommand):
                 "--api-key",
                 SIMULATOR_API_KEY,
             ]
+        stripe_sim = ""
+        if not settings.STRIPE_SECRET_KEY and os.environ.get("STRIPE_SIMULATOR", "").lower() in (
+            "1",
+            "true",
+            "yes",
+        ):
+            # Opt-in: the Stripe fake plays Stripe (Checkout pay page, portal, signed events), so
+            # the paid signup can be tried end to end. Without it, signup uses the trial provider.
+            stripe_sim = f"http://127.0.0.1:{simulator_port + 1}"
+            env.update(
+                STRIPE_SECRET_KEY="sk_test_simulator",
+                STRIPE_WEBHOOK_SECRET="whsec_simulator",
+                STRIPE_API_BASE=stripe_sim,
+                STRIPE_PRICE_STARTER="price_sim_starter",
+                STRIPE_PRICE_PRO="price_sim_pro",
+            )
+            commands["stripe-simulator"] = [
+                python,
+                "-m",
+                "tests.fakes.stripe.server",
+                "--port",
+                str(simulator_port + 1),
+                "--webhook-url",
+                f"http://{host}:{port}/api/stripe/webhook",
+                "--webhook-secret",
+                "whsec_simulator",
+                "--secret-key",
+                "sk_test_simulator",
+                "--price",
+                "price_sim_starter:12900",
+                "--price",
+                "price_sim_pro:32900",
+            ]
         commands |= {
             "web": [
                 python,
@@ -125,6 +158,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"  Telephone:  Telnyx at {settings.TELNYX_BASE_URL}")
+        if stripe_sim:
+            self.stdout.write(f"  Billing:    Stripe simulator at {stripe_sim} (STRIPE_SIMULATOR=true)")
+        elif settings.STRIPE_SECRET_KEY:
+            self.stdout.write(f"  Billing:    Stripe at {settings.STRIPE_API_BASE}")
+        else:
+            self.stdout.write(
+                "  Billing:    not configured: signups start a 14-day trial "
+                "(STRIPE_SIMULATOR=true to try Checkout)"
+            )
         self.stdout.write("Press Ctrl-C to stop.")
 
         stopping = False
