@@ -7,9 +7,8 @@ plan change, cards and the billing portal; commissions reported once as meter ev
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from urllib.error import HTTPError
 
 import pytest
@@ -27,7 +26,7 @@ from tests.ai.test_analysis import ORDER, phone_call
 from tests.billing.test_signup_trial import csrf_client, post_json, signup_body
 from tests.conftest import PASSWORD
 from tests.fakes.stripe import FakeStripe
-from tests.telephony.conftest import PIZZERIA_NUMBER, line, settle, telnyx  # noqa: F401 - fixtures
+from tests.telephony.conftest import PIZZERIA_NUMBER, line, settle, telnyx, wait_until  # noqa: F401 - fixtures
 
 PRICES = {"STARTER": ("price_test_starter", 12900), "PRO": ("price_test_pro", 32900)}
 
@@ -54,16 +53,6 @@ def stripe_fake(stripe_api, live_server, settings) -> FakeStripe:
     stripe_api.webhook_url = f"{live_server.url}/api/stripe/webhook"
     settings.PUBLIC_BASE_URL = live_server.url
     return stripe_api
-
-
-def wait_for(check: Callable[[], object], what: str, timeout: float = 15.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def pay(checkout_url: str) -> str:
@@ -112,19 +101,19 @@ def test_full_signup_through_checkout(stripe_fake, telnyx):
     assert back.startswith(f"{stripe_fake.api_base.split(':')[0]}") or "/billing/signup/success/" in back
     assert f"session_id={session['id']}" in back
     stripe_fake.drain(timeout=10)
-    user = wait_for(lambda: User.objects.filter(email="nadia@trattoria.test").first(), "the account")
+    user = wait_until(lambda: User.objects.filter(email="nadia@trattoria.test").first(), what="the account")
     store = Store.objects.get(business__owner=user)
     sub = Subscription.objects.get(store=store)
     assert sub.status == Subscription.Status.ACTIVE and sub.plan == "PRO"
     assert sub.stripe_subscription_id in stripe_fake.subscriptions
     assert sub.stripe_customer_id and sub.current_period_end is not None
-    number = wait_for(
+    number = wait_until(
         lambda: PhoneNumber.objects.filter(store=store, status=PhoneNumber.Status.ACTIVE).first(),
-        "the number",
+        what="the number",
     )
     assert number.number.startswith("+")
     assert any(r.path.endswith("/number_orders") for r in telnyx.requests)
-    welcome = wait_for(lambda: [m for m in mail.outbox if m.to == [user.email]], "the welcome email")
+    welcome = wait_until(lambda: [m for m in mail.outbox if m.to == [user.email]], what="the welcome email")
     assert welcome[0].subject.startswith("Bienvenue chez Kalliky")
 
     # The browser comes back: logged in once, into the dashboard.
@@ -153,7 +142,7 @@ def test_full_signup_through_checkout(stripe_fake, telnyx):
     stripe_fake.drain(timeout=10)
     remote = stripe_fake.subscriptions[sub.stripe_subscription_id]
     assert remote["items"]["data"][0]["price"]["id"] == PRICES["STARTER"][0]
-    wait_for(lambda: Subscription.objects.get(pk=sub.pk).plan == "STARTER", "the plan change")
+    wait_until(lambda: Subscription.objects.get(pk=sub.pk).plan == "STARTER", what="the plan change")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,7 +158,7 @@ def test_duplicated_and_reversed_events_make_one_account_with_the_right_status(s
     stripe_fake.fail_payment(sub_id)  # the last word: past due
     stripe_fake.release(order="reverse")
     stripe_fake.drain(timeout=15)
-    wait_for(lambda: User.objects.filter(email="nadia@trattoria.test").exists(), "the account")
+    wait_until(lambda: User.objects.filter(email="nadia@trattoria.test").exists(), what="the account")
     for _ in range(3):  # events that came before their checkout wait for the inbox's retry
         retry_due_events()
     assert User.objects.filter(email="nadia@trattoria.test").count() == 1
@@ -239,9 +228,10 @@ def test_unpaid_through_stripe_the_line_says_unavailable_paid_it_answers(line, d
 
     stripe_fake.fail_payment(remote["id"])
     assert stripe_fake.drain(timeout=10)
-    wait_for(lambda: Subscription.objects.get(store=pizzeria).status == "past_due", "past due")
-    wait_for(
-        lambda: PhoneNumber.objects.get(pk=number.pk).status == PhoneNumber.Status.SUSPENDED, "suspension"
+    wait_until(lambda: Subscription.objects.get(store=pizzeria).status == "past_due", what="past due")
+    wait_until(
+        lambda: PhoneNumber.objects.get(pk=number.pk).status == PhoneNumber.Status.SUSPENDED,
+        what="suspension",
     )
     refused = line.place_call(from_="+33611999777", to=PIZZERIA_NUMBER)
     refused.wait_for(lambda c: c.state == "hangup", timeout=10)
@@ -250,9 +240,9 @@ def test_unpaid_through_stripe_the_line_says_unavailable_paid_it_answers(line, d
 
     stripe_fake.pay_invoice(remote["id"])
     assert stripe_fake.drain(timeout=10)
-    wait_for(lambda: Subscription.objects.get(store=pizzeria).status == "active", "active again")
-    wait_for(
-        lambda: PhoneNumber.objects.get(pk=number.pk).status == PhoneNumber.Status.ACTIVE, "reactivation"
+    wait_until(lambda: Subscription.objects.get(store=pizzeria).status == "active", what="active again")
+    wait_until(
+        lambda: PhoneNumber.objects.get(pk=number.pk).status == PhoneNumber.Status.ACTIVE, what="reactivation"
     )
     answered = line.place_call(from_="+33611999777", to=PIZZERIA_NUMBER)
     answered.wait_for_speech(1, timeout=10)
@@ -289,7 +279,7 @@ def test_a_large_call_order_gets_a_payment_link_by_sms_and_paying_marks_it_paid(
     stripe_fake.duplicate = True
     stripe_fake.complete_checkout(link.checkout_session_id)
     assert stripe_fake.drain(timeout=10)
-    wait_for(lambda: Order.objects.get(pk=order.pk).paid_at is not None, "the order paid")
+    wait_until(lambda: Order.objects.get(pk=order.pk).paid_at is not None, what="the order paid")
     link.refresh_from_db()
     assert link.status == PaymentLink.Status.PAID and link.paid_at is not None
     completed = StripeEvent.objects.get(event_type="checkout.session.completed")
@@ -345,6 +335,7 @@ def test_a_reservation_on_a_call_gets_a_deposit_link(stripe_fake, telnyx, demo_p
     assert any(link.url in text for text in _sms_texts(telnyx))
     stripe_fake.complete_checkout(link.checkout_session_id)
     assert stripe_fake.drain(timeout=10)
-    wait_for(
-        lambda: Reservation.objects.get(pk=reservation.pk).deposit_paid_at is not None, "the deposit paid"
+    wait_until(
+        lambda: Reservation.objects.get(pk=reservation.pk).deposit_paid_at is not None,
+        what="the deposit paid",
     )
