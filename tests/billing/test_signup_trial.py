@@ -213,3 +213,25 @@ def test_another_tenants_store_is_not_found(alice_client, salon):
         content_type="application/json",
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_billing_page_switches_a_trial_store_plan(alice_client, pizzeria):
+    Subscription.objects.create(store=pizzeria, business=pizzeria.business, plan="STARTER", status="trialing")
+    page = alice_client.get("/billing/")
+    assert page.status_code == 200 and b"Pizzeria Alice" in page.content
+    moved = alice_client.post("/billing/plan/", {"store_id": pizzeria.pk, "plan": "PRO"})
+    assert moved.status_code == 302 and moved["Location"].endswith(f"/billing/?store={pizzeria.pk}")
+    assert Subscription.objects.get(store=pizzeria).plan == "PRO"
+    assert Subscription.objects.count() == 1
+    portal = alice_client.post("/billing/portal/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert portal.redirect_chain == [("/billing/", 302)]
+    assert "no Stripe subscription to manage yet" in portal.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_billing_page_needs_a_login_and_hides_other_tenants(client, carol_client, pizzeria):
+    assert client.get("/billing/").status_code == 302
+    assert b"Pizzeria Alice" not in carol_client.get("/billing/").content
+    refused = carol_client.post("/billing/plan/", {"store_id": pizzeria.pk, "plan": "PRO"})
+    assert refused.status_code == 404
