@@ -52,6 +52,8 @@ def handle(event: StripeEvent) -> Ignored | None:
         if not ours:
             return Ignored("a checkout that is not Kalliky's")
         return Ignored("a one-off payment checkout: no subscription to update")
+    if kind == "checkout.session.expired":
+        return _checkout_expired(obj)
     if kind in ("customer.subscription.created", "customer.subscription.updated"):
         return _apply(obj.get("id"), created, obj, metadata=obj.get("metadata") or {})
     if kind == "customer.subscription.deleted":
@@ -65,6 +67,29 @@ def handle(event: StripeEvent) -> Ignored | None:
     if kind == "invoice.payment_failed":
         return _apply(_invoice_subscription(obj), created, {"status": Status.PAST_DUE}, metadata={})
     return Ignored(f"{kind} does not concern billing here")
+
+
+def _checkout_expired(session: dict[str, Any]) -> Ignored | None:
+    """An unpaid checkout closed: the pending signup or the payment link says so (never undoes
+    a completed one)."""
+    from billing.models import PaymentLink, PendingSignup
+
+    metadata = session.get("metadata") or {}
+    link_ref, signup_ref = (
+        str(metadata.get("kalliky_deposit", "")),
+        str(metadata.get("kalliky_pending_signup", "")),
+    )
+    if link_ref.isdigit():
+        PaymentLink.objects.filter(pk=int(link_ref)).exclude(status=PaymentLink.Status.PAID).update(
+            status=PaymentLink.Status.FAILED, error="The payment page expired unpaid."
+        )
+        return None
+    if signup_ref.isdigit():
+        PendingSignup.objects.filter(pk=int(signup_ref), status=PendingSignup.Status.OPEN).update(
+            status=PendingSignup.Status.EXPIRED
+        )
+        return None
+    return Ignored("a checkout that is not Kalliky's")
 
 
 def _when(value: Any) -> datetime | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from urllib.error import HTTPError
 
 import pytest
+import stripe
 from django.core import mail
 from django.utils import timezone
 
@@ -339,3 +340,30 @@ def test_a_reservation_on_a_call_gets_a_deposit_link(stripe_fake, telnyx, demo_p
         lambda: Reservation.objects.get(pk=reservation.pk).deposit_paid_at is not None,
         what="the deposit paid",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expired_checkout_closes_the_pending_signup(stripe_fake):
+    client, token = csrf_client()
+    post_json(client, "/api/stripe/checkout-signup", signup_body(), token)
+    pending = PendingSignup.objects.get()
+    sdk = stripe.StripeClient(stripe_fake.secret_key, base_addresses={"api": stripe_fake.api_base})
+    sdk.v1.checkout.sessions.expire(pending.checkout_session_id)
+    assert stripe_fake.drain(timeout=10)
+    wait_until(lambda: PendingSignup.objects.get().status == PendingSignup.Status.EXPIRED, what="expiry")
+    assert not User.objects.exists()
+    assert StripeEvent.objects.get(event_type="checkout.session.expired").status == EventStatus.PROCESSED
+
+
+def test_an_expired_payment_page_marks_the_link_failed(stripe_fake, telnyx, demo_pizzeria):
+    from billing.models import PaymentLink
+
+    Store.objects.filter(pk=demo_pizzeria.pk).update(payment_links_enabled=True, payment_link_threshold=1)
+    demo_pizzeria.refresh_from_db()
+    phone_call(demo_pizzeria, ORDER)
+    link = PaymentLink.objects.get()
+    sdk = stripe.StripeClient(stripe_fake.secret_key, base_addresses={"api": stripe_fake.api_base})
+    sdk.v1.checkout.sessions.expire(link.checkout_session_id)
+    assert stripe_fake.drain(timeout=10)
+    wait_until(lambda: PaymentLink.objects.get().status == PaymentLink.Status.FAILED, what="the link closed")
+    assert "expired" in PaymentLink.objects.get().error

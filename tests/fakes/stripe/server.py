@@ -484,6 +484,7 @@ class FakeStripe:
                             400, f"Only open sessions can be expired; {sid} is {session['status']}."
                         )
                     session["status"] = "expired"
+                    self.emit("checkout.session.expired", session)
                     return 200, session
                 case ("GET", ["subscriptions", sub_id]):
                     return 200, self._get(self.subscriptions, sub_id)
