@@ -397,7 +397,7 @@ def consume_login_token(token: str, *, now: datetime | None = None) -> User:
         raise AppError(_("This sign-in link is not valid."), code="invalid_token", status=401)
     with transaction.atomic():
         pending = (
-            PendingSignup.objects.select_for_update()
+            PendingSignup.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(login_token_hash=token_hash(token))
             .first()
