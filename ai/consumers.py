@@ -28,12 +28,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation.trans_real import parse_accept_lang_header
 
 from ai import agent
 from ai import session as sessions
 from ai.agent import AgentReply
 from kalliky.errors import PermissionDenied
+from kalliky.i18n import socket_language
 from kalliky.phones import to_e164
 from kalliky.tenancy import access_store
 from stores.models import Store
@@ -249,20 +249,7 @@ class AssistantChatConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     def _ui_language(self) -> str:
-        """The page's language for error messages: the language cookie, else Accept-Language
-        (the socket has no LocaleMiddleware)."""
-        cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
-        headers = dict(self.scope.get("headers", []))
-        header = headers.get(b"accept-language", b"").decode("latin-1")
-        accepted = [code for code, _q in parse_accept_lang_header(header)]
-        for code in [cookie, *accepted]:
-            if not code or code == "*":
-                continue
-            try:
-                return translation.get_supported_language_variant(code)
-            except LookupError:
-                continue
-        return settings.LANGUAGE_CODE
+        return socket_language(self.scope)
 
     def _store(self) -> Store | None:
         """Checked again on every start: a membership can end while the page is open."""

@@ -3,7 +3,9 @@
 from django.urls import URLPattern, path
 
 from ai.consumers import AssistantChatConsumer
+from stores.consumers import KitchenBoardConsumer
 
 websocket_urlpatterns: list[URLPattern] = [
     path("ws/stores/<int:store_id>/assistant/", AssistantChatConsumer.as_asgi()),
+    path("ws/stores/<int:store_id>/kitchen/", KitchenBoardConsumer.as_asgi()),
 ]

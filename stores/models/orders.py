@@ -153,3 +153,8 @@ class PreparationTicket(TimeStamped):
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())
+
+    @property
+    def next_statuses(self) -> list[tuple[str, str]]:
+        """(status, label) the kitchen may move this ticket to, for the board's buttons."""
+        return [(s, str(self.Status(s).label)) for s in self.TRANSITIONS.get(self.status, ())]

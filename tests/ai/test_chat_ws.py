@@ -109,15 +109,21 @@ def demo_staff_cookie(bella_napoli) -> bytes:
     return session_cookie(dan)
 
 
-async def open_chat(
-    store_id: int, cookie: bytes | None = None, *, lang: bytes = b"fr"
+async def open_socket(
+    path: str, cookie: bytes | None = None, *, lang: bytes = b"fr"
 ) -> WebsocketCommunicator:
     headers = [(b"origin", b"http://localhost"), (b"accept-language", lang)]
     if cookie:
         headers.append((b"cookie", cookie))
-    chat = WebsocketCommunicator(f"/ws/stores/{store_id}/assistant/", headers)
-    assert await chat.connect()
-    return chat
+    socket = WebsocketCommunicator(path, headers)
+    assert await socket.connect()
+    return socket
+
+
+async def open_chat(
+    store_id: int, cookie: bytes | None = None, *, lang: bytes = b"fr"
+) -> WebsocketCommunicator:
+    return await open_socket(f"/ws/stores/{store_id}/assistant/", cookie, lang=lang)
 
 
 async def receive(chat: WebsocketCommunicator) -> dict[str, Any]:

@@ -1,0 +1,284 @@
+"""The owner's dashboard numbers: one period against the one before it, two charts, the latest
+calls and orders. A fixed number of queries whatever the volume (conditional aggregation over
+both periods at once), so the page costs the same with ten calls or a hundred thousand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import ExtractHour, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stores.models import Order, Source
+from telephony.models import Call
+
+PERIODS = {
+    "today": _("Today"),
+    "7d": _("Last 7 days"),
+    "30d": _("Last 30 days"),
+    "custom": _("Custom"),
+}
+DEFAULT_PERIOD = "7d"
+MAX_CUSTOM_DAYS = 366
+# A call the assistant (or a person after a transfer) actually picked up.
+ANSWERED = (Call.Status.ANSWERED, Call.Status.COMPLETED, Call.Status.TRANSFERRED)
+MISSED = (Call.Status.MISSED, Call.Status.REJECTED)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: datetime
+    end: datetime
+    first_day: date
+    last_day: date
+    error: str = ""
+
+    @property
+    def previous_start(self) -> datetime:
+        return self.start - (self.end - self.start)
+
+
+def _parse_day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_period(key: str, start: str, end: str, tz: ZoneInfo, now: datetime | None = None) -> Period:
+    """The period asked in the query string, in the store's days; a bad custom range falls back
+    to the default with an error the page shows (never a 500)."""
+    today = (now or timezone.now()).astimezone(tz).date()
+    error = ""
+    if key == "custom":
+        first, last = _parse_day(start), _parse_day(end)
+        if first is None or last is None:
+            error = str(_("Choose a start and an end date (YYYY-MM-DD) for a custom period."))
+        elif first > last:
+            error = str(_("The start date must be on or before the end date."))
+        elif (last - first).days >= MAX_CUSTOM_DAYS:
+            error = str(_("A custom period is at most one year."))
+        if not error:
+            return _period("custom", first, last, tz)
+        key = DEFAULT_PERIOD
+    days = {"today": 1, "7d": 7, "30d": 30}.get(key)
+    if days is None:
+        key, days = DEFAULT_PERIOD, 7
+    return _period(key, today - timedelta(days=days - 1), today, tz, error)
+
+
+def _period(key: str, first: date, last: date, tz: ZoneInfo, error: str = "") -> Period:
+    # Local midnights, not start + n × 24 h: a day with a clock change lasts 23 or 25 hours.
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    return Period(key=key, start=start, end=end, first_day=first, last_day=last, error=error)
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: Decimal | int | float | None
+    previous: Decimal | int | float | None
+    kind: str = "number"  # number | money | percent | score
+
+    @property
+    def change(self) -> float | None:
+        """% change against the previous period; None when there is nothing to compare with."""
+        if self.value is None or not self.previous:
+            return None
+        return round((float(self.value) - float(self.previous)) / float(self.previous) * 100, 1)
+
+
+CHART_HEIGHT = 50  # SVG user units; each bar has a slot 10 wide
+SLOT = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    height: float  # in SVG units, the tallest bar fills the chart
+    x: int
+    hint: str = ""
+    show_label: bool = True
+
+    @property
+    def y(self) -> float:
+        return round(CHART_HEIGHT - self.height, 2)
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    metrics: list[Metric]
+    monthly: list[Bar]
+    hourly: list[Bar]
+    recent_calls: list[Call] = field(default_factory=list)
+    recent_orders: list[Order] = field(default_factory=list)
+    currency: str = "EUR"
+
+
+def business_orders(store_ids: list[int]):  # noqa: ANN201 - a QuerySet of Order
+    """Orders that count as business: not cancelled, not placed while testing the assistant."""
+    return (
+        Order.objects.filter(store_id__in=store_ids)
+        .exclude(source=Source.TEST)
+        .exclude(status=Order.Status.CANCELLED)
+    )
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole * 100, 1) if whole else None
+
+
+def _bars(points: list[tuple[str, float, str]], label_every: int = 1) -> list[Bar]:
+    top = max((value for _, value, _ in points), default=0) or 1
+    return [
+        Bar(
+            label=label,
+            value=value,
+            height=round(value / top * CHART_HEIGHT, 2),
+            x=n * SLOT + 1,
+            hint=hint,
+            show_label=n % label_every == 0,
+        )
+        for n, (label, value, hint) in enumerate(points)
+    ]
+
+
+def _months_back(today: date, count: int) -> list[date]:
+    months, year, month = [], today.year, today.month
+    for _step in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+def _month_start(value: datetime | date, tz: ZoneInfo) -> date:
+    # PostgreSQL answers an aware datetime, SQLite a naive one or a date.
+    if isinstance(value, datetime):
+        value = value.astimezone(tz) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def build(store_ids: list[int], period: Period, tz: ZoneInfo, currency: str = "EUR") -> Dashboard:
+    """Six queries: orders and calls aggregated over both periods, the monthly and hourly
+    charts, the latest calls and orders."""
+    cur = Q(created_at__gte=period.start, created_at__lt=period.end)
+    prev = Q(created_at__gte=period.previous_start, created_at__lt=period.start)
+    orders = business_orders(store_ids).filter(
+        created_at__gte=period.previous_start, created_at__lt=period.end
+    )
+    o = orders.aggregate(
+        revenue=Sum("total", filter=cur),
+        count=Count("id", filter=cur),
+        customers=Count("customer_id", distinct=True, filter=cur),
+        converted=Count("call_id", distinct=True, filter=cur & Q(source=Source.CALL)),
+        p_revenue=Sum("total", filter=prev),
+        p_count=Count("id", filter=prev),
+        p_customers=Count("customer_id", distinct=True, filter=prev),
+        p_converted=Count("call_id", distinct=True, filter=prev & Q(source=Source.CALL)),
+    )
+    c_cur = Q(started_at__gte=period.start, started_at__lt=period.end)
+    c_prev = Q(started_at__gte=period.previous_start, started_at__lt=period.start)
+    c = Call.objects.filter(
+        store_id__in=store_ids, started_at__gte=period.previous_start, started_at__lt=period.end
+    ).aggregate(
+        answered=Count("id", filter=c_cur & Q(status__in=ANSWERED)),
+        missed=Count("id", filter=c_cur & Q(status__in=MISSED)),
+        avg_satisfaction=Avg("satisfaction", filter=c_cur),
+        p_answered=Count("id", filter=c_prev & Q(status__in=ANSWERED)),
+        p_missed=Count("id", filter=c_prev & Q(status__in=MISSED)),
+        p_avg_satisfaction=Avg("satisfaction", filter=c_prev),
+    )
+    zero = Decimal("0")
+    revenue, p_revenue = o["revenue"] or zero, o["p_revenue"] or zero
+    basket = (revenue / o["count"]).quantize(Decimal("0.01")) if o["count"] else None
+    p_basket = (p_revenue / o["p_count"]).quantize(Decimal("0.01")) if o["p_count"] else None
+
+    def sat(value: float | None) -> float | None:
+        return round(value, 1) if value is not None else None
+
+    metrics = [
+        Metric(str(_("Revenue")), revenue, p_revenue, "money"),
+        Metric(str(_("Orders")), o["count"], o["p_count"]),
+        Metric(str(_("Average basket")), basket, p_basket, "money"),
+        Metric(str(_("Unique customers")), o["customers"], o["p_customers"]),
+        Metric(str(_("Calls answered")), c["answered"], c["p_answered"]),
+        Metric(str(_("Calls missed")), c["missed"], c["p_missed"]),
+        Metric(
+            str(_("Calls → orders")),
+            _ratio(o["converted"], c["answered"]),
+            _ratio(o["p_converted"], c["p_answered"]),
+            "percent",
+        ),
+        Metric(
+            str(_("Average satisfaction")), sat(c["avg_satisfaction"]), sat(c["p_avg_satisfaction"]), "score"
+        ),
+    ]
+
+    today = timezone.now().astimezone(tz).date()
+    months = _months_back(today, 12)
+    first_month = datetime.combine(months[0], time.min, tzinfo=tz)
+    by_month = {
+        _month_start(row["month"], tz): row
+        for row in business_orders(store_ids)
+        .filter(created_at__gte=first_month)
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .order_by()
+        .values("month")
+        .annotate(revenue=Sum("total"), count=Count("id"))
+    }
+    monthly = _bars(
+        [
+            (
+                m.strftime("%m/%y"),
+                float(by_month.get(m, {}).get("revenue") or 0),
+                str(_("%(count)s orders") % {"count": by_month.get(m, {}).get("count", 0)}),
+            )
+            for m in months
+        ]
+    )
+    per_hour = dict(
+        Call.objects.filter(store_id__in=store_ids, started_at__gte=period.start, started_at__lt=period.end)
+        .annotate(hour=ExtractHour("started_at", tzinfo=tz))
+        .order_by()
+        .values_list("hour")
+        .annotate(n=Count("id"))
+    )
+    hourly = _bars([(f"{h:02d}h", float(per_hour.get(h, 0)), "") for h in range(24)], label_every=3)
+    recent_calls = list(
+        Call.objects.filter(store_id__in=store_ids)
+        .select_related("customer", "store")
+        .order_by("-started_at", "-id")[:8]
+    )
+    recent_orders = list(
+        Order.objects.filter(store_id__in=store_ids)
+        .exclude(source=Source.TEST)
+        .select_related("customer", "store")
+        .order_by("-created_at", "-id")[:8]
+    )
+    return Dashboard(
+        period=period,
+        metrics=metrics,
+        monthly=monthly,
+        hourly=hourly,
+        recent_calls=recent_calls,
+        recent_orders=recent_orders,
+        currency=currency,
+    )
