@@ -260,6 +260,7 @@ def _provision(
     """Everything a paying (or trialing) store needs, in the caller's transaction."""
     from ai.models import IntelligentAIConfig
     from notifications.services import defaults_ensure
+    from stores.models import OnboardingProgress
     from stores.services.store import store_create
 
     now = timezone.now()
@@ -318,6 +319,8 @@ def _provision(
     )
     IntelligentAIConfig.objects.get_or_create(store=store, defaults={"language": store.language})
     defaults_ensure(store=store)
+    # The success page lands the owner in the setup wizard; the row makes the dashboard nudge too.
+    OnboardingProgress.objects.get_or_create(store=store)
     pending.status = PendingSignup.Status.COMPLETED
     pending.completed_at = now
     pending.user = user

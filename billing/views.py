@@ -82,7 +82,7 @@ def signup_success(request: HttpRequest) -> HttpResponse:
                 "add your catalog meanwhile."
             ),
         )
-        return redirect("dashboard:home")
+        return redirect("dashboard:onboarding_start")
     if state == "pending":
         return render(request, "billing/signup_pending.html", {"refresh_seconds": 2})
     if request.user.is_authenticated:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stores import customer_views, exports, views
+from stores import customer_views, exports, onboarding_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
         "customers/<int:customer_id>/callback/", customer_views.customer_callback, name="customer_callback"
     ),
     path("exports/<str:kind>.csv", exports.export_csv, name="export"),
+    path("onboarding/", onboarding_views.onboarding_start, name="onboarding_start"),
+    path("stores/<int:store_id>/onboarding/", onboarding_views.onboarding, name="onboarding"),
 ]

@@ -27,6 +27,7 @@ from kalliky.tenancy import access_store, stores_for
 from stores import dashboard
 from stores.consumers import BOARD_STATUSES, ticket_card
 from stores.models import Order, PreparationTicket, Source
+from stores.onboarding_views import unfinished_for
 from stores.selectors import store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status
 
@@ -58,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
             [card.store.pk for card in cards], period, tz, currency=cards[0].store.currency
         )
         context["periods"] = dashboard.PERIODS
+        context["unfinished"] = unfinished_for(request.user)
     return render(request, "dashboard/home.html", context)
 
 

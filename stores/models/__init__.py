@@ -2,7 +2,7 @@ from stores.models.bookings import BookingStatus, Consultation, Reservation, Ser
 from stores.models.catalog import Category, Product, ProductVariation, ServiceResource, UniversalService
 from stores.models.customers import Customer, CustomerBehavior, CustomerExchange
 from stores.models.orders import Order, OrderItem, PreparationTicket
-from stores.models.store import ClosedDate, OpeningInterval, Store
+from stores.models.store import ClosedDate, OnboardingProgress, OpeningInterval, Store
 
 __all__ = [
     "BookingStatus",
@@ -12,6 +12,7 @@ __all__ = [
     "Customer",
     "CustomerBehavior",
     "CustomerExchange",
+    "OnboardingProgress",
     "OpeningInterval",
     "Order",
     "OrderItem",

@@ -107,3 +107,27 @@ class ClosedDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} closed {self.date}"
+
+
+class OnboardingProgress(models.Model):
+    """Where the owner is in the three-step setup after signup; saved at every step so a
+    second visit resumes there."""
+
+    class Step(models.IntegerChoices):
+        SECTOR = 1, _("Your trade")
+        CATALOG = 2, _("Your catalog")
+        GO_LIVE = 3, _("Go live")
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="onboarding")
+    step = models.PositiveSmallIntegerField(_("current step"), choices=Step.choices, default=Step.SECTOR)
+    sector = models.CharField(_("sector template"), max_length=20, blank=True)
+    catalog_source = models.CharField(_("catalog from"), max_length=20, blank=True)  # template|import|skip
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("onboarding progress")
+        verbose_name_plural = _("onboarding progress")
+
+    def __str__(self) -> str:
+        return f"{self.store} onboarding step {self.step}"

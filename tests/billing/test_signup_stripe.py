@@ -117,9 +117,9 @@ def test_full_signup_through_checkout(stripe_fake, telnyx):
     welcome = wait_until(lambda: [m for m in mail.outbox if m.to == [user.email]], what="the welcome email")
     assert welcome[0].subject.startswith("Bienvenue chez Kalliky")
 
-    # The browser comes back: logged in once, into the dashboard.
+    # The browser comes back: logged in once, into the setup wizard.
     landed = client.get(back.replace(stripe_fake.api_base, ""))
-    assert landed.status_code == 302 and landed["Location"] == "/"
+    assert landed.status_code == 302 and landed["Location"] == "/onboarding/"
     assert client.get("/api/auth/me").json()["email"] == user.email
     other, other_token = csrf_client()
     again = post_json(other, "/api/auth/auto-login-signup", {"token": out["signupToken"]}, other_token)

@@ -126,9 +126,12 @@ def test_signup_page_with_french_welcome_and_success_redirect():
     response = client.post("/billing/signup/", form)
     assert response.status_code == 302 and response["Location"].endswith("/billing/signup/success/")
     landed = client.get(response["Location"])
-    assert landed.status_code == 302 and landed["Location"] == "/"
+    assert landed.status_code == 302 and landed["Location"] == "/onboarding/"
     assert client.get("/api/auth/me").json()["email"] == "louise@salon.test"
     sub = Subscription.objects.get(store__name="Salon Louise Nantes")
+    # …into the setup wizard of the new store.
+    wizard = client.get("/onboarding/")
+    assert wizard["Location"] == f"/stores/{sub.store_id}/onboarding/"
     assert sub.plan == "PRO" and sub.status == "trialing"
     welcome = [m for m in mail.outbox if m.to == ["louise@salon.test"]]
     assert welcome and "Bienvenue" in welcome[0].subject

@@ -1,0 +1,138 @@
+"""The onboarding wizard: three steps from signup to the first call — trade (a sector template
+fills catalog, services, hours and notifications), catalog (keep the template, import a menu, or
+later), go live (a number and a test call). Each step is saved, so a later visit resumes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kalliky.errors import AppError, PermissionDenied
+from kalliky.tenancy import access_store, managed_business_ids, stores_for
+from stores import sectors
+from stores.models import OnboardingProgress, Store
+from telephony import numbers
+from telephony.models import PhoneNumber
+
+Step = OnboardingProgress.Step
+CATALOG_CHOICES = ("template", "import", "skip")
+
+
+def unfinished_for(user) -> OnboardingProgress | None:  # noqa: ANN001 - a User
+    """The first store the user manages whose setup is not finished (for the dashboard's nudge)."""
+    from accounts.models import Membership
+
+    # One query: the memberships that may manage go in as a subquery.
+    roles = (Membership.Role.OWNER, Membership.Role.MANAGER)
+    managing = Membership.objects.filter(user=user, role__in=roles).values("business_id")
+    managed = Store.objects.filter(business_id__in=managing)
+    return (
+        OnboardingProgress.objects.filter(store__in=managed, completed_at__isnull=True)
+        .select_related("store")
+        .order_by("store__name")
+        .first()
+    )
+
+
+@login_required
+def onboarding_start(request: HttpRequest) -> HttpResponse:
+    """Where a new owner lands after signup: the wizard of their first store not yet set up."""
+    managed = stores_for(request.user).filter(business_id__in=managed_business_ids(request.user))
+    store = managed.exclude(onboarding__completed_at__isnull=False).order_by("created_at").first()
+    if store is None:
+        return redirect("dashboard:home")
+    return redirect("dashboard:onboarding", store_id=store.pk)
+
+
+def _managed_store(request: HttpRequest, store_id: int) -> Store:
+    try:
+        return access_store(request.user, store_id, manage=True)
+    except PermissionDenied as exc:  # staff see the store, only owners and managers set it up
+        raise DjangoPermissionDenied(exc.detail) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request: HttpRequest, store_id: int) -> HttpResponse:
+    store = _managed_store(request, store_id)
+    progress, _created = OnboardingProgress.objects.get_or_create(store=store)
+    if request.method == "POST":
+        return _advance(request, store, progress)
+    # ?step= revisits a step already reached; never jumps ahead of the saved progress.
+    wanted = request.GET.get("step", "")
+    step = int(wanted) if wanted.isdigit() and 1 <= int(wanted) <= progress.step else progress.step
+    store_numbers = list(
+        PhoneNumber.objects.filter(store=store).exclude(status=PhoneNumber.Status.CANCELLED).order_by("number")
+    )
+    return render(
+        request,
+        "dashboard/onboarding.html",
+        {
+            "store": store,
+            "current_store_id": store.pk,
+            "progress": progress,
+            "step": step,
+            "steps": Step.choices,
+            "sectors": sectors.SECTORS.values(),
+            "counts": {
+                "products": store.products.count(),
+                "services": store.services.count(),
+            },
+            "numbers": store_numbers,
+            "callable": [n for n in store_numbers if n.number.startswith("+")],
+        },
+    )
+
+
+def _advance(request: HttpRequest, store: Store, progress: OnboardingProgress) -> HttpResponse:
+    here = reverse("dashboard:onboarding", args=[store.pk])
+    action = request.POST.get("action", "")
+    if action == "sector":
+        sector = sectors.SECTORS.get(request.POST.get("sector", ""))
+        if sector is None:
+            messages.error(request, _("Choose the trade closest to yours."))
+            return redirect(f"{here}?step=1")
+        created = sectors.apply(store, sector)
+        progress.sector, progress.step = sector.key, max(progress.step, Step.CATALOG)
+        progress.save(update_fields=["sector", "step", "updated_at"])
+        messages.success(
+            request,
+            _("Template applied: %(products)s items, %(services)s services, %(hours)s opening hours added.")
+            % created,
+        )
+        return redirect(here)
+    if action == "catalog":
+        choice = request.POST.get("catalog", "")
+        if choice not in CATALOG_CHOICES:
+            messages.error(request, _("Choose how to fill your catalog."))
+            return redirect(f"{here}?step=2")
+        progress.catalog_source, progress.step = choice, max(progress.step, Step.GO_LIVE)
+        progress.save(update_fields=["catalog_source", "step", "updated_at"])
+        if choice == "import":
+            # The import page brings the owner back here (step 3) once the menu is in.
+            return redirect(reverse("assistant:menu_import", args=[store.pk]) + f"?next={here}")
+        return redirect(here)
+    if action == "number":
+        try:
+            numbers.number_purchase(store, request.POST.get("country", "FR") or "FR", actor=request.user)
+        except AppError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("Your number is being set up; it shows here within a minute or two."))
+        return redirect(f"{here}?step=3")
+    if action == "finish":
+        progress.completed_at = progress.completed_at or timezone.now()
+        progress.step = Step.GO_LIVE
+        progress.save(update_fields=["completed_at", "step", "updated_at"])
+        done = _("%(store)s is set up. Your assistant answers its calls.") % {"store": store.name}
+        messages.success(request, done)
+        return redirect(reverse("dashboard:home") + f"?store={store.pk}")
+    messages.error(request, _("Unknown step: reload the page."))
+    return redirect(here)
