@@ -118,6 +118,10 @@ def apply(store: Store, sector: Sector) -> dict[str, int]:
                 store=store, name=str(name), defaults={"type": kind, "capacity": capacity}
             )
             created["resources"] += int(new)
+        # Staff and rooms provide every service of the template (the owner narrows it later).
+        services = list(store.services.filter(name__in=[str(name) for name, _m, _p in sector.services]))
+        for resource in store.resources.filter(type__in=("staff", "room")):
+            resource.services.add(*services)
         defaults_ensure(store=store)
         NotificationConfig.objects.filter(store=store, action_type__in=sector.quiet).update(is_active=False)
         transaction.on_commit(lambda: store_data_changed.send(sender=Store, store_id=store.pk))

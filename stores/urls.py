@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stores import customer_views, exports, onboarding_views, views
+from stores import booking_views, customer_views, exports, onboarding_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -17,6 +17,18 @@ urlpatterns = [
         "customers/<int:customer_id>/callback/", customer_views.customer_callback, name="customer_callback"
     ),
     path("exports/<str:kind>.csv", exports.export_csv, name="export"),
+    path("stores/<int:store_id>/bookings/", booking_views.bookings_page, name="bookings"),
+    path("stores/<int:store_id>/bookings/new/", booking_views.booking_create, name="booking_create"),
+    path(
+        "stores/<int:store_id>/bookings/<str:kind>/<int:booking_id>/move/",
+        booking_views.booking_move,
+        name="booking_move",
+    ),
+    path(
+        "stores/<int:store_id>/bookings/<str:kind>/<int:booking_id>/cancel/",
+        booking_views.booking_cancel_view,
+        name="booking_cancel",
+    ),
     path("onboarding/", onboarding_views.onboarding_start, name="onboarding_start"),
     path("stores/<int:store_id>/onboarding/", onboarding_views.onboarding, name="onboarding"),
 ]
