@@ -306,6 +306,10 @@ OPENAI_TRANSCRIPTION_MODEL = env_str("OPENAI_TRANSCRIPTION_MODEL", "gpt-4o-mini-
 # Post-call work in Celery, not a caller waiting: a long recording may take a while to upload.
 OPENAI_TRANSCRIPTION_TIMEOUT = env_float("OPENAI_TRANSCRIPTION_TIMEOUT", 120.0)
 OPENAI_TRANSCRIPTION_MAX_RETRIES = env_int("OPENAI_TRANSCRIPTION_MAX_RETRIES", 2)
+# Menu import from a photo: "auto" reads it with tesseract when installed, else with OpenAI vision
+# (OPENAI_MODEL) when OPENAI_API_KEY is set; "tesseract" or "openai" forces one reader.
+MENU_PHOTO_READER = env_str("MENU_PHOTO_READER", "auto", choices=("auto", "tesseract", "openai"))
+MENU_PHOTO_TIMEOUT = env_float("MENU_PHOTO_TIMEOUT", 90.0)
 # AI requests per business per hour (sliding window); a plan may override it.
 AI_RATE_LIMIT_PER_HOUR = env_int("AI_RATE_LIMIT_PER_HOUR", 100)
 AI_RATE_LIMITS_BY_PLAN = {
@@ -314,6 +318,8 @@ AI_RATE_LIMITS_BY_PLAN = {
 # Re-run the assistant self-test after catalog or hours edits (debounced).
 ASSISTANT_SELFTEST_ON_CHANGE = env_bool("ASSISTANT_SELFTEST_ON_CHANGE", True)
 SELFTEST_DEBOUNCE_SECONDS = env_int("SELFTEST_DEBOUNCE_SECONDS", 60)
+# The dashboard's charts (a year of orders, the period's calls per hour) are cached this long.
+DASHBOARD_CHART_CACHE_SECONDS = env_int("DASHBOARD_CHART_CACHE_SECONDS", 60)
 RESERVATION_DURATION_MINUTES = env_int("RESERVATION_DURATION_MINUTES", 90)
 RESERVATION_LAST_SEATING_MINUTES = env_int("RESERVATION_LAST_SEATING_MINUTES", 45)
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")

@@ -3,6 +3,8 @@ sends the ticket card rendered in the viewer's language (or that it left the boa
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -16,6 +18,7 @@ from kalliky.tenancy import access_store
 from stores import live
 from stores.models import PreparationTicket
 
+logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4403
 CLOSE_NOT_FOUND = 4404
 BOARD_STATUSES = (
@@ -43,6 +46,11 @@ class KitchenBoardConsumer(AsyncJsonWebsocketConsumer):
     store_id = 0
     group = ""
     language = "fr"
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending: set[asyncio.Future] = set()  # deliveries in flight (kept so none is collected)
 
     async def connect(self) -> None:
         # Accept, then close with a code the page can read (a refused handshake shows nothing).
@@ -56,13 +64,30 @@ class KitchenBoardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.language = socket_language(self.scope)
-        self.group = live.kitchen_group(self.store_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if live.in_process():
+            self.loop = asyncio.get_running_loop()
+            live.subscribe(self.store_id, self.loop, self._deliver)
+        else:
+            self.group = live.kitchen_group(self.store_id)
+            await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json({"type": "ready"})
 
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.loop is not None:
+            live.unsubscribe(self.store_id, self.loop, self._deliver)
+
+    def _deliver(self, order_id: int) -> None:
+        # Runs on this socket's loop (call_soon_threadsafe): same path as a group message.
+        task = asyncio.ensure_future(self.kitchen_changed({"order_id": order_id}))
+        self.pending.add(task)
+        task.add_done_callback(self._delivered)
+
+    def _delivered(self, task: asyncio.Future) -> None:
+        self.pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("kitchen board update failed", exc_info=task.exception())
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # The board only listens; a ping keeps proxies from closing an idle socket.

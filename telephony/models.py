@@ -124,7 +124,11 @@ class Call(TimeStamped):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         ordering = ("-started_at", "-id")
-        indexes = [models.Index(fields=["business", "-started_at"], name="call_business_recent")]
+        indexes = [
+            models.Index(fields=["business", "-started_at"], name="call_business_recent"),
+            # The dashboard's calls list, recent calls and period figures are per store.
+            models.Index(fields=["store", "-started_at", "-id"], name="call_store_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True)

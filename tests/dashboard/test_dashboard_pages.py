@@ -95,7 +95,8 @@ def test_the_period_switch_and_a_bad_custom_range(alice_client, pizzeria):
     assert backwards.context["board"].period.key == "7d"
 
 
-def test_the_dashboard_costs_the_same_queries_with_more_data(alice_client, pizzeria):
+def test_the_dashboard_costs_the_same_queries_with_more_data(alice_client, pizzeria, settings):
+    settings.DASHBOARD_CHART_CACHE_SECONDS = 0  # count the chart queries every time
     _order(pizzeria, 1, "10.00", call=_call(pizzeria, 1), source=Source.CALL)
 
     def queries() -> int:
@@ -107,6 +108,20 @@ def test_the_dashboard_costs_the_same_queries_with_more_data(alice_client, pizze
     for n in range(30):
         _order(pizzeria, n % 12, "10.00", call=_call(pizzeria, n % 12), source=Source.CALL)
     assert queries() == few
+
+
+def test_the_charts_are_cached_a_minute_and_the_figures_stay_live(alice_client, pizzeria):
+    _order(pizzeria, 0, "10.00")
+    first = alice_client.get("/?period=today", HTTP_ACCEPT_LANGUAGE="en")
+    _order(pizzeria, 0, "5.00")
+    with CaptureQueriesContext(connection) as cached:
+        second = alice_client.get("/?period=today", HTTP_ACCEPT_LANGUAGE="en")
+    assert _metrics(second)["Revenue"].value == Decimal("15.00")  # live
+    assert second.context["board"].monthly[-1].value == first.context["board"].monthly[-1].value == 10.0
+    chart_sql = ("django_datetime_extract", "EXTRACT")
+    assert not any(word in q["sql"] for q in cached.captured_queries for word in chart_sql)
+    french = alice_client.get("/?period=today", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "commandes" in french  # the cached hints are per language
 
 
 def test_the_dashboard_speaks_french(alice_client, pizzeria):

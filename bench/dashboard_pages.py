@@ -1,0 +1,147 @@
+"""The owner's dashboard pages with 100,000 calls and 50,000 orders in one store: render time
+(p50/p95) and query count of the dashboard, the calls list and the orders list, and the memory a
+streamed CSV export of all the calls needs."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+import tracemalloc
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import measure, print_table, setup_django, write_json  # noqa: E402
+
+CALLS = 100_000
+REQUESTS = 60
+
+
+def seed_calls(store) -> float:  # noqa: ANN001
+    from django.db import connection
+    from django.utils import timezone
+
+    from telephony.models import Call
+
+    have = Call.objects.filter(store=store).count()
+    if have >= CALLS:
+        return 0.0
+    started = time.perf_counter()
+    now = timezone.now()
+    statuses = ["completed"] * 6 + ["missed", "transferred", "rejected", "failed"]
+    sentiments = ["positive", "neutral", "negative", ""]
+    batch = 10_000
+    for first in range(have, CALLS, batch):
+        Call.objects.bulk_create(
+            Call(
+                business_id=store.business_id,
+                store=store,
+                call_control_id=f"bench-{n}",
+                from_number=f"+336{n % 5000:08d}",
+                to_number="+33100000000",
+                status=statuses[n % len(statuses)],
+                # Spread over a year, newest first, with the day's rhythm of a restaurant.
+                started_at=now - timedelta(minutes=5 * n + (n % 7)),
+                duration_seconds=30 + n % 240,
+                sentiment=sentiments[n % 4],
+                satisfaction=(n % 10) + 1 if n % 3 else None,
+                ai_summary="Commande à emporter" if n % 2 else "",
+            )
+            for n in range(first, min(first + batch, CALLS))
+        )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def export_peak(client, url: str) -> dict[str, float]:  # noqa: ANN001
+    """Stream the export as a browser would and keep the peak Python memory allocated meanwhile."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(url)
+    size = rows = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "rows": rows - 1,
+        "mb_written": round(size / 1e6, 1),
+        "peak_mb": round(peak / 1e6, 1),
+        "seconds": round(seconds, 2),
+    }
+
+
+def main() -> None:
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+
+    from bench.orders_list import seed as seed_orders
+
+    user, store, order_seconds = seed_orders()
+    call_seconds = seed_calls(store)
+    client = Client()
+    client.force_login(user)
+    cases = {
+        "dashboard, last 7 days": "/",
+        "dashboard, last 30 days": "/?period=30d",
+        "dashboard, one store, today": f"/?store={store.pk}&period=today",
+        "calls list, page 1": "/calls/",
+        "calls list, sentiment filter": "/calls/?sentiment=negative",
+        "calls list, page 3000": "/calls/?page=3000",
+        "orders list, page 1": "/orders/",
+        "kitchen board": f"/stores/{store.pk}/kitchen/",
+    }
+    rows = []
+    for label, url in cases.items():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        executed: list[str] = []
+
+        def count(execute, sql, params, many, context, executed=executed):  # noqa: ANN001, ANN202
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(url)
+        rows.append(
+            {
+                "page": label,
+                **measure(lambda url=url: client.get(url), repeat=REQUESTS, warmup=3),
+                "queries": len(executed),
+            }
+        )
+    print_table(
+        f"Dashboard pages — {CALLS:,} calls, 50,000 orders, {REQUESTS} requests per page "
+        f"({connection.vendor}, in-process client, HTML rendered)",
+        rows,
+    )
+    export = export_peak(client, "/exports/calls.csv")
+    print_table("Streamed CSV export of every call", [export])
+    path = write_json(
+        f"dashboard_pages{'.postgresql' if connection.vendor == 'postgresql' else ''}",
+        {
+            "benchmark": "dashboard_pages",
+            "calls": CALLS,
+            "orders": 50_000,
+            "requests_per_page": REQUESTS,
+            "database": connection.vendor,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "seed_seconds": round(order_seconds + call_seconds, 1),
+            "results": rows,
+            "export": export,
+        },
+    )
+    print(f"\nwritten {path}")
+
+
+if __name__ == "__main__":
+    main()
