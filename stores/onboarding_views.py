@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kalliky.errors import AppError, PermissionDenied
-from kalliky.tenancy import access_store, managed_business_ids, stores_for
+from kalliky.tenancy import access_store
 from stores import sectors
 from stores.models import OnboardingProgress, Store
 from telephony import numbers
@@ -43,12 +43,12 @@ def unfinished_for(user) -> OnboardingProgress | None:  # noqa: ANN001 - a User
 
 @login_required
 def onboarding_start(request: HttpRequest) -> HttpResponse:
-    """Where a new owner lands after signup: the wizard of their first store not yet set up."""
-    managed = stores_for(request.user).filter(business_id__in=managed_business_ids(request.user))
-    store = managed.exclude(onboarding__completed_at__isnull=False).order_by("created_at").first()
-    if store is None:
+    """Where a new owner lands after signup: the wizard of their first store not yet set up
+    (stores created another way — the API, the demo — are set up from their own wizard URL)."""
+    unfinished = unfinished_for(request.user)
+    if unfinished is None:
         return redirect("dashboard:home")
-    return redirect("dashboard:onboarding", store_id=store.pk)
+    return redirect("dashboard:onboarding", store_id=unfinished.store_id)
 
 
 def _managed_store(request: HttpRequest, store_id: int) -> Store:

@@ -63,6 +63,15 @@
     var form = event.target.closest("[data-ticket-form]");
     if (!form) return;
     event.preventDefault();
+    // Cards that arrived over the socket were rendered without a request, so without a CSRF
+    // token: the page's own token goes in before sending.
+    if (!form.querySelector("input[name=csrfmiddlewaretoken]")) {
+      var token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrfmiddlewaretoken";
+      token.value = board.dataset.csrf;
+      form.appendChild(token);
+    }
     var button = form.querySelector("button");
     button.disabled = true;
     fetch(form.action, {

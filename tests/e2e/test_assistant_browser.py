@@ -3,81 +3,19 @@ real ASGI application (uvicorn: HTTP and the WebSocket) on 127.0.0.1."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from stores.models import Order, Store
-from tests.factories import open_around_now
+from stores.models import Order
+from tests.e2e.conftest import CHROMIUM
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does it)"
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def asgi_server(transactional_db, settings):
-    import uvicorn
-
-    # pytest-django runs with DEBUG off; the ASGI module refuses the development key then.
-    settings.SECRET_KEY = "e2e-" + "k" * 60
-    from kalliky.asgi import application
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def open_pizzeria(transactional_db) -> Store:
-    call_command("seed_demo", stdout=StringIO())
-    store = Store.objects.get(slug="pizzeria-bella-napoli")
-    open_around_now(store)
-    return store
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield chromium
-        chromium.close()
-
-
-def test_a_conversation_in_the_browser(asgi_server, open_pizzeria, browser, settings, monkeypatch):
-    # Playwright's sync API drives the browser from an event loop in this thread; the ORM calls
-    # below are ordinary blocking reads of the test database.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+def test_a_conversation_in_the_browser(asgi_server, open_pizzeria, browser):
     client = Client()
     client.force_login(User.objects.get(email="demo@kalliky.local"))
     context = browser.new_context(locale="fr-FR")
