@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stores import booking_views, customer_views, exports, onboarding_views, views
+from stores import booking_views, customer_views, exports, onboarding_views, settings_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -29,6 +29,7 @@ urlpatterns = [
         booking_views.booking_cancel_view,
         name="booking_cancel",
     ),
+    path("stores/<int:store_id>/settings/", settings_views.store_settings, name="settings"),
     path("onboarding/", onboarding_views.onboarding_start, name="onboarding_start"),
     path("stores/<int:store_id>/onboarding/", onboarding_views.onboarding, name="onboarding"),
 ]

@@ -1,0 +1,363 @@
+"""The store settings page, one tab at a time: details and activities, hours and closed dates,
+catalog (out of stock in one click), services and resources, the assistant, the escalation
+chain and notifications (texts edited with a preview). Numbers and billing have their own pages.
+Every change goes through the same services as the API; a refused change says why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from ai.models import AssistantSelfTest, IntelligentAIConfig
+from kalliky.errors import AppError, PermissionDenied
+from kalliky.phones import to_e164
+from kalliky.tenancy import access_store
+from notifications import services as notification_services
+from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
+from notifications.templating import template_for
+from stores.models import Category, OpeningInterval, Product, ProductVariation, ServiceResource, Store
+from stores.services.catalog import product_create, product_update, resource_save, service_save
+from stores.services.store import hours_set, store_update
+from stores.settings_forms import AssistantForm, StoreDetailsForm, parse_closed, parse_spans, spans_of
+from telephony.models import EscalationStep
+
+TABS = {
+    "details": gettext_lazy("Details"),
+    "hours": gettext_lazy("Hours"),
+    "catalog": gettext_lazy("Catalog"),
+    "services": gettext_lazy("Services and resources"),
+    "assistant": gettext_lazy("Assistant"),
+    "escalation": gettext_lazy("Transfers"),
+    "notifications": gettext_lazy("Notifications"),
+}
+
+
+def _store(request: HttpRequest, store_id: int) -> Store:
+    try:
+        return access_store(request.user, store_id, manage=True)
+    except PermissionDenied as exc:  # staff run the day, owners and managers set the store up
+        raise DjangoPermissionDenied(exc.detail) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_settings(request: HttpRequest, store_id: int) -> HttpResponse:
+    store = _store(request, store_id)
+    tab = request.GET.get("tab", "details")
+    if tab not in TABS:
+        tab = "details"
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        handler = ACTIONS.get(action)
+        if handler is None:
+            messages.error(request, _("Unknown change: reload the page."))
+            return redirect(f"{request.path}?tab={tab}")
+        try:
+            outcome = handler(request, store)
+        except (AppError, ValidationError) as exc:
+            messages.error(request, _problem(exc))
+            outcome = None
+        if isinstance(outcome, dict):  # a form with errors, or a preview: shown on this page
+            context.update(outcome)
+        else:
+            return redirect(f"{request.path}?tab={tab}")
+    context.update(_tab_context(store, tab, context))
+    return render(
+        request,
+        "dashboard/settings.html",
+        {"store": store, "current_store_id": store.pk, "tab": tab, "tabs": TABS, **context},
+    )
+
+
+def _problem(exc: AppError | ValidationError) -> str:
+    if isinstance(exc, AppError):
+        return exc.detail
+    return " ".join(exc.messages)
+
+
+def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any]:
+    if tab == "details":
+        return {"form": given.get("form") or StoreDetailsForm(instance=store)}
+    if tab == "hours":
+        intervals = list(store.opening_intervals.all())
+        days = [
+            (n, label, given.get(f"day{n}", spans_of(intervals, n)))
+            for n, label in OpeningInterval.Weekday.choices
+        ]
+        closed = "\n".join(f"{d.date.isoformat()} {d.reason}".strip() for d in store.closed_dates.all())
+        return {"days": days, "closed": given.get("closed", closed)}
+    if tab == "catalog":
+        products = Product.objects.filter(store=store).order_by("sort_order", "name")
+        categories = list(
+            Category.objects.filter(store=store)
+            .order_by("sort_order", "name")
+            .prefetch_related(Prefetch("products", queryset=products.prefetch_related("variations")))
+        )
+        loose = list(products.filter(category__isnull=True).prefetch_related("variations"))
+        return {"categories": categories, "loose": loose, "statuses": Product.Status}
+    if tab == "services":
+        return {
+            "services": list(store.services.order_by("sort_order", "name")),
+            "resources": list(store.resources.order_by("type", "name")),
+            "resource_types": ServiceResource.Type.choices,
+        }
+    if tab == "assistant":
+        config, _created = IntelligentAIConfig.objects.get_or_create(store=store)
+        return {
+            "form": given.get("form") or AssistantForm(instance=config),
+            "selftest": AssistantSelfTest.objects.filter(store=store).first(),
+        }
+    if tab == "escalation":
+        return {"steps": list(EscalationStep.objects.filter(store=store).order_by("position", "id"))}
+    configs = list(NotificationConfig.objects.filter(store=store).order_by("action_type", "channel"))
+    action = given.get("edit_action") or ActionType.NEW_ORDER
+    channel = given.get("edit_channel") or Channel.EMAIL
+    subject, body = template_for(store.business_id, action, channel, store.language)
+    return {
+        "configs": configs,
+        "actions": ActionType.choices,
+        "channels": [(c, label) for c, label in Channel.choices if c in (Channel.EMAIL, Channel.SMS)],
+        "edit_action": action,
+        "edit_channel": channel,
+        "edit_subject": given.get("edit_subject", subject),
+        "edit_body": given.get("edit_body", body),
+    }
+
+
+# --- actions ------------------------------------------------------------------------------------
+def _details(request: HttpRequest, store: Store) -> dict[str, Any] | None:
+    form = StoreDetailsForm(request.POST, instance=Store.objects.get(pk=store.pk))
+    if not form.is_valid():
+        return {"form": form}
+    data = dict(form.cleaned_data)
+    store_update(store=store, name=data.pop("name"), **data)
+    messages.success(request, _("Saved."))
+    return None
+
+
+def _hours(request: HttpRequest, store: Store) -> dict[str, Any] | None:
+    typed = {f"day{n}": request.POST.get(f"day{n}", "") for n in range(7)}
+    typed["closed"] = request.POST.get("closed", "")
+    try:
+        intervals = [i for n in range(7) for i in parse_spans(typed[f"day{n}"], n)]
+        closed = parse_closed(typed["closed"])
+    except forms.ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return typed  # shown again as typed: nothing saved
+    hours_set(store=store, intervals=intervals, closed_dates=closed)
+    messages.success(request, _("Opening hours saved."))
+    return None
+
+
+def _price(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.replace(",", ".").replace("€", "").strip())
+    except InvalidOperation:
+        raise AppError(_("Write the price as a number, like 9.50.")) from None
+    if value < 0 or value > Decimal("99999"):
+        raise AppError(_("A price is between 0 and 99,999."))
+    return value.quantize(Decimal("0.01"))
+
+
+def _product(store: Store, request: HttpRequest) -> Product:
+    found = Product.objects.filter(store=store, pk=request.POST.get("product_id") or 0).first()
+    if found is None:
+        raise Http404("Product not found.")
+    return found
+
+
+def _product_add(request: HttpRequest, store: Store) -> None:
+    name = request.POST.get("name", "").strip()
+    if not name:
+        raise AppError(_("Give the item a name."))
+    category = request.POST.get("category", "").strip() or None
+    product_create(
+        store=store, name=name[:200], price=_price(request.POST.get("price", "")), category=category
+    )
+    messages.success(request, _("%(name)s added.") % {"name": name})
+
+
+def _product_price(request: HttpRequest, store: Store) -> None:
+    product = _product(store, request)
+    product_update(
+        product=product, category_id=product.category_id, price=_price(request.POST.get("price", ""))
+    )
+    messages.success(
+        request, _("%(name)s now costs %(price)s.") % {"name": product.name, "price": product.price}
+    )
+
+
+def _product_stock(request: HttpRequest, store: Store) -> None:
+    """One click: out of stock ↔ available (the assistant stops offering it at once)."""
+    product = _product(store, request)
+    available = product.status != Product.Status.AVAILABLE
+    status = Product.Status.AVAILABLE if available else Product.Status.OUT_OF_STOCK
+    product_update(product=product, category_id=product.category_id, status=status)
+    messages.success(request, _("%(name)s: %(status)s.") % {"name": product.name, "status": status.label})
+
+
+def _variation_toggle(request: HttpRequest, store: Store) -> None:
+    variation = ProductVariation.objects.filter(
+        product__store=store, pk=request.POST.get("variation_id") or 0
+    ).first()
+    if variation is None:
+        raise Http404("Variation not found.")
+    variation.is_available = not variation.is_available
+    variation.save(update_fields=["is_available"])
+    from stores.signals import store_data_changed
+
+    store_data_changed.send(sender=ProductVariation, store_id=store.pk)
+
+
+def _service_add(request: HttpRequest, store: Store) -> None:
+    name = request.POST.get("name", "").strip()
+    minutes = request.POST.get("duration", "")
+    if not name or not minutes.isdigit() or not 5 <= int(minutes) <= 600:
+        raise AppError(_("Give the service a name and a duration between 5 and 600 minutes."))
+    service_save(
+        store=store,
+        name=name[:200],
+        duration_minutes=int(minutes),
+        price=_price(request.POST.get("price", "0")),
+    )
+    messages.success(request, _("%(name)s added.") % {"name": name})
+
+
+def _resource_add(request: HttpRequest, store: Store) -> None:
+    name, kind = request.POST.get("name", "").strip(), request.POST.get("type", "")
+    capacity = request.POST.get("capacity", "1")
+    if not name or kind not in ServiceResource.Type.values or not capacity.isdigit() or int(capacity) < 1:
+        raise AppError(_("Give the resource a name, a kind and a capacity of 1 or more."))
+    # A new resource provides every active service; the API narrows it (service_ids).
+    service_ids = list(store.services.filter(is_active=True).values_list("pk", flat=True))
+    resource_save(store=store, service_ids=service_ids, name=name[:200], type=kind, capacity=int(capacity))
+    messages.success(request, _("%(name)s added.") % {"name": name})
+
+
+def _assistant(request: HttpRequest, store: Store) -> dict[str, Any] | None:
+    config, _created = IntelligentAIConfig.objects.get_or_create(store=store)
+    form = AssistantForm(request.POST, instance=config)
+    if not form.is_valid():
+        return {"form": form}
+    form.save()
+    messages.success(request, _("The assistant's settings are saved; the next call uses them."))
+    return None
+
+
+def _step_add(request: HttpRequest, store: Store) -> None:
+    label = request.POST.get("label", "").strip()
+    timeout = request.POST.get("timeout", "25")
+    try:
+        phone = to_e164(request.POST.get("phone", ""))
+    except ValueError:
+        phone = ""
+    if not label or not phone:
+        raise AppError(_("Give the person's name and a phone number like +33 6 12 34 56 78."))
+    if not timeout.isdigit() or not 5 <= int(timeout) <= 600:
+        raise AppError(_("Ring between 5 and 600 seconds."))
+    last = EscalationStep.objects.filter(store=store).order_by("-position").first()
+    EscalationStep.objects.create(
+        store=store,
+        label=label[:100],
+        phone=phone,
+        timeout_secs=int(timeout),
+        position=(last.position + 1) if last else 0,
+    )
+    messages.success(request, _("%(label)s added to the transfer chain.") % {"label": label})
+
+
+def _step_delete(request: HttpRequest, store: Store) -> None:
+    EscalationStep.objects.filter(store=store, pk=request.POST.get("id") or 0).delete()
+
+
+def _notification_toggle(request: HttpRequest, store: Store) -> None:
+    config = NotificationConfig.objects.filter(store=store, pk=request.POST.get("id") or 0).first()
+    if config is None:
+        raise Http404("Notification not found.")
+    notification_services.config_update(
+        config=config,
+        recipients=config.recipients,
+        is_active=not config.is_active,
+        min_severity=config.min_severity,
+    )
+
+
+def _template(request: HttpRequest, store: Store) -> dict[str, Any] | None:
+    """Preview (nothing saved) or save the business's own text for one action and channel."""
+    typed = {
+        "edit_action": request.POST.get("action_type", ""),
+        "edit_channel": request.POST.get("channel", ""),
+        "edit_subject": request.POST.get("subject", ""),
+        "edit_body": request.POST.get("body", ""),
+    }
+    if typed["edit_action"] not in ActionType.values or typed["edit_channel"] not in Channel.values:
+        raise AppError(_("Choose the notification and the channel."))
+    fields = {
+        "action_type": typed["edit_action"],
+        "channel": typed["edit_channel"],
+        "language": store.language,
+        "subject": typed["edit_subject"],
+        "body": typed["edit_body"],
+    }
+    if request.POST.get("preview"):
+        message = notification_services.template_preview(store=store, **fields)
+        return {**typed, "preview": message}
+    mine = NotificationTemplate.objects.filter(
+        business=store.business,
+        action_type=fields["action_type"],
+        channel=fields["channel"],
+        language=store.language,
+    ).first()
+    notification_services.template_save(business=store.business, template=mine, **fields)
+    messages.success(request, _("Text saved: the next notifications use it."))
+    return typed
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
+    "details": _details,
+    "hours": _hours,
+    "product_add": _product_add,
+    "product_price": _product_price,
+    "product_stock": _product_stock,
+    "variation_toggle": _variation_toggle,
+    "service_add": _service_add,
+    "resource_add": _resource_add,
+    "assistant": _assistant,
+    "step_add": _step_add,
+    "step_delete": _step_delete,
+    "notification_toggle": _notification_toggle,
+    "template": _template,
+}
+
+
+def _services_toggle(request: HttpRequest, store: Store) -> None:
+    service = store.services.filter(pk=request.POST.get("id") or 0).first()
+    if service is None:
+        raise Http404("Service not found.")
+    service_save(store=store, service=service, is_active=not service.is_active)
+
+
+def _resources_toggle(request: HttpRequest, store: Store) -> None:
+    resource = store.resources.filter(pk=request.POST.get("id") or 0).first()
+    if resource is None:
+        raise Http404("Resource not found.")
+    service_ids = list(resource.services.values_list("pk", flat=True))
+    resource_save(store=store, service_ids=service_ids, resource=resource, is_active=not resource.is_active)
+
+
+ACTIONS["service_toggle"] = _services_toggle
+ACTIONS["resource_toggle"] = _resources_toggle

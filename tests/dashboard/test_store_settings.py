@@ -1,0 +1,212 @@
+"""The store settings page through HTTP: each tab saves through the services, refuses bad input
+with a message and nothing written, and is closed to staff and other tenants."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+
+from ai.models import IntelligentAIConfig
+from notifications.models import NotificationConfig, NotificationTemplate
+from notifications.services import defaults_ensure
+from stores.models import Product, ServiceResource, UniversalService
+from telephony.models import EscalationStep
+from tests.factories import ProductFactory, VariationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, store, tab: str, data: dict, **extra):  # noqa: ANN001, ANN202
+    return client.post(f"/stores/{store.pk}/settings/?tab={tab}", data, HTTP_ACCEPT_LANGUAGE="en", **extra)
+
+
+def test_every_tab_renders_for_the_owner(alice_client, pizzeria):
+    for tab in ("details", "hours", "catalog", "services", "assistant", "escalation", "notifications"):
+        response = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab={tab}", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200, tab
+        assert response.context["tab"] == tab
+
+
+def test_details_saved_and_bad_values_refused(alice_client, pizzeria):
+    form = {
+        "name": "Pizzeria Alice Centre",
+        "address": "1 rue Haute",
+        "phone": "",
+        "timezone": "Europe/Paris",
+        "language": "fr",
+        "currency": "EUR",
+        "tax_rate": "10",
+        "has_products": "on",
+        "record_calls": "on",
+        "payment_link_threshold": "50",
+        "booking_deposit": "0",
+        "is_active": "on",
+    }
+    assert _post(alice_client, pizzeria, "details", {"action": "details", **form}).status_code == 302
+    pizzeria.refresh_from_db()
+    assert pizzeria.name == "Pizzeria Alice Centre" and not pizzeria.has_reservations
+
+    bad = _post(alice_client, pizzeria, "details", {"action": "details", **form, "tax_rate": "250"})
+    assert bad.status_code == 200 and "tax_rate" in bad.context["form"].errors
+    pizzeria.refresh_from_db()
+    assert pizzeria.tax_rate == Decimal("10.00")
+
+
+def test_hours_and_closed_dates(alice_client, pizzeria):
+    data = {
+        "action": "hours",
+        "day1": "11:30-14:30, 18h30-22h30",
+        "day5": "18:00-01:00",
+        "closed": "2026-12-25 Noël",
+    }
+    _post(alice_client, pizzeria, "hours", data)
+    assert pizzeria.opening_intervals.count() == 3
+    assert pizzeria.opening_intervals.filter(weekday=5, opens=time(18), closes=time(1)).exists()
+    assert pizzeria.closed_dates.get().date == date(2026, 12, 25)
+
+    bad = _post(alice_client, pizzeria, "hours", {"action": "hours", "day0": "lunch time", "closed": ""})
+    assert "Write opening hours like" in bad.content.decode()
+    assert bad.context["days"][0][2] == "lunch time"  # shown again as typed
+    assert pizzeria.opening_intervals.count() == 3  # nothing replaced
+
+
+def test_catalog_add_price_and_out_of_stock_in_one_click(alice_client, pizzeria):
+    _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "product_add", "name": "Calzone", "price": "12,50", "category": "Pizzas"},
+    )
+    calzone = Product.objects.get(store=pizzeria, name="Calzone")
+    assert calzone.price == Decimal("12.50") and calzone.category.name == "Pizzas"
+    _post(alice_client, pizzeria, "catalog", {"action": "product_stock", "product_id": calzone.pk})
+    calzone.refresh_from_db()
+    assert calzone.status == Product.Status.OUT_OF_STOCK
+    _post(alice_client, pizzeria, "catalog", {"action": "product_stock", "product_id": calzone.pk})
+    calzone.refresh_from_db()
+    assert calzone.status == Product.Status.AVAILABLE
+    _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "product_price", "product_id": calzone.pk, "price": "13"},
+    )
+    calzone.refresh_from_db()
+    assert calzone.price == Decimal("13.00")
+    refused = _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "product_price", "product_id": calzone.pk, "price": "cheap"},
+        follow=True,
+    )
+    assert "Write the price as a number" in refused.content.decode()
+    large = VariationFactory(product=ProductFactory(store=pizzeria))
+    _post(alice_client, pizzeria, "catalog", {"action": "variation_toggle", "variation_id": large.pk})
+    large.refresh_from_db()
+    assert not large.is_available
+
+
+def test_services_resources_and_the_transfer_chain(alice_client, pizzeria):
+    _post(
+        alice_client,
+        pizzeria,
+        "services",
+        {"action": "service_add", "name": "Dégustation", "duration": "60", "price": "25"},
+    )
+    service = UniversalService.objects.get(store=pizzeria)
+    _post(
+        alice_client,
+        pizzeria,
+        "services",
+        {"action": "resource_add", "name": "Salle", "type": "room", "capacity": "12"},
+    )
+    room = ServiceResource.objects.get(store=pizzeria)
+    assert list(room.services.all()) == [service]
+    _post(alice_client, pizzeria, "services", {"action": "service_toggle", "id": service.pk})
+    service.refresh_from_db()
+    assert not service.is_active
+
+    _post(
+        alice_client,
+        pizzeria,
+        "escalation",
+        {"action": "step_add", "label": "Marco", "phone": "06 12 34 56 78", "timeout": "20"},
+    )
+    step = EscalationStep.objects.get(store=pizzeria)
+    assert step.phone == "+33612345678" and step.timeout_secs == 20
+    refused = _post(
+        alice_client,
+        pizzeria,
+        "escalation",
+        {"action": "step_add", "label": "X", "phone": "nope"},
+        follow=True,
+    )
+    assert "a phone number like" in refused.content.decode()
+    _post(alice_client, pizzeria, "escalation", {"action": "step_delete", "id": step.pk})
+    assert not EscalationStep.objects.exists()
+
+
+def test_assistant_settings(alice_client, pizzeria):
+    data = {
+        "action": "assistant",
+        "is_active": "on",
+        "personality": "amical",
+        "voice_style": "marin",
+        "language": "fr",
+        "greeting": "Bonjour et bienvenue !",
+        "custom_instructions": "",
+        "automation_level": "standard",
+        "brain": "local",
+        "upsell_enabled": "on",
+    }
+    _post(alice_client, pizzeria, "assistant", data)
+    config = IntelligentAIConfig.objects.get(store=pizzeria)
+    assert config.personality == "amical" and config.upsell_enabled and config.greeting.startswith("Bonjour")
+    bad = _post(alice_client, pizzeria, "assistant", {**data, "brain": "skynet"})
+    assert "brain" in bad.context["form"].errors
+
+
+def test_notifications_toggle_preview_and_save_a_text(alice_client, pizzeria):
+    defaults_ensure(store=pizzeria)
+    config = NotificationConfig.objects.filter(store=pizzeria).first()
+    _post(alice_client, pizzeria, "notifications", {"action": "notification_toggle", "id": config.pk})
+    config.refresh_from_db()
+    before = config.is_active
+    _post(alice_client, pizzeria, "notifications", {"action": "notification_toggle", "id": config.pk})
+    config.refresh_from_db()
+    assert config.is_active is not before
+
+    text = {
+        "action": "template",
+        "action_type": "new_order",
+        "channel": "sms",
+        "subject": "",
+        "body": "Commande {{ order_number }} !",
+    }
+    preview = _post(alice_client, pizzeria, "notifications", {**text, "preview": "1"})
+    assert preview.status_code == 200 and "Commande" in preview.context["preview"].text
+    assert not NotificationTemplate.objects.filter(business=pizzeria.business).exists()
+    _post(alice_client, pizzeria, "notifications", text)
+    assert (
+        NotificationTemplate.objects.get(business=pizzeria.business).body == "Commande {{ order_number }} !"
+    )
+    broken = _post(alice_client, pizzeria, "notifications", {**text, "body": "{{ secret_key }}"}, follow=True)
+    assert broken.status_code == 200
+    assert (
+        NotificationTemplate.objects.get(business=pizzeria.business).body == "Commande {{ order_number }} !"
+    )
+
+
+def test_staff_and_strangers_are_kept_out(bob_client, carol_client, pizzeria):
+    assert bob_client.get(f"/stores/{pizzeria.pk}/settings/").status_code == 403
+    assert carol_client.get(f"/stores/{pizzeria.pk}/settings/").status_code == 404
+    assert (
+        carol_client.post(
+            f"/stores/{pizzeria.pk}/settings/", {"action": "product_add", "name": "x", "price": "1"}
+        ).status_code
+        == 404
+    )
+    assert not Product.objects.exists()
