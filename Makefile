@@ -21,7 +21,7 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --history
 
 run: seed
 	$(BIN)/python manage.py serve

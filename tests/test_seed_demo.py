@@ -55,3 +55,19 @@ def test_the_demo_login_works():
     assert response.status_code == 200
     assert len(client.get("/").context["cards"]) == 3
     assert Client().login(email="admin@kalliky.local", password="kalliky-demo-2026")
+
+
+def test_history_fills_the_dashboard_once(client):
+    from stores.models import Order
+    from telephony.models import Call
+
+    call_command("seed_demo", "--history", stdout=StringIO())
+    pizzeria = Store.objects.get(slug="pizzeria-bella-napoli")
+    calls, orders = Call.objects.filter(store=pizzeria).count(), Order.objects.filter(store=pizzeria).count()
+    assert calls > 300 and orders > 100
+    assert all(o.call_id and o.items.exists() for o in Order.objects.filter(store=pizzeria)[:20])
+    call_command("seed_demo", "--history", stdout=StringIO())  # again: nothing more
+    assert Call.objects.filter(store=pizzeria).count() == calls
+    client.login(email="demo@kalliky.local", password="kalliky-demo-2026")
+    board = client.get(f"/?store={pizzeria.pk}&period=30d").context["board"]
+    assert board.metrics[1].value > 0 and sum(b.value for b in board.monthly) > 0

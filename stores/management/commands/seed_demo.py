@@ -17,6 +17,7 @@ from ai.models import IntelligentAIConfig
 from billing.models import Subscription
 from billing.plans import PlanCode
 from notifications.models import ActionType, Channel, NotificationConfig
+from stores.demo_history import add_history
 from stores.models import (
     Category,
     OpeningInterval,
@@ -90,6 +91,13 @@ DURAND_SERVICES = [("Bilan patrimonial", 60, "120.00"), ("Conseil fiscal", 45, "
 class Command(BaseCommand):
     help = "Create (or complete) the demo business with three stores. Safe to run again."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Also add three months of past calls and orders to the pizzeria (once).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD)
         with transaction.atomic():
@@ -110,6 +118,10 @@ class Command(BaseCommand):
                 (practice, "+33100000003", PlanCode.STARTER),
             ):
                 self._line(store, number, plan, owner)
+        if options.get("history"):
+            added = add_history(pizzeria)
+            if added:
+                self.stdout.write(f"  {added} past calls added to {pizzeria.name} (with their orders).")
         base = settings.PUBLIC_BASE_URL
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  {base}/  —  {OWNER_EMAIL} / {password}  (admin: {ADMIN_EMAIL}, same password)")
