@@ -9,6 +9,7 @@ from ai.models import (
     AnalysisSuggestion,
     AssistantSelfTest,
     IntelligentAIConfig,
+    MenuUpload,
     WeatherRecommendation,
 )
 
@@ -65,3 +66,26 @@ class AnalysisSuggestionAdmin(admin.ModelAdmin):
     list_select_related = ("store", "call")
     raw_id_fields = ("call", "store", "business", "decided_by")
     readonly_fields = ("payload", "created_ref", "decided_at", "decided_by")
+
+
+@admin.register(MenuUpload)
+class MenuUploadAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "store", "file_name", "kind", "status", "progress", "uploaded_by")
+    list_filter = ("status", "kind")
+    search_fields = ("store__name", "file_name", "uploaded_by__email")
+    list_select_related = ("store", "uploaded_by")
+    raw_id_fields = ("store", "uploaded_by")
+    readonly_fields = (
+        "size",
+        "language",
+        "rows",
+        "error",
+        "result",
+        "imported_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # Up to 5 MB per row: the list and the form never need the file itself.
+        return super().get_queryset(request).defer("content")

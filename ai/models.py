@@ -182,3 +182,55 @@ class AnalysisSuggestion(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()}) — call {self.call_id}"
+
+
+class MenuUpload(TimeStamped):
+    """A menu file the owner sent, read by the ai.extract_menu task into rows to review; nothing
+    reaches the catalog until the reviewed rows are posted back (ai/menu_upload.py)."""
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("CSV")
+        XLSX = "xlsx", _("Excel workbook")
+        PDF = "pdf", _("PDF")
+        IMAGE = "image", _("Photo")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Reading")
+        DONE = "done", _("Ready to review")
+        FAILED = "failed", _("Could not be read")
+        IMPORTED = "imported", _("Imported")
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="menu_uploads")
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    # The file itself, in the database rather than under MEDIA_ROOT: the worker that reads it may
+    # run on another machine than the web process that received it, and the database is the one
+    # store both reach (docker-compose shares no media volume). Uploads are capped at 5 MB, and
+    # the content is emptied once the menu is imported.
+    content = models.BinaryField(_("content"), editable=False, default=b"")
+    # Language of the page that sent the file: the worker writes its messages in it.
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.JSONField(_("rows found"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    result = models.JSONField(_("import counts"), default=dict, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("menu upload")
+        verbose_name_plural = _("menu uploads")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="menu_upload_progress_max_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()}) — {self.store_id}"

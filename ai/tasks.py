@@ -1,4 +1,4 @@
-"""Celery tasks of the assistant: thin wrappers over ai.selftest."""
+"""Celery tasks of the assistant: thin wrappers over ai.selftest, ai.analysis and ai.menu_upload."""
 
 from __future__ import annotations
 
@@ -161,3 +161,13 @@ def queue_analysis(call_id: int, *, force: bool = False) -> bool:
 
 def on_call_ready(sender: object, call_id: int, **kwargs: object) -> None:
     queue_analysis(call_id)
+
+
+@shared_task(name="ai.extract_menu")
+def extract_menu(upload_id: int) -> str:
+    """Read an uploaded menu into rows to review (ai.menu_upload.menu_upload_extract): the
+    upload's progress moves as it goes and a failure is recorded on it, never raised."""
+    from ai.menu_upload import menu_upload_extract
+
+    upload = menu_upload_extract(upload_id)
+    return upload.status if upload is not None else "nothing to do"

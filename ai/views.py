@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ai import tasks
+from ai import menu_import, tasks
 from ai.models import AssistantSelfTest
 from kalliky.errors import PermissionDenied
 from kalliky.tenancy import access_store, managed_business_ids
@@ -79,3 +80,66 @@ def run_selftest(request: HttpRequest, store_id: int) -> HttpResponse:
         tasks.run_selftest.delay(store.pk, AssistantSelfTest.Trigger.MANUAL, report.pk)
         messages.success(request, _("Self-test started."))
     return redirect(reverse("assistant:test", args=[store.pk]) + "#selftest")
+
+
+@login_required
+def menu_import_page(request: HttpRequest, store_id: int) -> HttpResponse:
+    """Upload a menu, watch it being read, review the rows, import them. The work is done by the
+    script over /api/ai (ai/menu_api.py); this page carries the markup and the strings."""
+    try:
+        store = access_store(request.user, store_id, manage=True)
+    except PermissionDenied as exc:  # staff may take orders, not rewrite the menu
+        raise DjangoPermissionDenied(exc.detail) from None
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
+    strings = {
+        "choose": _("Choose a file first."),
+        "too_large": menu_import.too_large_message(),
+        "sending": _("Sending the file…"),
+        "queued": _("Waiting for the file to be read…"),
+        "reading": _("Reading the file…"),
+        "read": _("%(count)s items found. Check them below, then import."),
+        "failed": _("The file could not be read."),
+        "network": _("The server could not be reached: check your connection and try again."),
+        "stalled": _("Reading is taking longer than usual. Keep this page open, or try again later."),
+        "action_label": _("What to do with row %(row)s"),
+        "category_label": _("Category of row %(row)s"),
+        "name_label": _("Name of row %(row)s"),
+        "description_label": _("Description of row %(row)s"),
+        "price_label": _("Price of row %(row)s"),
+        "matches": _("Matches existing: %(name)s (%(price)s)"),
+        "no_match": _("New item"),
+        "sizes": _("Sizes: %(sizes)s"),
+        "import_none": _("Nothing to import"),
+        "import_one": _("Import 1 item"),
+        "import_many": _("Import %(count)s items"),
+        "importing": _("Importing…"),
+        "fix_rows": _("Some rows need fixing: see the messages in the table."),
+        "imported": _("Menu imported: %(created)s created, %(updated)s updated, %(skipped)s skipped."),
+    }
+    config = {
+        "storeId": store.pk,
+        "maxBytes": menu_import.MAX_BYTES,
+        "currency": store.currency,
+        "uploadUrl": reverse("api:menu_upload"),
+        # The id is appended by the script.
+        "statusUrl": reverse("api:upload_status", kwargs={"upload_id": 0}).removesuffix("0"),
+        "processUrl": reverse("api:process_menu"),
+    }
+    return render(
+        request,
+        "ai/menu_import.html",
+        {
+            "store": store,
+            "current_store_id": store.pk,
+            "accept": menu_import.ACCEPT,
+            "max_mb": menu_import.MAX_BYTES // (1024 * 1024),
+            "max_rows": menu_import.MAX_ROWS,
+            "photo_reader": menu_import.photo_reader(),
+            "next_url": next_url,
+            "dashboard_url": reverse("dashboard:home"),
+            "menu_strings": strings,
+            "menu_config": config,
+        },
+    )

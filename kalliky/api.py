@@ -73,6 +73,7 @@ def _mount() -> None:
     from accounts.api import router as accounts_router
     from ai.analysis_api import router as analysis_router
     from ai.api import router as ai_router
+    from ai.menu_api import router as menu_import_router
     from billing.webhooks import router as stripe_webhook_router
     from notifications.api import router as notifications_router
     from stores.api import router as stores_router
@@ -83,6 +84,7 @@ def _mount() -> None:
     api.add_router("/stores", stores_router)
     api.add_router("/stores", ai_router)
     api.add_router("/ai", analysis_router)
+    api.add_router("/ai", menu_import_router)
     api.add_router("/telnyx", telnyx_webhook_router)
     api.add_router("/telnyx", numbers_router)
     api.add_router("/app/notifications", notifications_router)

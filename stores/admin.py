@@ -7,6 +7,7 @@ from stores.models import (
     Customer,
     CustomerBehavior,
     CustomerExchange,
+    OnboardingProgress,
     OpeningInterval,
     Order,
     OrderItem,
@@ -208,5 +209,14 @@ class OpeningIntervalAdmin(admin.ModelAdmin):
 class ClosedDateAdmin(admin.ModelAdmin):
     list_display = ("store", "date", "reason")
     search_fields = ("store__name", "reason")
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
+
+
+@admin.register(OnboardingProgress)
+class OnboardingProgressAdmin(admin.ModelAdmin):
+    list_display = ("store", "step", "sector", "catalog_source", "completed_at", "updated_at")
+    list_filter = ("step", "sector")
+    search_fields = ("store__name",)
     list_select_related = ("store",)
     raw_id_fields = ("store",)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kalliky.errors import AppError, PermissionDenied
+from kalliky.phones import to_e164
 from kalliky.tenancy import access_store, managed_business_ids, stores_for
 from telephony import numbers
 from telephony.models import PhoneNumber
@@ -172,6 +173,28 @@ def number_release(request: HttpRequest, number_id: int) -> HttpResponse:
             "has_number": numbers.has_number(number),
             "next": _next_url(request),
         },
+    )
+
+
+@login_required
+@require_POST
+def number_forward(request: HttpRequest, number_id: int) -> HttpResponse:
+    """Where the assistant transfers callers (empty: the escalation chain, then the store)."""
+    raw = request.POST.get("forward_to", "").strip()
+    try:
+        forward_to = to_e164(raw) if raw else ""
+    except ValueError:
+        messages.error(request, _("Write the forwarding number like +33 6 12 34 56 78, or leave it empty."))
+        return _back(request)
+    return _act(
+        request,
+        number_id,
+        lambda n: numbers.number_update(n, actor=request.user, forward_to=forward_to),
+        lambda n: (
+            _("%(number)s forwards to %(to)s.") % {"number": _label(n), "to": forward_to}
+            if forward_to
+            else _("%(number)s no longer forwards.") % {"number": _label(n)}
+        ),
     )
 
 

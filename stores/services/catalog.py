@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone, translation
 
 from kalliky.errors import Conflict, ValidationFailed
 from stores.models import Category, Product, ProductVariation, ServiceResource, Store, UniversalService
@@ -108,3 +113,93 @@ def resource_save(
         resource.save()
         resource.services.set(services)
     return resource
+
+
+@dataclass(frozen=True)
+class ImportedItem:
+    """One reviewed line of a menu import: a new product, or, with product_id, the new price (and
+    description, when given) of an existing one."""
+
+    name: str
+    price: Decimal
+    category: str = ""
+    description: str = ""
+    product_id: int | None = None
+    sizes: tuple[tuple[str, Decimal], ...] = ()  # (label, price) of a new product's sizes
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    created: int
+    updated: int
+    categories_created: int
+
+
+def _next_sort_order(rows: QuerySet) -> int:
+    highest = rows.aggregate(highest=Max("sort_order"))["highest"]
+    return 0 if highest is None else highest + 1
+
+
+def catalog_import(*, store: Store, items: Sequence[ImportedItem]) -> ImportCounts:
+    """Create and update many products in one transaction (the menu import). Categories are found
+    by name, ignoring case, or created after the store's last one; new products keep the file's
+    order after the store's last product. Bulk writes send no model signals, so one
+    store_data_changed tells the assistant's context cache, however many rows there were."""
+    with transaction.atomic():
+        categories = {c.name.casefold(): c for c in store.categories.all()}
+        new_names: dict[str, str] = {}
+        for item in items:
+            name = item.category.strip()
+            if item.product_id is None and name and name.casefold() not in categories:
+                new_names.setdefault(name.casefold(), name)
+        first = _next_sort_order(store.categories)
+        created_categories = Category.objects.bulk_create(
+            Category(store=store, name=name, sort_order=first + position)
+            for position, name in enumerate(new_names.values())
+        )
+        categories.update({c.name.casefold(): c for c in created_categories})
+
+        updates = {item.product_id: item for item in items if item.product_id is not None}
+        products = store.products.select_for_update().in_bulk(list(updates))
+        if len(products) != len(updates):
+            raise ValidationFailed("A product to update is not in this store's catalog.", field="product_id")
+        now = timezone.now()
+        for product_id, item in updates.items():
+            product = products[product_id]
+            product.price = item.price
+            product.description = item.description.strip() or product.description
+            product.updated_at = now  # bulk_update skips auto_now
+        Product.objects.bulk_update(products.values(), ["price", "description", "updated_at"])
+
+        first = _next_sort_order(store.products)
+        new_items = [item for item in items if item.product_id is None]
+        created = Product.objects.bulk_create(
+            Product(
+                store=store,
+                category=categories.get(item.category.strip().casefold()),
+                name=item.name.strip(),
+                description=item.description.strip(),
+                price=item.price,
+                sort_order=first + i,
+            )
+            for i, item in enumerate(new_items)
+        )
+        with translation.override(store.language):
+            size_name = translation.gettext("Size")
+        ProductVariation.objects.bulk_create(
+            ProductVariation(
+                product=product,
+                type=ProductVariation.Type.SIZE,
+                name=size_name,
+                value=label,
+                price=price,
+                is_default=position == 0,
+                sort_order=position,
+            )
+            for product, item in zip(created, new_items, strict=True)
+            for position, (label, price) in enumerate(item.sizes)
+        )
+        store_data_changed.send(sender=Product, store_id=store.pk)
+    return ImportCounts(
+        created=len(created), updated=len(products), categories_created=len(created_categories)
+    )

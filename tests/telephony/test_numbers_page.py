@@ -242,3 +242,21 @@ def test_the_store_switch_narrows_the_list(english, pizzeria):
 
     assert "+33184880002" in html
     assert "+33184880001" not in html
+
+
+def test_forwarding_is_set_and_cleared_from_the_page(alice_client, pizzeria):
+    from telephony.models import PhoneNumber
+
+    number = PhoneNumber.objects.create(
+        business=pizzeria.business, store=pizzeria, number="+33100000009", status=PhoneNumber.Status.ACTIVE
+    )
+    alice_client.post(f"/numbers/{number.pk}/forward/", {"forward_to": "06 12 34 56 78"})
+    number.refresh_from_db()
+    assert number.forward_to == "+33612345678"
+    refused = alice_client.post(
+        f"/numbers/{number.pk}/forward/", {"forward_to": "nope"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Write the forwarding number like" in refused.content.decode()
+    alice_client.post(f"/numbers/{number.pk}/forward/", {"forward_to": ""})
+    number.refresh_from_db()
+    assert number.forward_to == "" and number.events.filter(action="updated").count() == 2
