@@ -305,3 +305,21 @@ def test_pages_need_a_login():
     for url in ("/orders/", "/calls/", "/customers/", "/exports/orders.csv"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+@pytest.mark.parametrize("url", ["/calls/", "/customers/", "/orders/?source=all"])
+def test_lists_cost_the_same_queries_with_more_rows(alice_client, pizzeria, url):
+    def add(n: int) -> None:
+        for _n in range(n):
+            customer = CustomerFactory(business=pizzeria.business)
+            _order(pizzeria, 0, "10.00", customer=customer, call=_call(pizzeria, 0, customer=customer))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert alice_client.get(url).status_code == 200
+        return len(captured)
+
+    add(1)
+    one = queries()
+    add(15)
+    assert queries() == one
