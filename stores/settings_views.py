@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -29,9 +30,16 @@ from notifications import services as notification_services
 from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
 from notifications.templating import template_for
 from stores.models import Category, OpeningInterval, Product, ProductVariation, ServiceResource, Store
-from stores.services.catalog import product_create, product_update, resource_save, service_save
+from stores.services.catalog import (
+    product_create,
+    product_update,
+    resource_save,
+    service_save,
+    variation_save,
+)
 from stores.services.store import hours_set, store_update
 from stores.settings_forms import AssistantForm, StoreDetailsForm, parse_closed, parse_spans, spans_of
+from stores.signals import store_data_changed
 from telephony.models import EscalationStep
 
 TABS = {
@@ -218,9 +226,56 @@ def _variation_toggle(request: HttpRequest, store: Store) -> None:
         raise Http404("Variation not found.")
     variation.is_available = not variation.is_available
     variation.save(update_fields=["is_available"])
-    from stores.signals import store_data_changed
-
     store_data_changed.send(sender=ProductVariation, store_id=store.pk)
+
+
+VARIATION_NAMES = {
+    ProductVariation.Type.SIZE: gettext_lazy("Size"),
+    ProductVariation.Type.OPTION: gettext_lazy("Option"),
+    ProductVariation.Type.EXTRA: gettext_lazy("Extra"),
+}
+
+
+def _variation_add(request: HttpRequest, store: Store) -> None:
+    """A size replaces the item's price; an extra adds to it; an option is free."""
+    product = _product(store, request)
+    kind, value = request.POST.get("type", ""), request.POST.get("value", "").strip()
+    if kind not in ProductVariation.Type.values or not value:
+        raise AppError(_("Give the size, option or extra a name, like Large."))
+    price = _price(request.POST.get("price", "") or "0")
+    fields: dict[str, Any] = {"type": kind, "value": value[:120]}
+    if kind == ProductVariation.Type.SIZE:
+        fields["price"] = price
+    else:
+        fields["price_delta"] = price
+    with translation.override(store.language):
+        fields["name"] = str(VARIATION_NAMES[ProductVariation.Type(kind)])
+    variation_save(product=product, **fields)
+    store_data_changed.send(sender=ProductVariation, store_id=store.pk)
+    messages.success(request, _("%(value)s added to %(name)s.") % {"value": value, "name": product.name})
+
+
+def _category_rename(request: HttpRequest, store: Store) -> None:
+    category = Category.objects.filter(store=store, pk=request.POST.get("id") or 0).first()
+    if category is None:
+        raise Http404("Category not found.")
+    name = request.POST.get("name", "").strip()
+    if not name:
+        raise AppError(_("Give the category a name."))
+    if Category.objects.filter(store=store, name__iexact=name).exclude(pk=category.pk).exists():
+        raise AppError(_("Another category is already called %(name)s.") % {"name": name})
+    category.name = name[:120]
+    category.save(update_fields=["name"])
+    store_data_changed.send(sender=Category, store_id=store.pk)
+
+
+def _category_delete(request: HttpRequest, store: Store) -> None:
+    """The items stay, without a category."""
+    deleted, _rows = Category.objects.filter(store=store, pk=request.POST.get("id") or 0).delete()
+    if not deleted:
+        raise Http404("Category not found.")
+    store_data_changed.send(sender=Category, store_id=store.pk)
+    messages.success(request, _("Category removed; its items are kept without a category."))
 
 
 def _service_add(request: HttpRequest, store: Store) -> None:
@@ -334,6 +389,9 @@ ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
     "product_price": _product_price,
     "product_stock": _product_stock,
     "variation_toggle": _variation_toggle,
+    "variation_add": _variation_add,
+    "category_rename": _category_rename,
+    "category_delete": _category_delete,
     "service_add": _service_add,
     "resource_add": _resource_add,
     "assistant": _assistant,

@@ -210,3 +210,70 @@ def test_staff_and_strangers_are_kept_out(bob_client, carol_client, pizzeria):
         == 404
     )
     assert not Product.objects.exists()
+
+
+def test_sizes_and_categories_from_the_catalog_tab(alice_client, pizzeria):
+    from stores.models import Category, ProductVariation
+
+    _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "product_add", "name": "Regina", "price": "11", "category": "Pizzas"},
+    )
+    regina = Product.objects.get(name="Regina")
+    _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {
+            "action": "variation_add",
+            "product_id": regina.pk,
+            "type": "size",
+            "value": "Grande",
+            "price": "14,50",
+        },
+    )
+    _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {
+            "action": "variation_add",
+            "product_id": regina.pk,
+            "type": "extra",
+            "value": "Burrata",
+            "price": "3",
+        },
+    )
+    size = ProductVariation.objects.get(product=regina, type="size")
+    assert (size.value, size.price, size.name) == ("Grande", Decimal("14.50"), "Taille")
+    assert ProductVariation.objects.get(product=regina, type="extra").price_delta == Decimal("3.00")
+    twice = _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {
+            "action": "variation_add",
+            "product_id": regina.pk,
+            "type": "size",
+            "value": "Grande",
+            "price": "15",
+        },
+        follow=True,
+    )
+    assert "already has a size" in twice.content.decode()
+    assert ProductVariation.objects.filter(product=regina).count() == 2
+
+    pizzas = Category.objects.get(store=pizzeria, name="Pizzas")
+    _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "category_rename", "id": pizzas.pk, "name": "Nos pizzas"},
+    )
+    pizzas.refresh_from_db()
+    assert pizzas.name == "Nos pizzas"
+    _post(alice_client, pizzeria, "catalog", {"action": "category_delete", "id": pizzas.pk})
+    regina.refresh_from_db()
+    assert regina.category is None and not Category.objects.filter(store=pizzeria).exists()
