@@ -97,6 +97,7 @@ class Metric:
     value: Decimal | int | float | None
     previous: Decimal | int | float | None
     kind: str = "number"  # number | money | percent | score
+    lower_is_better: bool = False  # missed calls: a drop is good news
 
     @property
     def change(self) -> float | None:
@@ -104,6 +105,12 @@ class Metric:
         if self.value is None or not self.previous:
             return None
         return round((float(self.value) - float(self.previous)) / float(self.previous) * 100, 1)
+
+    @property
+    def good(self) -> bool:
+        """Whether the change is good news (green) or bad (red)."""
+        change = self.change or 0
+        return change <= 0 if self.lower_is_better else change >= 0
 
 
 CHART_HEIGHT = 50  # SVG user units; each bar has a slot 10 wide
@@ -272,7 +279,7 @@ def build(store_ids: list[int], period: Period, tz: ZoneInfo, currency: str = "E
         Metric(str(_("Average basket")), basket, p_basket, "money"),
         Metric(str(_("Unique customers")), o["customers"], o["p_customers"]),
         Metric(str(_("Calls answered")), c["answered"], c["p_answered"]),
-        Metric(str(_("Calls missed")), c["missed"], c["p_missed"]),
+        Metric(str(_("Calls missed")), c["missed"], c["p_missed"], lower_is_better=True),
         Metric(
             str(_("Calls → orders")),
             _ratio(o["converted"], c["answered"]),

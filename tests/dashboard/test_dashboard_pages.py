@@ -68,6 +68,7 @@ def test_the_dashboard_numbers_match_the_database(alice_client, pizzeria, salon)
     assert m["Average basket"].value == Decimal("20.00")
     assert m["Unique customers"].value == 2
     assert (m["Calls answered"].value, m["Calls missed"].value) == (2, 1)
+    assert m["Calls missed"].change is None  # none missed before: nothing to compare with
     assert m["Calls → orders"].value == 50.0  # one of the two answered calls ordered
     assert m["Average satisfaction"].value == 7.0 and m["Average satisfaction"].previous == 4.0
     board = response.context["board"]
@@ -76,6 +77,14 @@ def test_the_dashboard_numbers_match_the_database(alice_client, pizzeria, salon)
     html = response.content.decode()
     assert "+100.0 %" in html and 'id="chart-monthly"' in html and "<rect" in html
     assert "500.00" not in html
+
+
+def test_fewer_missed_calls_is_good_news():
+    from stores.dashboard import Metric
+
+    assert Metric("missed", 1, 4, lower_is_better=True).good
+    assert not Metric("missed", 4, 1, lower_is_better=True).good
+    assert Metric("orders", 4, 1).good and not Metric("orders", 1, 4).good
 
 
 def test_the_period_switch_and_a_bad_custom_range(alice_client, pizzeria):
