@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing.deposits import offer_for_booking
 from kalliky.errors import Conflict, ValidationFailed
@@ -61,11 +62,12 @@ def reservation_save(
     **fields: Any,
 ) -> Reservation:
     if not store.has_reservations:
-        raise ValidationFailed("This store does not take reservations.", field="store")
+        raise ValidationFailed(_("This store does not take reservations."), field="store")
     resource = _resource(store, resource_id)
     if resource is not None and resource.capacity < fields["party_size"]:
         raise ValidationFailed(
-            f"{resource.name} seats {resource.capacity}; the party is {fields['party_size']}.",
+            _("%(table)s seats %(seats)s; the party is %(party)s.")
+            % {"table": resource.name, "seats": resource.capacity, "party": fields["party_size"]},
             field="party_size",
         )
     start = fields["starts_at"]
@@ -74,7 +76,9 @@ def reservation_save(
         if resource is not None:
             ServiceResource.objects.select_for_update().filter(pk=resource.pk).first()
             if _table_taken(resource, start, end, reservation.pk if reservation else None):
-                raise Conflict(f"{resource.name} is already booked at that time.", field="starts_at")
+                raise Conflict(
+                    _("%(name)s is already booked at that time.") % {"name": resource.name}, field="starts_at"
+                )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
         reservation = reservation or Reservation(store=store, source=source, call=call)
         reservation.resource = resource
@@ -109,7 +113,11 @@ def service_booking_save(
         raise ValidationFailed(f"Service {service_id} does not exist in this store.", field="service_id")
     resource = _resource(store, resource_id)
     if resource is not None and not resource.services.filter(pk=service.pk).exists():
-        raise ValidationFailed(f"{resource.name} does not provide {service.name}.", field="resource_id")
+        raise ValidationFailed(
+            _("%(resource)s does not provide %(service)s.")
+            % {"resource": resource.name, "service": service.name},
+            field="resource_id",
+        )
     values = custom_field_values or {}
     _check_custom_fields(service, values)
     end = ends_at or starts_at + timedelta(minutes=service.duration_minutes)
@@ -117,7 +125,10 @@ def service_booking_save(
         if resource is not None:
             ServiceResource.objects.select_for_update().filter(pk=resource.pk).first()
             if _overlapping_bookings(resource, starts_at, end, booking.pk if booking else None):
-                raise Conflict(f"{resource.name} already has a booking at that time.", field="starts_at")
+                raise Conflict(
+                    _("%(name)s already has a booking at that time.") % {"name": resource.name},
+                    field="starts_at",
+                )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
         booking = booking or ServiceBooking(store=store, source=source, call=call)
         booking.service = service
@@ -155,7 +166,7 @@ def consultation_save(
     **fields: Any,
 ) -> Consultation:
     if not store.has_consultations:
-        raise ValidationFailed("This store does not take consultations.", field="store")
+        raise ValidationFailed(_("This store does not take consultations."), field="store")
     resource = _resource(store, resource_id)
     with transaction.atomic():
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
@@ -185,6 +196,6 @@ def booking_cancel(*, booking: Reservation | ServiceBooking | Consultation) -> N
         else (BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
     )
     if booking.status in done:
-        raise Conflict("A finished booking cannot be cancelled.", field="status")
+        raise Conflict(_("A finished booking cannot be cancelled."), field="status")
     booking.status = cancelled
     booking.save(update_fields=["status", "updated_at"])

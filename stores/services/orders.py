@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kalliky.errors import Conflict, ValidationFailed
 from stores import live
@@ -91,12 +92,14 @@ def order_create(
             )
         if product.status != Product.Status.AVAILABLE:
             raise ValidationFailed(
-                f"{product.name} is {product.get_status_display().lower()}.", field=f"items.{n}.product_id"
+                _("%(name)s is %(status)s.")
+                % {"name": product.name, "status": product.get_status_display().lower()},
+                field=f"items.{n}.product_id",
             )
         unit, snapshot = price_line(product, line.get("variation_ids", []), n)
         lines.append((product, line["quantity"], unit, snapshot, line.get("notes", "")))
 
-    total = _money(sum((unit * qty for _, qty, unit, _, _ in lines), Decimal("0")))
+    total = _money(sum((unit * qty for _p, qty, unit, _s, _n in lines), Decimal("0")))
     tax = _money(total * store.tax_rate / (Decimal("100") + store.tax_rate))
     with transaction.atomic():
         # Lock the store row so two simultaneous orders never get the same number.
@@ -138,7 +141,7 @@ def order_create(
             order=order,
             items=[
                 {"name": p.name, "quantity": q, "variations": [v["value"] for v in s], "notes": note}
-                for p, q, _, s, note in lines
+                for p, q, _unit, s, note in lines
             ],
             priority=PreparationTicket.Priority.URGENT
             if urgency != Order.Urgency.NORMAL
@@ -165,8 +168,11 @@ def order_set_status(*, order: Order, status: str) -> Order:
             return order
         if not order.can_become(status):
             raise Conflict(
-                f"An order that is {order.get_status_display().lower()} cannot become "
-                f"{Order.Status(status).label.lower()}.",
+                _("An order that is %(now)s cannot become %(then)s.")
+                % {
+                    "now": order.get_status_display().lower(),
+                    "then": str(Order.Status(status).label).lower(),
+                },
                 field="status",
             )
         order.status = status
@@ -188,8 +194,11 @@ def ticket_set_status(*, ticket: PreparationTicket, status: str) -> PreparationT
             return ticket
         if not ticket.can_become(status):
             raise Conflict(
-                f"A ticket that is {ticket.get_status_display().lower()} cannot become "
-                f"{PreparationTicket.Status(status).label.lower()}.",
+                _("A ticket that is %(now)s cannot become %(then)s.")
+                % {
+                    "now": ticket.get_status_display().lower(),
+                    "then": str(PreparationTicket.Status(status).label).lower(),
+                },
                 field="status",
             )
         now = timezone.now()

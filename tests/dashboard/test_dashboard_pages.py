@@ -193,6 +193,12 @@ def test_changing_an_order_status_from_the_list_and_by_script(alice_client, pizz
     )
     assert refused.status_code == 409
     assert "cannot become pending" in refused.json()["detail"]
+    en_francais = alice_client.post(
+        f"/orders/{order.pk}/status/", {"status": "pending"}, HTTP_X_REQUESTED_WITH="fetch",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    expected = "Une commande « en préparation » ne peut pas passer à « en attente »."
+    assert en_francais.json()["detail"] == expected
     done = alice_client.post(
         f"/orders/{order.pk}/status/", {"status": "ready"}, HTTP_X_REQUESTED_WITH="fetch"
     )
