@@ -29,6 +29,22 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
+def queries_for(client: Any, url: str) -> int:
+    """How many SQL statements one request runs. An execute wrapper survives the per-request
+    connection close that CaptureQueriesContext misses."""
+    from django.db import connection
+
+    executed: list[str] = []
+
+    def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        client.get(url)
+    return len(executed)
+
+
 def measure(fn: Callable[[], Any], *, repeat: int, warmup: int = 10) -> dict[str, float]:
     for _ in range(warmup):
         fn()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import measure, print_table, setup_django, write_json  # noqa: E402
+from bench.common import measure, print_table, queries_for, setup_django, write_json  # noqa: E402
 
 CALLS = 100_000
 REQUESTS = 60
@@ -109,19 +109,12 @@ def main() -> None:
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
-        executed: list[str] = []
-
-        def count(execute, sql, params, many, context, executed=executed):  # noqa: ANN001, ANN202
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
-            client.get(url)
+        queries = queries_for(client, url)
         rows.append(
             {
                 "page": label,
                 **measure(lambda url=url: client.get(url), repeat=REQUESTS, warmup=3),
-                "queries": len(executed),
+                "queries": queries,
             }
         )
     for label, url in (

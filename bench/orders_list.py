@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import measure, print_table, setup_django, write_json  # noqa: E402
+from bench.common import measure, print_table, queries_for, setup_django, write_json  # noqa: E402
 
 ORDERS = 50_000
 REQUESTS = 300
@@ -93,21 +93,13 @@ def main() -> None:
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
-        executed: list[str] = []
-
-        def count(execute, sql, params, many, context, executed=executed):  # noqa: ANN001, ANN202
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        # An execute wrapper survives the per-request connection close that CaptureQueriesContext misses.
-        with connection.execute_wrapper(count):
-            client.get(url)
+        queries = queries_for(client, url)
         stats = measure(lambda url=url: client.get(url), repeat=REQUESTS)
         rows.append(
             {
                 "case": label,
                 **stats,
-                "queries": len(executed),
+                "queries": queries,
                 "items": len(response.json()["items"]),
                 "count": response.json()["count"],
             }

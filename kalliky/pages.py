@@ -4,14 +4,19 @@ safe redirects back, and answers to the pages' own scripts (fetch)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from kalliky.errors import PermissionDenied
 from kalliky.tenancy import access_store, stores_for
 from stores.dashboard import zone
+
+if TYPE_CHECKING:
+    from stores.models import Store
 
 PAGE_SIZE = 25
 M = TypeVar("M", bound=Model)
@@ -43,6 +48,14 @@ def day_range(request: HttpRequest, tz_name: str | None = None) -> tuple[datetim
     start = datetime.combine(first, time.min, tzinfo=tz) if first else None
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz) if last else None
     return start, end
+
+
+def managed_store(request: HttpRequest, store_id: int) -> Store:
+    """A store the visitor may configure: another tenant's is a 404, staff get Django's 403."""
+    try:
+        return access_store(request.user, store_id, manage=True)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.detail) from None
 
 
 def owned(queryset: QuerySet[M], pk: int, what: str) -> M:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kalliky.errors import AppError, PermissionDenied
-from kalliky.tenancy import access_store
+from kalliky.errors import AppError
+from kalliky.pages import managed_store
 from stores import sectors
 from stores.models import OnboardingProgress, Store
 from telephony import numbers
@@ -51,17 +50,10 @@ def onboarding_start(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard:onboarding", store_id=unfinished.store_id)
 
 
-def _managed_store(request: HttpRequest, store_id: int) -> Store:
-    try:
-        return access_store(request.user, store_id, manage=True)
-    except PermissionDenied as exc:  # staff see the store, only owners and managers set it up
-        raise DjangoPermissionDenied(exc.detail) from None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding(request: HttpRequest, store_id: int) -> HttpResponse:
-    store = _managed_store(request, store_id)
+    store = managed_store(request, store_id)
     progress, _created = OnboardingProgress.objects.get_or_create(store=store)
     if request.method == "POST":
         return _advance(request, store, progress)

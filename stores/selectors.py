@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from kalliky.tenancy import stores_for
+from stores.dashboard import zone
 from stores.models import Order, Source, Store
 from telephony.models import Call, PhoneNumber
 
@@ -27,10 +26,7 @@ class StoreCard:
 
 def local_day_bounds(tz_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     """Start and end of 'today' in the store's time zone, as aware datetimes."""
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):  # a bad zone must not take the dashboard down
-        tz = ZoneInfo(settings.TIME_ZONE)
+    tz = zone(tz_name)  # a bad zone must not take the dashboard down
     local_now = (now or timezone.now()).astimezone(tz)
     start = datetime.combine(local_now.date(), time.min, tzinfo=tz)
     end = datetime.combine(local_now.date() + timedelta(days=1), time.min, tzinfo=tz)

@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ai.models import AssistantSelfTest, IntelligentAIConfig
-from kalliky.errors import AppError, PermissionDenied
+from kalliky.errors import AppError
+from kalliky.pages import managed_store
 from kalliky.phones import to_e164
-from kalliky.tenancy import access_store
 from notifications import services as notification_services
 from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
 from notifications.templating import template_for
@@ -53,17 +52,10 @@ TABS = {
 }
 
 
-def _store(request: HttpRequest, store_id: int) -> Store:
-    try:
-        return access_store(request.user, store_id, manage=True)
-    except PermissionDenied as exc:  # staff run the day, owners and managers set the store up
-        raise DjangoPermissionDenied(exc.detail) from None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def store_settings(request: HttpRequest, store_id: int) -> HttpResponse:
-    store = _store(request, store_id)
+    store = managed_store(request, store_id)
     tab = request.GET.get("tab", "details")
     if tab not in TABS:
         tab = "details"
@@ -382,26 +374,6 @@ def _template(request: HttpRequest, store: Store) -> dict[str, Any] | None:
     return typed
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
-    "details": _details,
-    "hours": _hours,
-    "product_add": _product_add,
-    "product_price": _product_price,
-    "product_stock": _product_stock,
-    "variation_toggle": _variation_toggle,
-    "variation_add": _variation_add,
-    "category_rename": _category_rename,
-    "category_delete": _category_delete,
-    "service_add": _service_add,
-    "resource_add": _resource_add,
-    "assistant": _assistant,
-    "step_add": _step_add,
-    "step_delete": _step_delete,
-    "notification_toggle": _notification_toggle,
-    "template": _template,
-}
-
-
 def _services_toggle(request: HttpRequest, store: Store) -> None:
     service = store.services.filter(pk=request.POST.get("id") or 0).first()
     if service is None:
@@ -417,5 +389,23 @@ def _resources_toggle(request: HttpRequest, store: Store) -> None:
     resource_save(store=store, service_ids=service_ids, resource=resource, is_active=not resource.is_active)
 
 
-ACTIONS["service_toggle"] = _services_toggle
-ACTIONS["resource_toggle"] = _resources_toggle
+ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
+    "details": _details,
+    "hours": _hours,
+    "product_add": _product_add,
+    "product_price": _product_price,
+    "product_stock": _product_stock,
+    "variation_toggle": _variation_toggle,
+    "variation_add": _variation_add,
+    "category_rename": _category_rename,
+    "category_delete": _category_delete,
+    "service_add": _service_add,
+    "service_toggle": _services_toggle,
+    "resource_add": _resource_add,
+    "resource_toggle": _resources_toggle,
+    "assistant": _assistant,
+    "step_add": _step_add,
+    "step_delete": _step_delete,
+    "notification_toggle": _notification_toggle,
+    "template": _template,
+}
