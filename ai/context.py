@@ -128,6 +128,7 @@ class StoreContext:
     ai_active: bool
     built_at: str
     generation: int = 0
+    turn_detection: str = "server_vad"  # realtime voice: server_vad | semantic_vad
     system_prompt: str = field(default="", compare=False)
 
     def item(self, item_id: int) -> ItemCtx | None:
@@ -243,6 +244,7 @@ def build_context(store: Store) -> StoreContext:
         custom_instructions=config.custom_instructions if config else "",
         automation_level=config.automation_level if config else "standard",
         brain=config.brain if config else "default",
+        turn_detection=config.turn_detection if config else "server_vad",
         upsell_enabled=bool(config and config.upsell_enabled and plan.upsell),
         plan=plan.code,
         plan_features={

@@ -19,6 +19,10 @@ class IntelligentAIConfig(TimeStamped):
         STANDARD = "standard", _("Take orders and bookings")
         FULL = "full", _("Full automation")
 
+    class TurnDetection(models.TextChoices):
+        SERVER_VAD = "server_vad", _("Pause in speech")
+        SEMANTIC_VAD = "semantic_vad", _("End of a thought (semantic)")
+
     class Brain(models.TextChoices):
         DEFAULT = "default", _("Platform default")
         LOCAL = "local", _("Local (offline)")
@@ -41,6 +45,11 @@ class IntelligentAIConfig(TimeStamped):
     upsell_enabled = models.BooleanField(_("upsell"), default=False)
     greeting = models.CharField(_("greeting"), max_length=500, blank=True)
     brain = models.CharField(_("brain"), max_length=10, choices=Brain.choices, default=Brain.DEFAULT)
+    # Realtime voice: how the end of the caller's turn is detected (OpenAI's server VAD, silence
+    # based, or its semantic VAD, which waits for a finished thought).
+    turn_detection = models.CharField(
+        _("turn detection"), max_length=16, choices=TurnDetection.choices, default=TurnDetection.SERVER_VAD
+    )
     voice_onboarding = models.JSONField(_("voice onboarding data"), default=dict, blank=True)
     is_active = models.BooleanField(_("assistant answers calls"), default=True)
 
@@ -66,6 +75,10 @@ class AIConversationSession(TimeStamped):
     tokens_out = models.PositiveIntegerField(_("tokens out"), default=0)
     cost = models.DecimalField(_("cost"), max_digits=10, decimal_places=6, default=Decimal("0"))
     turn_latencies_ms = models.JSONField(_("per-turn latencies (ms)"), default=list, blank=True)
+    # Realtime voice calls: per turn, end of caller speech → first audio sent, split into its
+    # parts; and the call's counters (interruptions, false ones, backchannels, bad frames).
+    voice_turns = models.JSONField(_("voice turns"), default=list, blank=True)
+    voice_stats = models.JSONField(_("voice figures"), default=dict, blank=True)
     # What was left unfinished when the conversation ended (cart, booking in progress): the
     # post-call analysis turns it into suggestions for the owner.
     state = models.JSONField(_("state at the end"), default=dict, blank=True)

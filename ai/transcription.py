@@ -160,7 +160,7 @@ def _transcribe_offline(path: str, language: str, hints: Sequence[str]) -> Trans
     except (OSError, RuntimeError, ValueError) as exc:
         return _failed("pocketsphinx", language, f"could not decode the recording: {exc}")
     try:
-        decoder = _decoder(_clean_hints(hints))
+        decoder = decoder_for(_clean_hints(hints))
         turns = [
             (start, _decode_segment(decoder, channel[first:last], rate))
             for channel in channels
@@ -270,11 +270,25 @@ def _pcm16(signal: NDArray[np.float32]) -> bytes:
 
 
 # --- the language model ---------------------------------------------------------------------------
-def _decoder(hints: Sequence[str]) -> Decoder:
+def decoder_for(hints: Sequence[str]) -> Decoder:
     """A decoder that knows only what callers of this store are likely to say: a trigram model
     of corpus(hints) over a dictionary of just its words (with the wheel's 135,000-word
-    dictionary, loading even a tiny model takes seconds)."""
+    dictionary, loading even a tiny model takes seconds). The model is built once per set of
+    hints (about 100 ms, more for words espeak-ng must pronounce); the decoder (about 12 ms) is
+    new on each call: a decoder serves one thread at a time."""
     from pocketsphinx import Config, Decoder
+
+    arpa_text, dictionary_text = _store_model(tuple(hints))
+    with tempfile.TemporaryDirectory(prefix="kalliky-stt-") as folder:
+        arpa, dictionary = Path(folder) / "store.arpa", Path(folder) / "store.dict"
+        arpa.write_text(arpa_text)
+        dictionary.write_text(dictionary_text)
+        return Decoder(Config(samprate=DECODE_RATE, lm=str(arpa), dict=str(dictionary), loglevel="ERROR"))
+
+
+@lru_cache(maxsize=16)  # a few hundred kB each; a worker serves a handful of stores at a time
+def _store_model(hints: tuple[str, ...]) -> tuple[str, str]:
+    """The ARPA language model and the pronunciation dictionary of decoder_for(hints), as text."""
     from pocketsphinx.lm import ArpaBoLM
 
     lines = corpus(hints)
@@ -286,18 +300,14 @@ def _decoder(hints: Sequence[str]) -> Decoder:
     lines = [line for line in lines if all(word in phones for word in line.split())]
     model = ArpaBoLM(text="\n".join(lines), add_start=True)
     model.compute()
-    with tempfile.TemporaryDirectory(prefix="kalliky-stt-") as folder:
-        arpa, dictionary = Path(folder) / "store.arpa", Path(folder) / "store.dict"
-        with arpa.open("w") as out:
-            model.write(out)
-        dictionary.write_text(
-            "".join(
-                f"{word if n == 0 else f'{word}({n + 1})'} {variant}\n"
-                for word in sorted(phones)
-                for n, variant in enumerate(phones[word])
-            )
-        )
-        return Decoder(Config(samprate=DECODE_RATE, lm=str(arpa), dict=str(dictionary), loglevel="ERROR"))
+    arpa = io.StringIO()
+    model.write(arpa)
+    dictionary = "".join(
+        f"{word if n == 0 else f'{word}({n + 1})'} {variant}\n"
+        for word in sorted(phones)
+        for n, variant in enumerate(phones[word])
+    )
+    return arpa.getvalue(), dictionary
 
 
 def _dictionary_entries(words: set[str]) -> dict[str, list[str]]:
@@ -551,6 +561,8 @@ def corpus(hints: Sequence[str]) -> list[str]:
         lines += [f"{one} {ending}" for ending in ORDER_ENDINGS]
         lines += [f"{many} {ending}" for ending in ORDER_ENDINGS]
         lines += [f"{one} {kind}" for kind in KINDS] + [f"{one} {kind}s" for kind in KINDS]
+        # "two margherita pizzas": a count before the kind, else "would like to" wins the homophone.
+        lines += [f"{quantity} {one} {kind}s" for quantity in QUANTITIES[2:6] for kind in KINDS]
         lines += [f"{one} and", f"{many} and", f"i would like to book a {one}"]
         lines += [f"thank you for calling {one}"]
     return lines

@@ -4,6 +4,12 @@ from django.urls import URLPattern, path
 
 from ai.consumers import AssistantChatConsumer
 from stores.consumers import KitchenBoardConsumer
+from telephony.consumers import TelnyxMediaConsumer
+
+# Telnyx's media socket has no browser Origin to check: it is authenticated by its stream token.
+telnyx_media_urlpatterns: list[URLPattern] = [
+    path("ws/telnyx/media/", TelnyxMediaConsumer.as_asgi()),
+]
 
 websocket_urlpatterns: list[URLPattern] = [
     path("ws/stores/<int:store_id>/assistant/", AssistantChatConsumer.as_asgi()),

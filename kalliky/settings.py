@@ -292,6 +292,8 @@ OPENAI_PRICES = {
     "gpt-4o": (2.50, 10.00),
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1": (2.00, 8.00),
+    # Realtime models: a call's tokens are mostly audio, priced at the audio rate.
+    "gpt-realtime-2.1-mini": (10.00, 20.00),
 }
 if env_str("OPENAI_PRICE_PER_MTOK", ""):  # "input,output" for a model not in the table
     _in, _, _out = env_str("OPENAI_PRICE_PER_MTOK", "").partition(",")
@@ -306,6 +308,25 @@ OPENAI_TRANSCRIPTION_MODEL = env_str("OPENAI_TRANSCRIPTION_MODEL", "gpt-4o-mini-
 # Post-call work in Celery, not a caller waiting: a long recording may take a while to upload.
 OPENAI_TRANSCRIPTION_TIMEOUT = env_float("OPENAI_TRANSCRIPTION_TIMEOUT", 120.0)
 OPENAI_TRANSCRIPTION_MAX_RETRIES = env_int("OPENAI_TRANSCRIPTION_MAX_RETRIES", 2)
+# Realtime voice (plans with realtime_voice): Telnyx streams the call's audio to
+# /ws/telnyx/media/ and the assistant answers with audio. Off, every call stays on the text loop
+# (Telnyx transcription + speak). On by default in production; `make run` keeps the text loop so
+# `simulate_call` can be typed into (`simulate_call --voice` streams espeak speech instead).
+VOICE_MEDIA_STREAMS = env_bool("VOICE_MEDIA_STREAMS", not DEBUG)
+# Stores whose assistant uses OpenAI get the Realtime bridge (needs OPENAI_API_KEY); the others,
+# or all when this is false, the local pipeline (voice detection, PocketSphinx, the agent, TTS).
+VOICE_REALTIME_ENABLED = env_bool("VOICE_REALTIME_ENABLED", True)
+OPENAI_REALTIME_MODEL = env_str("OPENAI_REALTIME_MODEL", "gpt-realtime-2.1-mini")
+OPENAI_REALTIME_TRANSCRIPTION_MODEL = env_str("OPENAI_REALTIME_TRANSCRIPTION_MODEL", "gpt-4o-mini-transcribe")
+OPENAI_REALTIME_CONNECT_TIMEOUT = env_float("OPENAI_REALTIME_CONNECT_TIMEOUT", 3.0)
+# Quiet after the caller's last word before their turn is over (local voice detector, and the
+# Realtime server VAD's silence_duration_ms).
+VOICE_END_OF_SPEECH_MS = env_int("VOICE_END_OF_SPEECH_MS", 500)
+# Speech synthesis of the local pipeline: espeak-ng (offline) or OpenAI audio.speech.
+TTS_PROVIDER = env_str("TTS_PROVIDER", "local", choices=("local", "openai"))
+OPENAI_TTS_MODEL = env_str("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")
+# A day whose p95 reply time (end of caller speech → first audio) is above this shows as an alert.
+VOICE_LATENCY_ALERT_MS = env_int("VOICE_LATENCY_ALERT_MS", 1500)
 # Menu import from a photo: "auto" reads it with tesseract when installed, else with OpenAI vision
 # (OPENAI_MODEL) when OPENAI_API_KEY is set; "tesseract" or "openai" forces one reader.
 MENU_PHOTO_READER = env_str("MENU_PHOTO_READER", "auto", choices=("auto", "tesseract", "openai"))

@@ -115,6 +115,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             "conversation": conversation_of(call, session),
             "session": session,
             "latencies": latencies,
+            "voice_turns": session.voice_turns if session else [],
+            "voice_stats": session.voice_stats if session else {},
             "latency_median": round(median(latencies)) if latencies else None,
             "orders": list(call.orders.all()),
             "reservations": list(Reservation.objects.filter(call=call)),

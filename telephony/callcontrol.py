@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ai import agent
+from ai import context as ai_context
 from ai import session as sessions
 from ai.brains.phrases import when as spoken_when
 from billing.plans import max_concurrent_calls
@@ -35,10 +36,11 @@ from kalliky.phones import to_e164
 from stores.availability import is_open_at, next_opening
 from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
-from telephony import escalation, reactions, slots, stats
+from telephony import escalation, media, reactions, slots, stats, voice_relay
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
 from telephony.phrases import say
 from telephony.providers import decode_state, encode_state
+from telephony.voice_relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 
 log = logging.getLogger(__name__)
 
@@ -334,13 +336,6 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
     if store.record_calls:
         r.cmd("start_recording", call.call_control_id, format="mp3", channels="dual")
         call.recording_expected = True
-    r.cmd(
-        "start_transcription",
-        call.call_control_id,
-        transcription_engine=settings.TELNYX_TRANSCRIPTION_ENGINE,
-        transcription_tracks="inbound",
-        transcription_engine_config={"language": lang, "interim_results": True},
-    )
     session, reply = agent.begin(
         store, channel="phone", caller_phone=call.from_number, sandbox=False, call_id=call.pk, lang=lang
     )
@@ -352,6 +347,17 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
     closed = _closed_line(store, lang, r.at)
     if closed and not reply.actions:
         text = f"{text} {closed}"
+    if not reply.actions and _streams_voice(store):
+        # Realtime voice: Telnyx sends the call's audio to our socket, which speaks the greeting.
+        call.control["mode"] = "stream"
+        call.control["greeting"] = text
+        _start_stream(r, call)
+        if not _local_stt(lang):  # the words come from Telnyx's transcription
+            _start_transcription(r, call, lang)
+        fields = ["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
+        call.save(update_fields=fields)
+        return None
+    _start_transcription(r, call, lang)
     _speak(r, call, text)
     if any(a.get("action") == "transfer" for a in reply.actions):
         call.control["after_speech"] = "escalate"
@@ -359,6 +365,42 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
         update_fields=["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
     )
     return None
+
+
+def _start_transcription(r: Reaction, call: Call, lang: str) -> None:
+    r.cmd(
+        "start_transcription",
+        call.call_control_id,
+        transcription_engine=settings.TELNYX_TRANSCRIPTION_ENGINE,
+        transcription_tracks="inbound",
+        transcription_engine_config={"language": lang, "interim_results": True},
+    )
+
+
+def _local_stt(lang: str) -> bool:
+    from ai.voice.stt import supported  # the recogniser's imports stay off the text loop's path
+
+    return supported(lang)
+
+
+def _streams_voice(store: Store) -> bool:
+    if not settings.VOICE_MEDIA_STREAMS:
+        return False
+    return bool(ai_context.get_context(store).plan_features.get("realtime_voice"))
+
+
+def _start_stream(r: Reaction, call: Call) -> None:
+    ccid = call.call_control_id
+    r.cmd(
+        "start_streaming",
+        ccid,
+        stream_url=media.stream_url(ccid),
+        stream_track="inbound_track",
+        stream_codec="PCMU",
+        stream_bidirectional_mode="rtp",
+        stream_bidirectional_codec="PCMU",
+        stream_auth_token=media.stream_token(ccid),
+    )
 
 
 def _closed_line(store: Store, lang: str, at: datetime) -> str:
@@ -395,6 +437,11 @@ def on_transcription(r: Reaction) -> inbox.Ignored | None:
     call = _locked_call(r)
     if call is None:
         return inbox.Ignored("Transcription for a call we do not know.")
+    if call.control.get("mode") == "stream" and not _ended(call):
+        # Realtime voice in a language our recogniser lacks: the words go to the call's socket.
+        if data.get("is_final") and text:
+            voice_relay.transcript(call.pk, text)
+        return None
     if _ended(call) or call.control.get("mode") != "ai" or call.status != Call.Status.ANSWERED:
         return inbox.Ignored("Transcription after the assistant's part of the call ended.")
     call.control["activity"] = call.control.get("activity", 0) + 1
@@ -515,6 +562,44 @@ def on_silence(r: Reaction) -> inbox.Ignored | None:
     else:
         _speak(r, call, say("silence_goodbye", lang))
         call.control["after_speech"] = "hangup"
+    call.save(update_fields=["control", "updated_at"])
+    return None
+
+
+# --- realtime voice (media streams) --------------------------------------------------------------
+def on_stream_action(r: Reaction) -> inbox.Ignored | None:
+    """The voice pipeline's agent asked for a transfer or a hang-up, and its words were heard."""
+    call = _locked_call(r)
+    if call is None or _ended(call) or call.control.get("mode") != "stream":
+        return inbox.Ignored("Stream action for a call no longer streamed.")
+    action = r.payload.get("action") or {}
+    if action.get("action") == "hangup":
+        r.cmd("hangup", call.call_control_id)
+    elif action.get("action") == "transfer":
+        call.control["mode"] = "human"
+        r.cmd("stop_streaming", call.call_control_id)
+        _escalate(r, call)
+    else:
+        return inbox.Ignored(f"Unknown stream action {action.get('action')!r}.")
+    call.save(update_fields=["control", "updated_at"])
+    return None
+
+
+def on_stream_lost(r: Reaction) -> inbox.Ignored | None:
+    """The media stream failed (Telnyx could not connect, the socket dropped, or the Realtime API
+    is gone): the call goes on with the text loop, same conversation, nobody hung up on."""
+    call = _locked_call(r)
+    if call is None or _ended(call) or call.control.get("mode") != "stream":
+        return inbox.Ignored("Stream lost on a call that is no longer streamed.")
+    lang = _lang(call)
+    call.control["mode"] = "ai"
+    call.control["stream_lost"] = str(r.payload.get("reason") or r.payload.get("failure_reason") or "")[:200]
+    if r.payload.get("stage") == "fallback":
+        r.cmd("stop_streaming", call.call_control_id)
+    if _local_stt(lang):  # otherwise transcription already runs for the stream
+        _start_transcription(r, call, lang)
+    greeted = r.event.event_type == "streaming.failed"
+    _speak(r, call, call.control.get("greeting", "") if greeted else say("stream_lost", lang))
     call.save(update_fields=["control", "updated_at"])
     return None
 
@@ -731,6 +816,9 @@ HANDLERS = {
     "call.hangup": on_hangup,
     "call.recording.saved": on_recording_saved,
     SILENCE_EVENT: on_silence,
+    STREAM_ACTION_EVENT: on_stream_action,
+    STREAM_LOST_EVENT: on_stream_lost,
+    "streaming.failed": on_stream_lost,
     TRANSFER_REFUSED_EVENT: on_hangup,
 }
 # Known events that need no reaction from the text loop (the media-stream issue uses streaming.*).
@@ -744,7 +832,6 @@ NOTHING_TO_DO = {
     "call.refer.completed",
     "streaming.started",
     "streaming.stopped",
-    "streaming.failed",
     "call.conversation.ended",
     "call.cost",
 }

@@ -62,6 +62,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "fr": "Personne n'est disponible pour le moment. Merci de rappeler un peu plus tard. Au revoir !",
         "en": "Nobody is available right now. Please call again a little later. Goodbye!",
     },
+    "stream_lost": {
+        "fr": "Excusez-moi, la ligne a sauté un instant. Je vous écoute.",
+        "en": "Sorry, the line dropped for a moment. I'm listening.",
+    },
     "lost_session": {
         "fr": "Excusez-moi, pouvez-vous répéter votre demande ?",
         "en": "Sorry, could you say that again?",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telephony import call_views, views
+from telephony import call_views, views, voice_views
 
 app_name = "telephony"
 urlpatterns = [
@@ -13,5 +13,6 @@ urlpatterns = [
     path("numbers/<int:number_id>/forward/", views.number_forward, name="number_forward"),
     path("calls/", call_views.calls_page, name="calls"),
     path("calls/<int:call_id>/", call_views.call_detail, name="call_detail"),
+    path("calls/voice-speed/", voice_views.voice_latency_page, name="voice_latency"),
     path("suggestions/<int:suggestion_id>/decide/", call_views.suggestion_decide, name="suggestion_decide"),
 ]

@@ -24,6 +24,7 @@ def offline_providers(settings, tmp_path):
     settings.STRIPE_SECRET_KEY = ""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.ASSISTANT_SELFTEST_ON_CHANGE = False
+    settings.VOICE_MEDIA_STREAMS = False  # the voice tests (tests/voice) turn media streams on
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     settings.MEDIA_ROOT = str(tmp_path / "media")
