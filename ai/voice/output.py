@@ -131,6 +131,8 @@ class OutputStage(Stage):
             self._first_sent_at = None
             self._interrupted = None
             self._timing = frame.timing
+        elif self._timing is None and self._first_sent_at is None:
+            self._timing = frame.timing  # the turn's first audio came after an empty chunk
         self._audio.extend(frame.ulaw)
         self._buffer.extend(frame.ulaw)
         self._turn_ended = self._turn_ended or frame.last

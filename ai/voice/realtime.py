@@ -107,6 +107,7 @@ class RealtimeBridge(Stage):
         # the response being spoken
         self._response_id = ""
         self._response_active = False
+        self._spoke = False  # the running response has sent audio
         self._reply_turn = 0
         self._items: dict[int, str] = {}  # reply turn → assistant item id (for truncation)
         self._cancelled: set[str] = set()
@@ -272,6 +273,7 @@ class RealtimeBridge(Stage):
             if timing is not None and timing.first_audio_ready is None:
                 timing.first_audio_ready = time.monotonic()
             audio = base64.b64decode(event.get("delta", ""))
+            self._spoke = True
             await self.push(AudioOut(ulaw=audio, turn=self._reply_turn, timing=timing))
         elif kind == "response.created":
             self._response_id = str((event.get("response") or {}).get("id", ""))
@@ -293,7 +295,8 @@ class RealtimeBridge(Stage):
         assert self.call is not None
         self._response_active = False
         await self._count_usage(response.get("usage") or {})
-        if response.get("status") == "completed" and not self.call.cancelled(self._reply_turn):
+        spoke, self._spoke = self._spoke, False
+        if spoke and response.get("status") == "completed" and not self.call.cancelled(self._reply_turn):
             await self.push(AudioOut(ulaw=b"", turn=self._reply_turn, last=True))
         if self._outputs_sent:
             self._outputs_sent = False

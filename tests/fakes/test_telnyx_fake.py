@@ -627,10 +627,13 @@ def test_gather_times_out_or_collects_digits(
 
 
 def test_streaming_and_playback_events(fake: FakeTelnyx, client: telnyx.Telnyx, receiver: Receiver) -> None:
+    # Nothing listens at app.test: the stream cannot connect, so streaming.failed, never .started/.stopped
+    # (a stream that connects is tested in test_telnyx_media_stream.py).
     call = fake.place_call()
     actions(client).answer(
         call.call_control_id, stream_url="wss://app.test/media", stream_track="both_tracks"
     )
+    fake.drain()  # the connect attempt runs on the stream's thread; drain() waits for its outcome
     actions(client).start_playback(call.call_control_id, audio_url="https://app.test/hold.mp3")
     actions(client).stop_streaming(call.call_control_id)
     actions(client).start_streaming(call.call_control_id, stream_url="wss://app.test/media2")
@@ -638,13 +641,16 @@ def test_streaming_and_playback_events(fake: FakeTelnyx, client: telnyx.Telnyx, 
     assert receiver.types(call) == [
         "call.initiated",
         "call.answered",
-        "streaming.started",
+        "streaming.failed",
         "call.playback.started",
         "call.playback.ended",
-        "streaming.stopped",
-        "streaming.started",
+        "streaming.failed",
     ]
-    assert receiver.of("streaming.started")[1]["stream_url"] == "wss://app.test/media2"
+    failed = receiver.of("streaming.failed")
+    assert [f["stream_url"] for f in failed] == ["wss://app.test/media", "wss://app.test/media2"]
+    assert failed[0]["failure_reason"] == "connection_failed"
+    assert failed[0]["stream_params"] == {"stream_url": "wss://app.test/media", "track": "both_tracks"}
+    assert call.stream is not None and call.stream.error and call.streaming is None
     assert receiver.of("call.playback.ended")[0]["status"] == "completed"
     with pytest.raises(telnyx.UnprocessableEntityError):
         actions(client).start_streaming(call.call_control_id, stream_url="https://not-a-websocket")

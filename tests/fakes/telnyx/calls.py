@@ -3,6 +3,13 @@
 A FakeCall is one leg. Every mutation happens with the fake's lock held (commands arrive on HTTP threads,
 timers fire on their own threads, the scripted caller runs on the test's thread); webhooks are only queued
 here, never sent, so nothing in this module blocks on the app.
+
+Media streaming (streaming_start, or answer with stream_url) creates a MediaStream (media.py) that connects
+to stream_url as Telnyx does, on its own thread: never with the fake's lock held. Its outcome comes back
+through _stream_opened (→ streaming.started, or streaming.failed when it could not connect) and
+_stream_closed (→ streaming.stopped, whoever ended it), which take the lock like any other thread. The
+commands only ask a stream to stop (request_stop() does not block). A connect attempt and a requested stop
+count as pending work until their webhook is emitted, so fake.drain() waits for them.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.fakes.telnyx import errors
 from tests.fakes.telnyx.errors import Refused
+from tests.fakes.telnyx.media import FAILURE_REASON, MediaStream
 
 if TYPE_CHECKING:
     from tests.fakes.telnyx.delivery import TimerHandle
@@ -234,6 +242,18 @@ def validate(action: str, body: dict[str, Any]) -> None:
             raise Refused(errors.missing("client_state"))
 
 
+def _failure(stream_id: str, url: str | None, track: str) -> dict[str, Any]:
+    """streaming.failed's payload: the published sample's fields, plus stream_url at the top level like
+    streaming.started/stopped have it."""
+    return {
+        "failure_reason": FAILURE_REASON,
+        "stream_id": stream_id,
+        "stream_url": url,
+        "stream_params": {"stream_url": url, "track": track},
+        "stream_type": "websocket",
+    }
+
+
 # --- the call leg -------------------------------------------------------------------------------------
 class FakeCall:
     """One call leg. Read its attributes freely; drive it with say(), press() and hang_up()."""
@@ -274,7 +294,10 @@ class FakeCall:
         self.transcription_engine: str | None = None
         self.recording: dict[str, Any] | None = None
         self.recording_audio: tuple[bytes, bytes] | None = None  # (wav, mp3) its recordings serve
-        self.streaming: dict[str, Any] | None = None
+        self.streaming: dict[str, Any] | None = None  # the running (or connecting) stream's parameters
+        self.stream: MediaStream | None = None  # the latest media stream, kept once it ended
+        self.streams: list[MediaStream] = []  # every stream of this leg, in order
+        self._stopping_streams: set[MediaStream] = set()  # stops requested, streaming.stopped not yet emitted
         self._spoken: list[str] = []
         self._transfers: list[dict[str, Any]] = []
         self._speech: _Speech | None = None
@@ -343,6 +366,7 @@ class FakeCall:
                 "client_state": self.client_state,
                 "recording": dict(self.recording) if self.recording else None,
                 "streaming": dict(self.streaming) if self.streaming else None,
+                "stream": self.stream.summary() if self.stream else None,
                 "transfers": [dict(t) for t in self._transfers],
                 "hangup_cause": self.hangup_cause,
                 "hangup_source": self.hangup_source,
@@ -375,13 +399,19 @@ class FakeCall:
             self._mark = len(self._spoken)
 
     def press(self, digit: str) -> None:
-        """The caller presses a key: call.dtmf.received, and feeds a running gather."""
+        """The caller presses a key: call.dtmf.received, a dtmf frame on a connected media stream, and
+        feeds a running gather."""
         if len(digit) != 1 or digit not in DTMF_DIGITS:
             raise ValueError(f"not a DTMF digit: {digit!r}")
         with self._fake._lock:
             if self.state not in MEDIA_STATES:
                 raise AssertionError(f"call is {self.state}: DTMF only flows once it is answered")
             self._emit("call.dtmf.received", {"digit": digit}, parties=True)
+            if self.stream is not None and self.stream.connected:
+                try:
+                    self.stream.send_dtmf(digit, wait=False)  # only queued: the lock stays short
+                except RuntimeError:
+                    pass  # the stream is ending
             gather = self._gather
             if gather is not None:
                 if digit == gather.terminating:
@@ -413,6 +443,13 @@ class FakeCall:
             lambda call: len(call._spoken) >= target, timeout=timeout, what=f"{target} spoken text(s)"
         )
         return self.spoken
+
+    def wait_for_stream(self, timeout: float = 5.0) -> MediaStream:
+        """Block until the app started a media stream and it connected (ConnectionError if it failed)."""
+        deadline = time.monotonic() + timeout
+        self.wait_for(lambda call: call.stream is not None, timeout=timeout, what="a streaming command")
+        assert self.stream is not None
+        return self.stream.wait_connected(max(0.0, deadline - time.monotonic()))
 
     def wait_for(
         self, predicate: Callable[[FakeCall], bool], timeout: float = 5.0, *, what: str | None = None
@@ -668,25 +705,79 @@ class FakeCall:
 
     # --- streaming and recording ---
     def _start_streaming(self, body: dict[str, Any]) -> None:
+        self._stop_streaming()  # one stream per leg here: a new streaming_start replaces the running one
+        stream_id = str(uuid.uuid4())
+        url = body.get("stream_url")
+        track = body.get("stream_track") or "inbound_track"
+        if not url:
+            self._emit("streaming.failed", _failure(stream_id, url, track))
+            return
         self.streaming = {
-            "stream_id": str(uuid.uuid4()),
-            "stream_url": body.get("stream_url"),
-            "stream_track": body.get("stream_track") or "inbound_track",
+            "stream_id": stream_id,
+            "stream_url": url,
+            "stream_track": track,
             "stream_codec": body.get("stream_codec"),
             "stream_bidirectional_mode": body.get("stream_bidirectional_mode"),
             "stream_bidirectional_codec": body.get("stream_bidirectional_codec"),
         }
-        self._emit(
-            "streaming.started",
-            {"stream_url": self.streaming["stream_url"], "stream_id": self.streaming["stream_id"]},
+        stream = MediaStream(
+            url,
+            stream_id=stream_id,
+            auth_token=body.get("stream_auth_token") or None,
+            encoding=body.get("stream_codec") or "PCMU",
+            track=track,
+            call_control_id=self.call_control_id,
+            call_session_id=self.call_session_id,
+            from_=self.from_,
+            to=self.to,
+            client_state=self.client_state,
+            keepalive_silence=self._fake.stream_keepalive_silence,
+            open_timeout=self._fake.stream_open_timeout,
+            on_opened=self._stream_opened,
+            on_closed=self._stream_closed,
+            on_error=self._stream_error,
         )
+        self.stream = stream
+        self.streams.append(stream)
+        self._fake._tracker.add()  # settled once streaming.started or streaming.failed is emitted
+        stream.start()
 
     def _stop_streaming(self) -> None:
-        stream, self.streaming = self.streaming, None
-        if stream is not None:
-            self._emit(
-                "streaming.stopped", {"stream_url": stream["stream_url"], "stream_id": stream["stream_id"]}
-            )
+        stream = self.stream
+        if stream is None or stream.ended or stream in self._stopping_streams:
+            return  # an ended stream reports itself (or already did) through _stream_opened/_stream_closed
+        self._stopping_streams.add(stream)
+        self._fake._tracker.add()  # settled once the stream reports its end
+        stream.request_stop()
+
+    # Called from the stream's thread, without its lock.
+    def _stream_opened(self, stream: MediaStream, ok: bool) -> None:
+        with self._fake._lock:
+            try:
+                if ok:
+                    self._emit("streaming.started", {"stream_url": stream.url, "stream_id": stream.stream_id})
+                else:
+                    if not stream.aborted:  # a stream stopped before it connected just never starts
+                        self._emit("streaming.failed", _failure(stream.stream_id, stream.url, stream.track))
+                    self._stream_gone(stream)
+            finally:
+                self._fake._tracker.done()
+
+    def _stream_closed(self, stream: MediaStream) -> None:
+        with self._fake._lock:
+            self._emit("streaming.stopped", {"stream_url": stream.url, "stream_id": stream.stream_id})
+            self._stream_gone(stream)
+
+    def _stream_error(self, stream: MediaStream, exc: BaseException) -> None:
+        self._fake._timers.errors.append(exc)  # shows in fake.internal_errors
+
+    def _stream_gone(self, stream: MediaStream) -> None:
+        if self.streaming is not None and self.streaming["stream_id"] == stream.stream_id:
+            self.streaming = None
+        if stream in self._stopping_streams:
+            self._stopping_streams.discard(stream)
+            self._fake._tracker.done()
+        self._fake._changed.notify_all()
 
     def _start_recording(self, fmt: str, channels: str) -> None:
         self.recording = {

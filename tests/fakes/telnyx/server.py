@@ -48,7 +48,16 @@ Recordings: call.recording.saved carries URLs on this server, /recordings/<id>.(
 that serve a small real file and answer 403 once expired (`recording_url_ttl`, clock `fake.now`). A test
 sets what they serve with `call.recording_audio = (wav_bytes, mp3_bytes)` before the recording is saved,
 or `fake.recording_audio` for every call without its own (None: the small real file).
-No media WebSocket is opened: streaming_start only emits streaming.started.
+
+Media streams (media.py): streaming_start, or answer with stream_url, makes the call connect to stream_url
+as a WebSocket client, like Telnyx in bidirectional rtp mode. `call.stream` (a MediaStream; see
+`call.wait_for_stream()`) sends connected and start, then the caller's audio (`stream.send_audio()`,
+`play_utterance()`, `send_dtmf()`; μ-law silence at 50 frames a second in between unless
+`stream_keepalive_silence` is False), and plays back the app's media, marks and clears. streaming.started is
+emitted once the handshake succeeded; streaming.failed (failure_reason connection_failed) when it did not
+(unreachable URL, HTTP 403, … within `stream_open_timeout` s); streaming.stopped when a started stream ends
+(streaming_stop, hang-up, the app closing the socket, `stream.stop()`). drain() also waits for pending
+connects and requested stops. Streaming commands answer 200 at once: the outcome comes as those webhooks.
 
 Control API for other processes (no auth, 127.0.0.1 only), JSON: GET /_sim/info; POST /_sim/calls {from,
 to}; GET /_sim/calls[/{id}]; POST /_sim/calls/{id}/say {text}, /press {digit}, /hangup,
@@ -158,6 +167,8 @@ class FakeTelnyx:
         self.default_connection_id = DEFAULT_CONNECTION_ID
         self.recording_url_ttl = 600
         self.recording_audio: tuple[bytes, bytes] | None = None  # (wav, mp3) of every recording
+        self.stream_keepalive_silence = True  # media streams send silence frames while the caller is quiet
+        self.stream_open_timeout = 5.0  # s a media stream's connect may take before streaming.failed
         self.now: Callable[[], float] = time.time  # the clock recording URLs expire by
         # state
         self._lock = threading.RLock()
@@ -201,6 +212,10 @@ class FakeTelnyx:
         if server is None:
             return
         self._stopping.set()
+        with self._lock:
+            streams = [stream for call in self._calls.values() for stream in call.streams]
+        for stream in streams:  # outside the lock: a stream reports its end by taking it
+            stream.stop(timeout=2.0)
         server.shutdown()
         server.server_close()
         with self._lock:
