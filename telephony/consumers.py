@@ -101,6 +101,15 @@ class TelnyxMediaConsumer(AsyncWebsocketConsumer):
         if self.pipeline is not None and not self.finished and text:
             await self.pipeline.transcript(text, "telnyx")
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections (a thread hop) before every message; fifty
+        # audio frames a second per call touch no database, so they skip it. What does reach
+        # the database goes through database_sync_to_async, which closes its connections itself.
+        if message.get("type") == "websocket.receive":
+            await self.websocket_receive(message)
+            return
+        await super().dispatch(message)
+
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
 

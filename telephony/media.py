@@ -227,8 +227,10 @@ def parse_frame(text: str | bytes) -> Frame | None:
 
 
 def media_message(audio: bytes) -> str:
-    """Audio for the caller (bidirectional rtp mode: raw codec bytes, base64)."""
-    return json.dumps({"event": "media", "media": {"payload": base64.b64encode(audio).decode()}})
+    """Audio for the caller (bidirectional rtp mode: raw codec bytes, base64). Written without the
+    JSON encoder: base64 needs no escaping, and this runs fifty times a second per call."""
+    return '{"event":"media","media":{"payload":"' + base64.b64encode(audio).decode() + '"}}'
+
 
 
 def clear_message() -> str:

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 import openai
@@ -40,15 +41,28 @@ class TTSError(RuntimeError):
 
 
 def synthesize(text: str, lang: str, voice_type: str = "female") -> bytes:
-    """`text` spoken in `lang` ("fr", "en-GB"…) as 8 kHz μ-law bytes, b"" for blank text."""
+    """`text` spoken in `lang` ("fr", "en-GB"…) as 8 kHz μ-law bytes, b"" for blank text.
+
+    The same sentences come back call after call (the greeting, "Anything else?"): what a
+    provider made is kept, so a busy hour does not run espeak or the speech API again for each
+    caller. A fallback is not kept: the next call tries OpenAI again."""
     if not text.strip():
         return b""
-    provider = getattr(settings, "TTS_PROVIDER", "local")
-    if provider == "openai":
+    if getattr(settings, "TTS_PROVIDER", "local") == "openai":
         try:
-            return _openai(text, voice_type)
+            return _openai_kept(text, voice_type)
         except openai.OpenAIError as exc:
             log.warning("OpenAI speech failed (%s: %s): falling back to espeak-ng", type(exc).__name__, exc)
+    return _espeak_kept(text, lang, voice_type)
+
+
+@lru_cache(maxsize=512)
+def _openai_kept(text: str, voice_type: str) -> bytes:
+    return _openai(text, voice_type)
+
+
+@lru_cache(maxsize=512)
+def _espeak_kept(text: str, lang: str, voice_type: str) -> bytes:
     return _espeak(text, lang, voice_type)
 
 

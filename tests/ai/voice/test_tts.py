@@ -142,6 +142,7 @@ class FakeSpeech:
 @pytest.fixture
 def openai_speech(monkeypatch, settings):
     settings.TTS_PROVIDER = "openai"
+    tts._openai_kept.cache_clear()  # each test scripts its own provider answer
 
     def install(pcm: bytes | Exception) -> FakeSpeech:
         speech = FakeSpeech(pcm)
