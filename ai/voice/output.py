@@ -1,20 +1,21 @@
 """The last stage: assistant audio to Telnyx, paced in 20 ms frames, with marks.
 
 Telnyx plays what it is sent as it arrives; sending a whole reply at once would leave nothing to
-take back when the caller interrupts. So frames leave on an absolute 20 ms schedule (a small
-lead keeps Telnyx's buffer from running dry), and a mark every MARK_EVERY_MS names the reply and
-its offset: Telnyx echoes a mark once the audio before it has played, which tells us what the
-caller has actually heard. On an interruption we send `clear`, keep the reply's audio (in case
+take back when the caller interrupts. So frames leave on the process's shared 20 ms clock
+(ai/voice/clock.py; a small lead keeps Telnyx's buffer from running dry), and a mark every
+MARK_EVERY_MS names the reply and its offset: Telnyx echoes a mark once the audio before it has
+played, which tells us what the caller has actually heard. On an interruption we send `clear`, keep the reply's audio (in case
 the caller was only saying "mm-hmm" and the rest should be played after all) and report the
 milliseconds heard, which the Realtime bridge passes on as `audio_end_ms`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
+from collections.abc import Callable
 
+from ai.voice.clock import clock
 from ai.voice.frames import (
     Action,
     AudioOut,
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 FRAME_MS = 20
 FRAME_BYTES = 160  # 20 ms of PCMU
 LEAD_FRAMES = 2  # sent ahead of real time so Telnyx never waits for the next frame
-MARK_EVERY_MS = 200
+MARK_EVERY_MS = 500  # between echoes the heard position advances with the clock
 SILENCE = 0xFF  # μ-law code of a zero sample
 LATENESS_KEPT = 20_000  # pacing samples kept for the figures (a 6-minute reply)
 
@@ -42,9 +43,9 @@ class OutputStage(Stage):
     name = "output"
     stale_on_interrupt = (AudioOut,)
 
-    def __init__(self, clock: type[time.monotonic] | None = None) -> None:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._clock = clock or time.monotonic
+        self._clock = now
         self._buffer = bytearray()
         self._turn = -1  # the reply being sent
         self._turn_ended = False  # its last chunk has arrived
@@ -56,23 +57,18 @@ class OutputStage(Stage):
         self._timing: TurnTiming | None = None
         self._actions: list[Action] = []
         self._interrupted: tuple[int, int] | None = None  # (turn, heard ms)
-        self._wake = asyncio.Event()
-        self._pacer: asyncio.Task[None] | None = None
+        self._ticking = False  # on the clock
+        self._run_start = True  # the next frame starts a run of audio (after silence)
         self.lateness_ms: list[float] = []  # how late each frame left against its schedule
 
     def start(self, call: VoiceCall) -> None:
         super().start(call)
         call.is_playing = self.playing
         call.heard_ms = self.heard_ms
-        self._pacer = asyncio.create_task(self._pace(), name="voice-pacer")
 
     async def close(self) -> None:
-        if self._pacer is not None:
-            self._pacer.cancel()
-            try:
-                await self._pacer
-            except asyncio.CancelledError:
-                pass
+        clock().leave(self)
+        self._ticking = False
 
     # --- what the other stages read ---
     def playing(self) -> bool:
@@ -102,6 +98,8 @@ class OutputStage(Stage):
         elif isinstance(frame, Action):
             self._actions.append(frame)
             await self._release_actions()
+            if self._actions:
+                self._join_clock()  # the clock releases it once the words have been heard
 
     async def urgent(self, frame: Frame) -> None:
         assert self.call is not None
@@ -136,7 +134,7 @@ class OutputStage(Stage):
         self._audio.extend(frame.ulaw)
         self._buffer.extend(frame.ulaw)
         self._turn_ended = self._turn_ended or frame.last
-        self._wake.set()
+        self._join_clock()
 
     def _played(self, frame: Played) -> None:
         turn, _, rest = frame.name.partition(":")
@@ -159,7 +157,7 @@ class OutputStage(Stage):
         self._sent_ms = heard
         self._first_sent_at = None
         self._echo = None
-        self._wake.set()
+        self._join_clock()
 
     async def _release_actions(self) -> None:
         """A transfer or hang-up waits until the words before it have been heard."""
@@ -171,52 +169,51 @@ class OutputStage(Stage):
             if self.call.on_action is not None:
                 await self.call.on_action(action.action)
 
-    # --- pacing ---
-    async def _pace(self) -> None:
+    # --- pacing (called by the process's 20 ms clock while this call has audio) ---
+    def _join_clock(self) -> None:
+        if not self._ticking:
+            self._ticking = True
+            self._run_start = True
+            clock().join(self)
+
+    async def tick(self, due: float) -> bool:
         assert self.call is not None
-        next_at: float | None = None
-        sent_in_run = 0
-        while True:
-            if not self._buffer:
-                next_at = None
-                self._wake.clear()
-                if self._actions:
-                    # Wake when the audio already sent has finished playing.
-                    await asyncio.sleep(max(0.0, self._play_until - self._clock()) + 0.01)
-                    await self._release_actions()
-                    continue
-                await self._wake.wait()
-                continue
-            now = self._clock()
-            if next_at is None:
-                next_at = now - LEAD_FRAMES * FRAME_MS / 1000
-                sent_in_run = 0
-            elif next_at > now:
-                await asyncio.sleep(next_at - now)
-                now = self._clock()
-            if sent_in_run >= LEAD_FRAMES and len(self.lateness_ms) < LATENESS_KEPT:
-                self.lateness_ms.append((now - next_at) * 1000)
-            if not self._buffer:  # cleared while we slept
-                continue
-            frame = bytes(self._buffer[:FRAME_BYTES])
-            del self._buffer[:FRAME_BYTES]
-            if len(frame) < FRAME_BYTES:
-                frame += bytes([SILENCE]) * (FRAME_BYTES - len(frame))
-            await self.call.send(media_message(frame))
-            sent_in_run += 1
-            if self._first_sent_at is None:
-                self._first_sent_at = now
-                self._play_until = now
-                if self._timing is not None:
-                    self._timing.first_audio_sent = now
-                    self.call.record_turn(self._timing)
-                    self._timing = None
-            self._sent_ms += FRAME_MS
-            self._play_until = max(self._play_until, now) + FRAME_MS / 1000
-            if not self._buffer and self._turn_ended:
-                await self.call.send(mark_message(f"{self._turn}:{self._sent_ms}:end"))
-            elif self._sent_ms % MARK_EVERY_MS == 0:
-                await self.call.send(mark_message(f"{self._turn}:{self._sent_ms}"))
-            next_at += FRAME_MS / 1000
-            if next_at < now - 0.1:
-                next_at = now  # fell far behind (a pause of the process): do not burst to catch up
+        if not self._buffer:
+            if self._actions and not self.playing():
+                await self._release_actions()
+            self._ticking = bool(self._actions)
+            return self._ticking
+        now = self._clock()
+        frames = 1
+        if self._run_start:  # a reply starts: a small lead so Telnyx's buffer never runs dry
+            self._run_start = False
+            frames = 1 + LEAD_FRAMES
+        elif len(self.lateness_ms) < LATENESS_KEPT:
+            self.lateness_ms.append((now - due) * 1000)
+        for _ in range(frames):
+            if self._buffer:
+                await self._send_frame(now)
+        if not self._buffer:
+            self._run_start = True  # the next audio (a later sentence) starts a new run
+        return True
+
+    async def _send_frame(self, now: float) -> None:
+        assert self.call is not None
+        frame = bytes(self._buffer[:FRAME_BYTES])
+        del self._buffer[:FRAME_BYTES]
+        if len(frame) < FRAME_BYTES:
+            frame += bytes([SILENCE]) * (FRAME_BYTES - len(frame))
+        await self.call.send(media_message(frame))
+        if self._first_sent_at is None:
+            self._first_sent_at = now
+            self._play_until = now
+            if self._timing is not None:
+                self._timing.first_audio_sent = now
+                self.call.record_turn(self._timing)
+                self._timing = None
+        self._sent_ms += FRAME_MS
+        self._play_until = max(self._play_until, now) + FRAME_MS / 1000
+        if not self._buffer and self._turn_ended:
+            await self.call.send(mark_message(f"{self._turn}:{self._sent_ms}:end"))
+        elif self._sent_ms % MARK_EVERY_MS == 0:
+            await self.call.send(mark_message(f"{self._turn}:{self._sent_ms}"))
