@@ -4,9 +4,10 @@ Telnyx plays what it is sent as it arrives; sending a whole reply at once would 
 take back when the caller interrupts. So frames leave on the process's shared 20 ms clock
 (ai/voice/clock.py; a small lead keeps Telnyx's buffer from running dry), and a mark every
 MARK_EVERY_MS names the reply and its offset: Telnyx echoes a mark once the audio before it has
-played, which tells us what the caller has actually heard. On an interruption we send `clear`, keep the reply's audio (in case
-the caller was only saying "mm-hmm" and the rest should be played after all) and report the
-milliseconds heard, which the Realtime bridge passes on as `audio_end_ms`.
+played, which tells us what the caller has actually heard. On an interruption we send `clear`,
+keep the reply's audio (in case the caller was only saying "mm-hmm" and the rest should be
+played after all) and report the milliseconds heard, which the Realtime bridge passes on as
+`audio_end_ms`.
 """
 
 from __future__ import annotations
