@@ -1,16 +1,20 @@
-"""A local stand-in for the OpenAI Chat Completions and audio transcription APIs that the real
-`openai` SDK talks to unmodified.
+"""A local stand-in for the OpenAI Chat Completions, audio (transcription, speech) and Realtime APIs
+that the real `openai` SDK talks to unmodified.
 
     with FakeOpenAI() as fake:
         fake.queue(tool_calls([("add_to_order", {"item": "Margherita"})]), text("C'est noté."))
         fake.queue_transcriptions(transcript("Two large margherita pizzas, please."))
+        fake.queue_realtime(rt_say("Two margheritas, noted."))
         client = openai.OpenAI(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
 
 Routes (under /v1): POST /chat/completions (JSON, or server-sent events when "stream": true),
-POST /audio/transcriptions (multipart/form-data, see audio.py), GET /models and GET /models/{id};
-anything else is a 404 in the API's error shape. Every request is recorded (`fake.requests`,
-`fake.chat_requests`, `fake.transcription_requests` with the uploaded file's bytes), including the
-ones that are rejected.
+POST /audio/transcriptions (multipart/form-data, see audio.py), POST /audio/speech (JSON → raw audio
+of a tone, ≈ 65 ms a character: pcm = 24 kHz 16-bit little-endian mono, wav, mp3, flac, opus; aac
+is refused), GET /realtime?model=<id> (a WebSocket upgrade, the Realtime GA protocol: see
+realtime.py), GET /models and GET /models/{id}; anything else is a 404 in the API's error shape.
+Every request is recorded (`fake.requests`, `fake.chat_requests`, `fake.transcription_requests`
+with the uploaded file's bytes, `fake.speech_requests`), including the ones that are rejected; each
+realtime WebSocket also gets a record of its events (`fake.realtime_connections`).
 
 Order of checks, as on the real API: bearer key (401), then route (404), then body validation (400:
 messages, tools, response_format with the strict-schema rules of schemas.py; for a transcription
@@ -19,7 +23,9 @@ the form fields), and only then is a scripted reply consumed, so a rejected requ
 Scripting: two queues, one reply consumed per accepted request. `queue()` feeds chat completions:
 text(), structured() (a JSON document, sent as is: valid or not is the test's choice), refusal(),
 tool_calls(), error(), hang(), drop(). `queue_transcriptions()` feeds transcriptions: transcript(),
-error(), hang(), drop().
+error(), hang(), drop(). Realtime has its own: `queue_realtime()` (rt_say(), rt_function_call(),
+rt_error(); one per response) and `queue_realtime_transcripts()` (one per committed user turn), with
+`realtime_speed` pacing the audio, `drop_realtime()` and `refuse_realtime()` injecting failures.
 
 Default responder (queue empty): answers the text "OK." — whether or not tools were sent and
 whatever the last message is, so a client's tool loop always ends. When the request asks for
@@ -40,6 +46,7 @@ Run by hand: python -m tests.fakes.openai.server --port 8765
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import secrets
@@ -48,20 +55,34 @@ import string
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
-from tests.fakes.openai import audio
+from tests.fakes.openai import audio, realtime
 from tests.fakes.openai.audio import UploadedFile
+from tests.fakes.openai.realtime import RealtimeRecord, RealtimeReply
 from tests.fakes.openai.schemas import SchemaProblem, check_response_format, smallest
 
+T = TypeVar("T")
 DEFAULT_API_KEY = "sk-test-fake"
 DEFAULT_TEXT = "OK."
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", *audio.FORMATS)
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _ALNUM = string.ascii_letters + string.digits
+SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
+SPEECH_VOICES = (*realtime.VOICES, "fable", "onyx", "nova")
+# response_format → (Content-Type, soundfile format and subtype; None for what we write ourselves)
+SPEECH_FORMATS: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "pcm": ("audio/pcm", None),
+    "wav": ("audio/wav", None),
+    "mp3": ("audio/mpeg", ("MP3", "MPEG_LAYER_III")),
+    "flac": ("audio/flac", ("FLAC", "PCM_16")),
+    "opus": ("audio/ogg", ("OGG", "OPUS")),
+    "aac": ("audio/aac", None),
+}
+SPEECH_RATE = 24000
 
 
 # --- scripted replies ---------------------------------------------------------------------------
@@ -245,6 +266,7 @@ class FakeOpenAI:
         self._requests: list[RecordedRequest] = []
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
+        self._realtime = realtime.RealtimeHub()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -253,6 +275,7 @@ class FakeOpenAI:
         if self._server is not None:
             return self
         self._stopping.clear()
+        self._realtime.stopping = False
         self._server = _Server(("127.0.0.1", self.port), _Handler, self)
         self.port = self._server.server_address[1]
         # A short poll interval keeps stop() (which waits for the next poll) from costing 0.5 s a test.
@@ -267,6 +290,7 @@ class FakeOpenAI:
         if server is None:
             return
         self._stopping.set()  # wakes hangs and delays
+        self._realtime.close_all()  # a close frame (1001) on every open WebSocket, before the sockets go
         server.shutdown()
         server.server_close()
         # Keep-alive connections would otherwise keep being served by their handler threads.
@@ -304,18 +328,50 @@ class FakeOpenAI:
         with self._lock:
             self._transcription_replies.extend(replies)
 
+    def queue_realtime(self, *replies: RealtimeReply) -> None:
+        """Realtime replies, one consumed per response started (response.create or after a user turn
+        when create_response is on), on whichever connection asks first."""
+        self._realtime.queue(replies)
+
+    def queue_realtime_transcripts(self, *texts: str) -> None:
+        """Transcripts of the next committed user turns (sent only when the session asks for
+        transcription); "" once the queue is empty."""
+        self._realtime.queue_transcripts(texts)
+
+    @property
+    def realtime_speed(self) -> float:
+        """How many times faster than real time response audio is streamed (4.0: 2 s in 0.5 s)."""
+        return self._realtime.speed
+
+    @realtime_speed.setter
+    def realtime_speed(self, value: float) -> None:
+        if value <= 0:
+            raise ValueError("realtime_speed must be positive")
+        self._realtime.speed = value
+
+    def drop_realtime(self, after_events: int = 0) -> None:
+        """Cut the current realtime connection (the latest open one, else the next one) after that
+        many further server events: the TCP connection closes without a close frame."""
+        self._realtime.drop(after_events)
+
+    def refuse_realtime(self, times: int = 1, status: int = 503) -> None:
+        """Answer the next `times` realtime handshakes with `status` and an API error body."""
+        self._realtime.refuse(times, status)
+
     @property
     def pending(self) -> int:
-        """Scripted replies (both queues) not consumed yet (assert 0 at the end of a test to catch
-        missed calls)."""
+        """Scripted replies (all queues, realtime included) not consumed yet (assert 0 at the end of a
+        test to catch missed calls)."""
         with self._lock:
-            return len(self._replies) + len(self._transcription_replies)
+            count = len(self._replies) + len(self._transcription_replies)
+        return count + self._realtime.pending
 
     def reset(self) -> None:
         with self._lock:
             self._replies.clear()
             self._transcription_replies.clear()
             self._requests.clear()
+        self._realtime.reset()
 
     # recording
     @property
@@ -338,6 +394,22 @@ class FakeOpenAI:
         """POST /v1/audio/transcriptions as received (rejected ones included): `body` holds the form
         fields ("include[]" collected as "include"), `files["file"]` the upload byte for byte."""
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/audio/transcriptions"]
+
+    @property
+    def speech_requests(self) -> list[dict[str, Any]]:
+        """The JSON bodies sent to POST /v1/audio/speech (rejected ones included)."""
+        return [r.body for r in self.requests if r.method == "POST" and r.path == "/v1/audio/speech"]
+
+    @property
+    def realtime_connections(self) -> list[RealtimeRecord]:
+        """One record per accepted realtime WebSocket, in order (refused handshakes have none)."""
+        return self._realtime.records
+
+    def wait_realtime(self, predicate: Callable[[list[RealtimeRecord]], T], timeout: float = 5) -> T:
+        """Block until predicate(realtime_connections) is truthy and return its value; re-checked on
+        every realtime change, TimeoutError after `timeout`. From async code, run it in a thread
+        (asyncio.to_thread) so the event loop keeps reading the socket."""
+        return self._realtime.wait(predicate, timeout)
 
     # used by the handler
     def _record(self, request: RecordedRequest) -> None:
@@ -451,8 +523,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(
                 error(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
             )
+        elif route == "/v1/realtime":
+            self._realtime()
         else:
             self._not_found()
+
+    def _realtime(self) -> None:
+        # Whatever the outcome, this socket is not read again as HTTP.
+        self.close_connection = True
+        status = self.fake._realtime.take_refusal()
+        if status is not None:
+            self._send_error(error(status, "The server is currently overloaded, please try again later."))
+            return
+        try:
+            self.fake._realtime.serve(self.connection, self.requestline, self.headers.items())
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def do_DELETE(self) -> None:  # noqa: N802
         self.fake._record(RecordedRequest("DELETE", self._route(), self._headers(), None))
@@ -471,6 +557,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         self.fake._record(RecordedRequest("POST", self._route(), self._headers(), body))
         if not self._authorised():
+            return
+        if self._route() == "/v1/audio/speech":
+            self._speech(body)
             return
         if self._route() != "/v1/chat/completions":
             self._not_found()
@@ -591,6 +680,83 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
         self.end_headers()
         self.wfile.write(data)
+
+    # --- speech ---
+    def _speech(self, body: Any) -> None:
+        problem = _speech_problem(body)
+        if problem is not None:
+            self._send_error(problem)
+            return
+        response_format = body.get("response_format", "mp3")
+        content_type, data = _speech_audio(response_format, len(body["input"]), body.get("speed", 1.0))
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _speech_problem(body: Any) -> ErrorReply | None:
+    if not isinstance(body, dict):
+        return error(400, "We could not parse the JSON body of your request.")
+    model = body.get("model")
+    if not model:
+        return _bad("you must provide a model parameter", "model", "missing_required_parameter")
+    if model not in SPEECH_MODELS:
+        return error(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
+    text = body.get("input")
+    if not isinstance(text, str) or not text:
+        return _bad("Missing required parameter: 'input'.", "input", "missing_required_parameter")
+    if len(text) > 4096:
+        return _bad(
+            f"Invalid 'input': string too long. Expected a string with maximum length 4096, but got a "
+            f"string with length {len(text)} instead.",
+            "input",
+            "string_above_max_length",
+        )
+    voice = body.get("voice")
+    if voice is None:
+        return _bad("Missing required parameter: 'voice'.", "voice", "missing_required_parameter")
+    if not (isinstance(voice, dict) and isinstance(voice.get("id"), str)) and voice not in SPEECH_VOICES:
+        supported = ", ".join(f"'{v}'" for v in SPEECH_VOICES)
+        return _bad(f"Invalid value: '{voice}'. Supported values are: {supported}.", "voice", "invalid_value")
+    response_format = body.get("response_format", "mp3")
+    if response_format not in SPEECH_FORMATS:
+        supported = ", ".join(f"'{f}'" for f in SPEECH_FORMATS)
+        message = f"Invalid value: '{response_format}'. Supported values are: {supported}."
+        return _bad(message, "response_format", "invalid_value")
+    if response_format == "aac":
+        return _bad(
+            "response_format 'aac' is unsupported in the fake.", "response_format", "unsupported_value"
+        )
+    speed = body.get("speed", 1.0)
+    if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0.25 <= speed <= 4.0:
+        return _bad(
+            "Invalid 'speed': expected a number between 0.25 and 4.0.", "speed", "decimal_out_of_range"
+        )
+    if body.get("instructions") and model in ("tts-1", "tts-1-hd"):
+        return _bad(
+            "Instructions are not supported for tts-1 and tts-1-hd.", "instructions", "unsupported_value"
+        )
+    if body.get("stream_format", "audio") != "audio":
+        return _bad("stream_format 'sse' is unsupported in the fake.", "stream_format", "unsupported_value")
+    return None
+
+
+def _speech_audio(response_format: str, characters: int, speed: float) -> tuple[str, bytes]:
+    """A tone lasting ≈ 65 ms a character (scaled by speed) in the format asked for."""
+    content_type, codec = SPEECH_FORMATS[response_format]
+    samples = realtime.tone(max(1, round(realtime.MS_PER_CHARACTER * characters / speed)), SPEECH_RATE)
+    if response_format == "pcm":
+        return content_type, samples.astype("<i2").tobytes()
+    if codec is None:
+        return content_type, realtime.wav_bytes(samples, SPEECH_RATE)
+    import soundfile  # only needed for the compressed formats, and slow to import
+
+    out = io.BytesIO()
+    soundfile.write(out, samples, SPEECH_RATE, format=codec[0], subtype=codec[1])
+    return content_type, out.getvalue()
 
 
 # --- payloads ---------------------------------------------------------------------------------------
