@@ -202,3 +202,44 @@ def test_a_cough_does_not_interrupt_and_malformed_frames_do_not_end_the_call(
     )
     assert record.voice_stats["malformed_frames"] == 2
     assert any("pepperoni" in m["content"].lower() for m in record.messages if m["role"] == "user")
+
+
+@pytest.fixture
+def french_pizzeria(transactional_db) -> Store:
+    call_command("seed_demo", verbosity=0)
+    store = Store.objects.get(slug="pizzeria-bella-napoli")
+    open_around_now(store)
+    store.record_calls = False
+    store.save(update_fields=["record_calls"])
+    return store
+
+
+def test_a_french_call_takes_its_words_from_telnyx_transcription_and_answers_by_voice(
+    voice_line, french_pizzeria
+) -> None:
+    call, stream = answered_stream(voice_line)
+    # No local recogniser for French: Telnyx transcribes, the stream carries the voice.
+    assert call.transcribing and call.transcription_language == "fr"
+    stream.wait_quiet(ms=400, timeout=30)
+    heard = stream.played_ms
+    call.say("Je voudrais deux margherita grandes s'il vous plaît")
+    stream.wait_for(lambda s: s.played_ms > heard + 500, timeout=20)  # the answer is spoken
+    assert call.spoken == []  # nothing through Telnyx's own speech
+    row = Call.objects.get(call_control_id=call.call_control_id)
+    messages = conversation(row)
+    assert ("user", "Je voudrais deux margherita grandes s'il vous plaît") in messages
+    assert "margherita" in messages[-1][1].lower()
+
+
+def test_key_zero_on_a_streamed_call_puts_the_caller_through_to_a_person(
+    voice_line, english_pizzeria
+) -> None:
+    call, stream = answered_stream(voice_line)
+    stream.wait_quiet(ms=300, timeout=30)
+    stream.send_dtmf("0")
+    row = Call.objects.get(call_control_id=call.call_control_id)
+    wait_until(lambda: "transfer" in [c.action for c in voice_line.commands], timeout=15, what="the transfer")
+    actions = [c.action for c in voice_line.commands]
+    assert "streaming_stop" in actions
+    row.refresh_from_db()
+    assert row.control["mode"] == "human"
