@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests.fakes.telnyx.speech import have_speech_tools
 from tests.test_serve import ROOT, free_port, wait_for
 
 
@@ -115,3 +116,65 @@ def test_simulate_call_explains_what_to_do_when_the_simulator_is_not_running():
     )
     assert result.returncode != 0
     assert "make run" in result.stderr
+
+
+@pytest.mark.skipif(not have_speech_tools(), reason="espeak-ng and sox are needed (Debian)")
+def test_simulate_call_with_voice_speaks_on_the_media_stream(tmp_path):
+    """`VOICE_MEDIA_STREAMS=true make run` + `simulate_call --voice`: the demo pizzeria (Pro plan)
+    streams the call, the typed words are spoken on the line, the assistant answers with audio."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"} and not k.startswith("TELNYX_")
+    }
+    env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
+    env["VOICE_MEDIA_STREAMS"] = "true"
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+    port, simulator_port = free_port(), free_port()
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--simulator-port", str(simulator_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    simulator = f"http://127.0.0.1:{simulator_port}"
+    try:
+        deadline = time.monotonic() + 90
+        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
+        assert wait_for(f"{simulator}/_sim/info", deadline) == 200
+        voiced = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "simulate_call",
+                "--voice",
+                "--lang",
+                "fr",
+                "--to",
+                "+33100000001",
+                "--say",
+                "Quels sont vos horaires ?",
+                "--simulator",
+                simulator,
+                "--wait",
+                "30",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert voiced.returncode == 0, voiced.stdout + voiced.stderr
+        said = [line for line in voiced.stdout.splitlines() if line.startswith("Assistant: (")]
+        assert len(said) >= 2, voiced.stdout  # the greeting, then the answer, both as audio
+        assert "18:30" in voiced.stdout, voiced.stdout  # the transcript printed after the hang-up
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)

@@ -4,6 +4,11 @@ The simulator (started by `make run` when no TELNYX_API_KEY is set) plays the ph
 places the call, sends the app the webhooks Telnyx would send, and turns what you type into
 `call.transcription` events. What the assistant speaks is printed as it is spoken, and what the
 call produced (orders, bookings) is printed after the hang-up.
+
+With `--voice` (a store on a realtime-voice plan, the app run with VOICE_MEDIA_STREAMS=true) the
+call is a media stream: what you type is spoken with espeak-ng on the line in real time, the
+assistant answers with audio (its length is printed), and the conversation as the app heard and
+answered it is printed after the hang-up.
 """
 
 from __future__ import annotations
@@ -34,12 +39,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--simulator", default=DEFAULT_SIMULATOR, help="The simulator's address.")
         parser.add_argument("--wait", type=float, default=15.0, help="Seconds to wait for each answer.")
+        parser.add_argument(
+            "--voice", action="store_true", help="Speak on the call's media stream (realtime-voice plans)."
+        )
+        parser.add_argument("--lang", default="en", help="The voice's language with --voice (en, fr…).")
 
     def handle(
         self, *args: Any, to: str, from_: str, say: list[str], simulator: str, wait: float, **o: Any
     ) -> None:
         self.base = simulator.rstrip("/")
         self.wait = wait
+        self.voice, self.lang = bool(o.get("voice")), str(o.get("lang") or "en")
         try:
             placed = self._post("/_sim/calls", {"from": from_, "to": to})
         except urllib.error.URLError as exc:
@@ -76,11 +86,16 @@ class Command(BaseCommand):
     def _turn(self, call_id: str, sentence: str, heard: int, *, echo: bool = True) -> int | None:
         if echo:
             self.stdout.write(f"You: {sentence}")
-        self._post(f"/_sim/calls/{call_id}/say", {"text": sentence})
+        if self.voice:
+            self._post(f"/_sim/calls/{call_id}/speak", {"text": sentence, "lang": self.lang}, timeout=60)
+        else:
+            self._post(f"/_sim/calls/{call_id}/say", {"text": sentence})
         return self._listen(call_id, heard)
 
     def _listen(self, call_id: str, heard: int) -> int | None:
         """Print what the assistant says after `heard` sentences; None once the call is over."""
+        if self.voice:
+            return self._listen_to_stream(call_id, heard)
         deadline = time.monotonic() + self.wait
         quiet_since: float | None = None
         while time.monotonic() < deadline:
@@ -105,6 +120,33 @@ class Command(BaseCommand):
             )
         return heard
 
+    def _listen_to_stream(self, call_id: str, heard_ms: int) -> int | None:
+        """Wait for the assistant's audio after `heard_ms` and for it to end; print its length."""
+        deadline = time.monotonic() + self.wait
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            state = self._get(f"/_sim/calls/{call_id}")
+            stream = state.get("stream") or {}
+            if state.get("state") == "hangup":
+                self.stdout.write("The line hung up.")
+                self._report(call_id)
+                return None
+            played = int(stream.get("played_ms") or 0)
+            if played > heard_ms and not stream.get("playing"):
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since > 0.6:
+                    self.stdout.write(
+                        self.style.SUCCESS(f"Assistant: ({(played - heard_ms) / 1000:.1f} s of speech)")
+                    )
+                    return played
+            else:
+                quiet_since = None
+            time.sleep(0.1)
+        raise CommandError(
+            f"No audio on the call's media stream within {self.wait:.0f} s. --voice needs a store on a"
+            " realtime-voice plan (the demo pizzeria) and the app run with VOICE_MEDIA_STREAMS=true."
+        )
+
     def _report(self, call_id: str) -> None:
         deadline = time.monotonic() + 5
         call = None
@@ -117,6 +159,8 @@ class Command(BaseCommand):
             self.stdout.write("The app has no record of this call (is this the app's database?).")
             return
         self.stdout.write(f"Call {call.get_status_display()}, {call.duration_seconds} s.")
+        if self.voice and call.transcript:
+            self.stdout.write("What the app heard and said:\n" + call.transcript)
         for order in Order.objects.filter(call=call).select_related("store").prefetch_related("items"):
             line = f"Order #{order.number}: {order.total} {order.store.currency}"
             self.stdout.write(self.style.SUCCESS(line))
@@ -130,13 +174,13 @@ class Command(BaseCommand):
         with urllib.request.urlopen(self.base + path, timeout=5) as response:  # noqa: S310 - local simulator
             return json.load(response)
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, path: str, body: dict[str, Any], *, timeout: float = 5) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - local simulator
             self.base + path,
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             raw = response.read()
         return json.loads(raw) if raw else {}

@@ -334,6 +334,7 @@ class MediaStream:
                 "refused": self.refused,
                 "frames_sent": self._frames_sent,
                 "played_ms": len(self._played) * 1000 // BYTES_PER_SECOND,
+                "playing": self.playing,
                 "received": len(self._received),
                 "closed_by_server": self.closed_by_server,
                 "close_code": self.close_code,

@@ -59,11 +59,11 @@ emitted once the handshake succeeded; streaming.failed (failure_reason connectio
 (streaming_stop, hang-up, the app closing the socket, `stream.stop()`). drain() also waits for pending
 connects and requested stops. Streaming commands answer 200 at once: the outcome comes as those webhooks.
 
-Control API for other processes (no auth, 127.0.0.1 only), JSON: GET /_sim/info; POST /_sim/calls {from,
-to}; GET /_sim/calls[/{id}]; POST /_sim/calls/{id}/say {text}, /press {digit}, /hangup,
-/wait_for_speech {count?, timeout?}; POST /_sim/parties {number, behaviour}; POST /_sim/config {duplicate,
-shuffle, delay, webhook_url, speech_seconds_per_char}; POST /_sim/drain {timeout?}; GET /_sim/events,
-GET /_sim/deliveries.
+Control API for other processes (no auth, 127.0.0.1 only), JSON: GET /_sim/info; POST /_sim/calls
+{from, to}; GET /_sim/calls[/{id}]; POST /_sim/calls/{id}/say {text}, /speak {text, lang} (spoken
+out loud on the media stream), /press {digit}, /hangup, /wait_for_speech {count?, timeout?};
+POST /_sim/parties {number, behaviour}; POST /_sim/config {duplicate, shuffle, delay, webhook_url,
+speech_seconds_per_char}; POST /_sim/drain {timeout?}; GET /_sim/events, GET /_sim/deliveries.
 
 Run by hand: python -m tests.fakes.telnyx.server --port 8790 --webhook-url http://127.0.0.1:8000/api/telnyx/webhook
 """
@@ -678,6 +678,8 @@ class FakeTelnyx:
                 call.say(str(body.get("text") or ""), confidence=float(body.get("confidence") or 0.95))
             elif rest[0] == "press":
                 call.press(str(body.get("digit") or ""))
+            elif rest[0] == "speak":
+                self._sim_speak(call, str(body.get("text") or ""), str(body.get("lang") or "en"))
             elif rest[0] == "hangup":
                 call.hang_up()
             elif rest[0] == "wait_for_speech":
@@ -695,6 +697,20 @@ class FakeTelnyx:
         except TimeoutError as exc:
             return 408, {"error": str(exc)}
         return 200, call.summary()
+
+    def _sim_speak(self, call: FakeCall, text: str, lang: str) -> None:
+        """The caller says `text` out loud on the call's media stream (espeak-ng speech at real-time
+        pace); when Telnyx transcription runs too, its transcript follows, as Telnyx would send it."""
+        from tests.fakes.telnyx.speech import have_speech_tools, speech_ulaw
+
+        stream = call.stream
+        if stream is None or not stream.connected or stream.ended:
+            raise AssertionError("no media stream on this call (the app streams realtime-voice plans' calls)")
+        if not have_speech_tools():
+            raise ValueError("speaking on a stream needs espeak-ng and sox (apt-get install espeak-ng sox)")
+        stream.play_utterance(speech_ulaw(text, lang), trailing_silence_ms=700)
+        if call.transcribing:
+            call.say(text)
 
     def _sim_config(self, body: dict[str, Any]) -> tuple[int, Any]:
         settable = {
