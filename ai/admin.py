@@ -16,7 +16,15 @@ from ai.models import (
 
 @admin.register(IntelligentAIConfig)
 class IntelligentAIConfigAdmin(admin.ModelAdmin):
-    list_display = ("store", "personality", "language", "brain", "upsell_enabled", "is_active")
+    list_display = (
+        "store",
+        "personality",
+        "language",
+        "brain",
+        "turn_detection",
+        "upsell_enabled",
+        "is_active",
+    )
     list_filter = ("personality", "language", "brain", "is_active")
     search_fields = ("store__name",)
     list_select_related = ("store",)
@@ -36,7 +44,7 @@ class AIConversationSessionAdmin(admin.ModelAdmin):
     search_fields = ("store__name", "call__call_control_id")
     list_select_related = ("store",)
     raw_id_fields = ("call", "business", "store")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "voice_turns", "voice_stats")
 
 
 @admin.register(WeatherRecommendation)

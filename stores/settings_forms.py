@@ -48,7 +48,7 @@ class AssistantForm(Styled, forms.ModelForm):
         model = IntelligentAIConfig
         fields = [
             "is_active", "personality", "voice_style", "language", "greeting", "custom_instructions",
-            "automation_level", "upsell_enabled", "brain",
+            "automation_level", "upsell_enabled", "brain", "turn_detection",
         ]  # fmt: skip
         widgets = {"custom_instructions": forms.Textarea(attrs={"rows": 4})}
 

@@ -160,11 +160,13 @@ def test_assistant_settings(alice_client, pizzeria):
         "custom_instructions": "",
         "automation_level": "standard",
         "brain": "local",
+        "turn_detection": "semantic_vad",
         "upsell_enabled": "on",
     }
     _post(alice_client, pizzeria, "assistant", data)
     config = IntelligentAIConfig.objects.get(store=pizzeria)
     assert config.personality == "amical" and config.upsell_enabled and config.greeting.startswith("Bonjour")
+    assert config.turn_detection == "semantic_vad"  # realtime voice: the end of a thought ends the turn
     bad = _post(alice_client, pizzeria, "assistant", {**data, "brain": "skynet"})
     assert "brain" in bad.context["form"].errors
 
