@@ -85,7 +85,8 @@ def serve(port: int, calls: int, ready_file: str) -> None:
         lateness.clear()
 
     async def close_and_keep(self: OutputStage) -> None:
-        lateness.extend(self.lateness_ms)
+        # Like Telnyx's side, skip each stream's first seconds (calls connecting all at once).
+        lateness.extend(self.lateness_ms[int(WARMUP_SECONDS * 50) :])
         await close(self)
         for handle in pending:  # written once the step's last stream has closed
             handle.cancel()
@@ -156,6 +157,8 @@ async def one_stream(port: int, n: int, token: str, until: float, gaps: list[flo
                 while True:
                     message = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.monotonic()))
                     now = time.monotonic()
+                    if now > until:
+                        break
                     if '"media"' not in message:
                         continue
                     frames += 1
@@ -220,7 +223,15 @@ def main() -> int:
                 print("the app did not start")
                 return 1
             time.sleep(0.2)
-        time.sleep(1.0)
+        while True:  # the ready file is written just before uvicorn binds its port
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    print("the app did not open its port")
+                    return 1
+                time.sleep(0.2)
         rows = []
         for count in steps:
             tokens = [stream_token(f"bench-stream-{n}") for n in range(count)]
