@@ -18,10 +18,7 @@ import base64
 import json
 import statistics
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,31 +33,6 @@ TURNS = ("two large pepperoni pizzas please", "no thank you", "I will pick it up
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))], 2)
-
-
-@contextmanager
-def app_server() -> Iterator[str]:
-    import socket
-
-    import uvicorn
-
-    from kalliky.asgi import application
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 def streamed_call(store, ccid: str, lang: str):  # noqa: ANN001, ANN201
@@ -200,7 +172,10 @@ def main() -> int:
     IntelligentAIConfig.objects.filter(store=store).update(language="en", brain="openai")
     context.invalidate(store.pk)
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-    with app_server() as base:
+    from kalliky.asgi import application
+    from tests.asgi import uvicorn_thread
+
+    with uvicorn_thread(application) as base:
         settings.PUBLIC_BASE_URL = base
         relay = relay_overhead(base, store)
         IntelligentAIConfig.objects.filter(store=store).update(brain="local")

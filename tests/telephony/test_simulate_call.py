@@ -15,17 +15,15 @@ from tests.fakes.telnyx.speech import have_speech_tools
 from tests.test_serve import ROOT, free_port, wait_for
 
 
-@pytest.mark.parametrize("reactions", ["threads", "reactor"])
-def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path, reactions):
-    """`threads`: the web process reacts (make run); `reactor`: serve also starts
-    `manage.py telnyx_reactor`, which reacts to what the web process stored."""
+def _demo_env(tmp_path, **extra: str) -> dict[str, str]:  # noqa: ANN001 - pytest's tmp_path
+    """The environment of a fresh `make run` (no Telnyx keys, own var/), migrated and seeded."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"} and not k.startswith("TELNYX_")
     }
     env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
-    env["TELNYX_REACTIONS"] = reactions
+    env.update(extra)
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
@@ -35,7 +33,10 @@ def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path, reaction
             capture_output=True,
             timeout=180,
         )
-    port, simulator_port = free_port(), free_port()
+    return env
+
+
+def _serve(env: dict[str, str], port: int, simulator_port: int) -> subprocess.Popen[str]:
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--simulator-port", str(simulator_port)],
         cwd=ROOT,
@@ -44,11 +45,25 @@ def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path, reaction
         stderr=subprocess.STDOUT,
         text=True,
     )
-    simulator = f"http://127.0.0.1:{simulator_port}"
+    deadline = time.monotonic() + 90
     try:
-        deadline = time.monotonic() + 90
         assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
-        assert wait_for(f"{simulator}/_sim/info", deadline) == 200
+        assert wait_for(f"http://127.0.0.1:{simulator_port}/_sim/info", deadline) == 200
+    except BaseException:
+        server.kill()
+        raise
+    return server
+
+
+@pytest.mark.parametrize("reactions", ["threads", "reactor"])
+def test_a_newcomer_calls_the_demo_pizzeria_from_the_terminal(tmp_path, reactions):
+    """`threads`: the web process reacts (make run); `reactor`: serve also starts
+    `manage.py telnyx_reactor`, which reacts to what the web process stored."""
+    env = _demo_env(tmp_path, TELNYX_REACTIONS=reactions)
+    port, simulator_port = free_port(), free_port()
+    simulator = f"http://127.0.0.1:{simulator_port}"
+    server = _serve(env, port, simulator_port)
+    try:
         scripted = subprocess.run(
             [
                 sys.executable,
@@ -122,32 +137,11 @@ def test_simulate_call_explains_what_to_do_when_the_simulator_is_not_running():
 def test_simulate_call_with_voice_speaks_on_the_media_stream(tmp_path):
     """`VOICE_MEDIA_STREAMS=true make run` + `simulate_call --voice`: the demo pizzeria (Pro plan)
     streams the call, the typed words are spoken on the line, the assistant answers with audio."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"} and not k.startswith("TELNYX_")
-    }
-    env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
-    env["VOICE_MEDIA_STREAMS"] = "true"
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
-        )
     port, simulator_port = free_port(), free_port()
-    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port), "--simulator-port", str(simulator_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = _demo_env(tmp_path, VOICE_MEDIA_STREAMS="true", PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
     simulator = f"http://127.0.0.1:{simulator_port}"
+    server = _serve(env, port, simulator_port)
     try:
-        deadline = time.monotonic() + 90
-        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
-        assert wait_for(f"{simulator}/_sim/info", deadline) == 200
         voiced = subprocess.run(
             [
                 sys.executable,

@@ -6,9 +6,6 @@ database and on the media wire."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +15,7 @@ from ai.models import AIConversationSession, IntelligentAIConfig
 from stores.models import Order, Store
 from telephony import reactions
 from telephony.models import Call
+from tests.asgi import served
 from tests.factories import open_around_now
 from tests.fakes.telnyx import FakeTelnyx
 from tests.fakes.telnyx.speech import cough_ulaw, have_speech_tools, speech_ulaw
@@ -32,49 +30,24 @@ CALLER = "+447700900123"
 HUM = "[[m'm:hm:]]"  # espeak reads "mm-hmm" as letters: the hum as phonemes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def voice_line(transactional_db, settings, monkeypatch) -> Iterator[FakeTelnyx]:
     """The app under uvicorn (webhooks + media socket) and the Telnyx simulator pointed at it."""
-    import uvicorn
-
-    settings.SECRET_KEY = "voice-e2e-" + "k" * 60
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
     settings.VOICE_MEDIA_STREAMS = True
     settings.TELNYX_REACTIONS = "threads"
     settings.CALL_SILENCE_SECONDS = 60.0
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from kalliky.asgi import application
-
-    port = _free_port()
-    settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    with FakeTelnyx() as fake:
+    with served(settings, monkeypatch) as base, FakeTelnyx() as fake:
+        settings.PUBLIC_BASE_URL = base  # the stream URL Telnyx is given points here
         settings.TELNYX_API_KEY = fake.api_key
         settings.TELNYX_BASE_URL = fake.base_url
         settings.TELNYX_PUBLIC_KEY = fake.public_key
         settings.TELNYX_TIMEOUT = 5.0
-        fake.webhook_url = f"{settings.PUBLIC_BASE_URL}/api/telnyx/webhook"
+        fake.webhook_url = f"{base}/api/telnyx/webhook"
         yield fake
         for call in list(fake.calls.values()):
             if call.state != "hangup":
                 call.hang_up()
         settle(fake)
-    server.should_exit = True
-    thread.join(timeout=5)
     reactions.reactor().drain(timeout=5)
 
 
