@@ -118,10 +118,13 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "kalliky"),
         }
     }
+    # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis's 5 s blocking
+    # pop: every socket idle for 5 s (a kitchen board, a call's media stream) died with "Timeout
+    # reading". The socket timeout must outlast the pop.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
 else:
