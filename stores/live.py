@@ -10,38 +10,33 @@ boards then subscribe here and are woken with call_soon_threadsafe on their own 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-import threading
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from kalliky.wakeups import Listeners, in_process
+
 logger = logging.getLogger(__name__)
 
 Deliver = Callable[[int], None]
-_boards: dict[int, set[tuple[asyncio.AbstractEventLoop, Deliver]]] = {}
-_lock = threading.Lock()
+_boards = Listeners()
+
+__all__ = ["in_process", "kitchen_group", "order_changed", "subscribe", "unsubscribe"]
 
 
 def kitchen_group(store_id: int) -> str:
     return f"kitchen.{store_id}"
 
 
-def in_process() -> bool:
-    return isinstance(get_channel_layer(), InMemoryChannelLayer)
-
-
 def subscribe(store_id: int, loop: asyncio.AbstractEventLoop, deliver: Deliver) -> None:
-    with _lock:
-        _boards.setdefault(store_id, set()).add((loop, deliver))
+    _boards.add(store_id, loop, deliver)
 
 
 def unsubscribe(store_id: int, loop: asyncio.AbstractEventLoop, deliver: Deliver) -> None:
-    with _lock:
-        _boards.get(store_id, set()).discard((loop, deliver))
+    _boards.remove(store_id, loop, deliver)
 
 
 def _send(store_id: int, order_id: int) -> None:
@@ -50,13 +45,7 @@ def _send(store_id: int, order_id: int) -> None:
         return
     try:
         if isinstance(layer, InMemoryChannelLayer):
-            with _lock:
-                boards = list(_boards.get(store_id, ()))
-            for loop, deliver in boards:
-                if not loop.is_closed():
-                    # A fresh context: the writer's (a sync_to_async thread) would make the board's
-                    # own database calls think they run inside it and refuse ("would deadlock").
-                    loop.call_soon_threadsafe(deliver, order_id, context=contextvars.Context())
+            _boards.wake(store_id, order_id)
             return
         async_to_sync(layer.group_send)(
             kitchen_group(store_id), {"type": "kitchen.changed", "order_id": order_id}

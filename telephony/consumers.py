@@ -59,6 +59,7 @@ class TelnyxMediaConsumer(AsyncWebsocketConsumer):
         self.sample_rate = 8000
         self.finished = False
         self.handed_back = False
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def connect(self) -> None:
         headers = dict(self.scope.get("headers") or [])
@@ -89,10 +90,13 @@ class TelnyxMediaConsumer(AsyncWebsocketConsumer):
         self.pipeline.start()
         # Words from Telnyx's transcription (languages without a local recogniser) come this way.
         if voice_relay.in_process():
-            loop = asyncio.get_running_loop()
-            voice_relay.register(setup.call_pk, loop, lambda text: loop.create_task(self._words(text)))
+            self.loop = asyncio.get_running_loop()
+            voice_relay.register(setup.call_pk, self.loop, self._wake_words)
         else:
             await self.channel_layer.group_add(voice_relay.group(setup.call_pk), self.channel_name)
+
+    def _wake_words(self, text: str) -> None:
+        self.loop.create_task(self._words(text))
 
     async def voice_transcript(self, event: dict[str, Any]) -> None:
         await self._words(str(event.get("text", "")))
@@ -175,7 +179,7 @@ class TelnyxMediaConsumer(AsyncWebsocketConsumer):
             return
         self.finished = True
         if voice_relay.in_process():
-            voice_relay.unregister(self.setup.call_pk)
+            voice_relay.unregister(self.setup.call_pk, self.loop, self._wake_words)
         else:
             await self.channel_layer.group_discard(voice_relay.group(self.setup.call_pk), self.channel_name)
         await self.pipeline.end(reason)

@@ -62,6 +62,7 @@ def setup_for(call_control_id: str) -> VoiceSetup | None:
         tools=tools,
         hints=hints,
         stop_ms=settings.VOICE_END_OF_SPEECH_MS,
+        lane=call.call_session_id or call.call_control_id,
     )
 
 
@@ -85,9 +86,6 @@ def hand_back(setup: VoiceSetup, call_control_id: str, event_type: str, **payloa
     processed in the call's lane, retried, dead-lettered if it keeps failing)."""
     from telephony.webhooks import ingest_and_process
 
-    call = Call.objects.filter(pk=setup.call_pk).only("call_session_id", "call_control_id").first()
-    if call is None:
-        return
     ingest_and_process(
         event_id=f"{event_type}:{setup.call_pk}:{uuid.uuid4().hex}",
         event_type=event_type,
@@ -98,5 +96,5 @@ def hand_back(setup: VoiceSetup, call_control_id: str, event_type: str, **payloa
                 **payload,
             }
         },
-        lane=call.call_session_id or call.call_control_id,
+        lane=setup.lane or call_control_id,
     )

@@ -3,20 +3,19 @@ language our own recogniser does not speak), carried to the socket holding the c
 
 With Redis the message goes through the channel layer's group for the call, across processes.
 With the in-process layer of `make run`, webhooks are handled on worker threads whose sends that
-layer would not wake the server's loop for: the socket registers here and is woken with
-call_soon_threadsafe (the same reason as stores/live.py)."""
+layer would not wake the server's loop for: the socket registers through kalliky/wakeups.py."""
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-import threading
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
+
+from kalliky.wakeups import Listeners, in_process
 
 log = logging.getLogger(__name__)
 
@@ -25,26 +24,21 @@ STREAM_ACTION_EVENT = "kalliky.stream.action"
 STREAM_LOST_EVENT = "kalliky.stream.lost"
 
 Deliver = Callable[[str], None]
-_calls: dict[int, tuple[asyncio.AbstractEventLoop, Deliver]] = {}
-_lock = threading.Lock()
+_calls = Listeners()
+
+__all__ = ["STREAM_ACTION_EVENT", "STREAM_LOST_EVENT", "group", "in_process", "register", "transcript"]
 
 
 def group(call_pk: int) -> str:
     return f"voice.{call_pk}"
 
 
-def in_process() -> bool:
-    return isinstance(get_channel_layer(), InMemoryChannelLayer)
-
-
 def register(call_pk: int, loop: asyncio.AbstractEventLoop, deliver: Deliver) -> None:
-    with _lock:
-        _calls[call_pk] = (loop, deliver)
+    _calls.add(call_pk, loop, deliver)
 
 
-def unregister(call_pk: int) -> None:
-    with _lock:
-        _calls.pop(call_pk, None)
+def unregister(call_pk: int, loop: asyncio.AbstractEventLoop, deliver: Deliver) -> None:
+    _calls.remove(call_pk, loop, deliver)
 
 
 def _send(call_pk: int, text: str) -> None:
@@ -53,10 +47,7 @@ def _send(call_pk: int, text: str) -> None:
         return
     try:
         if isinstance(layer, InMemoryChannelLayer):
-            with _lock:
-                target = _calls.get(call_pk)
-            if target is not None and not target[0].is_closed():
-                target[0].call_soon_threadsafe(target[1], text, context=contextvars.Context())
+            _calls.wake(call_pk, text)
             return
         async_to_sync(layer.group_send)(group(call_pk), {"type": "voice.transcript", "text": text})
     except Exception:  # the caller repeats; the call itself must not fail on this

@@ -40,6 +40,7 @@ class VoiceSetup:
     tools: list[dict[str, Any]] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     stop_ms: int = 500
+    lane: str = ""  # the call's reaction lane, for the events handed back to the call-control loop
 
 
 def pipeline_kind(brain: str) -> str:
