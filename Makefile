@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test setup migrate seed bench css lint fmt clean
+.PHONY: run test setup system-deps migrate seed bench css lint fmt clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP)
 
+# Debian packages for the local voice, menu photos and the browser/voice tests (scripts/system-deps).
+system-deps:
+	@scripts/system-deps
+
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo --history
 
-run: seed
+run: system-deps seed
 	$(BIN)/python manage.py serve
 
-test: setup
+test: system-deps setup
 	$(BIN)/python -m pytest
 
 bench: setup
