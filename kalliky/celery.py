@@ -1,8 +1,11 @@
 """The Celery app. Tasks live in each app's tasks.py; periodic tasks are declared here, in one place."""
 
 import os
+from pathlib import Path
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalliky.settings")
 
@@ -21,3 +24,10 @@ app.conf.beat_schedule = {
     # Digests are queued once per store and local date, whichever run sees the store's hour.
     "enqueue-daily-digests": {"task": "notifications.enqueue_daily_digests", "schedule": 300.0},
 }
+
+
+@worker_ready.connect
+def announce_ready(**kwargs: Any) -> None:
+    # `manage.py serve` waits for this file to print its banner after the worker's start-up lines.
+    if ready_file := os.environ.get("KALLIKY_WORKER_READY_FILE"):
+        Path(ready_file).touch()

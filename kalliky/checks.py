@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from kalliky import simulators
+
 
 @register(Tags.security, deploy=False)
 def provider_settings_check(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
@@ -52,6 +54,22 @@ def provider_settings_check(app_configs: Any, **kwargs: Any) -> list[Error | War
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def simulator_credentials_check(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A deployment never runs on the simulators' credentials: they are derived from constants in
+    the source, so anyone could sign a Telnyx or Stripe event the app would trust."""
+    in_use = simulators.credentials_in_use(settings)
+    if not in_use:
+        return []
+    return [
+        Error(
+            f"{', '.join(in_use)} hold the development simulator's credentials.",
+            hint="Set the keys of your Telnyx and Stripe accounts (or leave them empty outside production).",
+            id="kalliky.E005",
+        )
+    ]
 
 
 def fail_on_provider_errors() -> None:

@@ -29,9 +29,10 @@ def uvicorn_thread(application) -> Iterator[str]:  # noqa: ANN001 - an ASGI appl
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    # A generous ceiling: on a busy machine the first import of the app can take a while.
+    deadline = time.monotonic() + 300
     while not server.started:
-        if time.monotonic() > deadline:
+        if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:

@@ -21,20 +21,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, deadline: float) -> int:
+def wait_for(
+    url: str, proc: subprocess.Popen | None = None, log: Path | None = None, ceiling: float = 600
+) -> int:
+    """Poll until the server answers (failing at once if `proc` exits); the ceiling only bounds a
+    hung start on a very busy machine."""
+    deadline = time.monotonic() + ceiling
     last_error: Exception | None = None
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"serve exited with {proc.returncode}:\n{log.read_text() if log else ''}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
                 return response.status
         except Exception as exc:  # noqa: BLE001 - server still starting
             last_error = exc
             time.sleep(0.3)
-    raise AssertionError(f"{url} never answered: {last_error}")
+    raise AssertionError(f"{url} never answered: {last_error}\n{log.read_text() if log else ''}")
+
+
+def banner_last(output: str) -> bool:
+    return (
+        "[queues]" in output
+        and "Kalliky is running" in output
+        and output.rindex("Kalliky is running") > output.rindex("[queues]")
+    )
 
 
 def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "LOG_LEVEL"}
+    }
     env["KALLIKY_VAR_DIR"] = str(tmp_path / "var")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
@@ -42,21 +61,23 @@ def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
         env=env,
         check=True,
         capture_output=True,
-        timeout=180,
+        timeout=600,
     )
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Into a file, not a pipe nobody reads until the end: a full pipe would stall the server.
+    log = tmp_path / "serve.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
-        deadline = time.monotonic() + 90
-        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
-        assert wait_for(f"http://127.0.0.1:{port}/accounts/login/", deadline) == 200
+        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", proc, log) == 200
+        assert wait_for(f"http://127.0.0.1:{port}/accounts/login/", proc, log) == 200
         # A task sent through the embedded filesystem broker is consumed by the worker.
         sent = subprocess.run(
             [sys.executable, "-m", "celery", "-A", "kalliky", "call", "kalliky.retry_webhook_events"],
@@ -64,23 +85,35 @@ def test_serve_answers_http_and_stops_both_processes_on_ctrl_c(tmp_path):
             env=env,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=600,
         )
         assert sent.returncode == 0, sent.stderr
-        task_id = sent.stdout.strip()
         queue = tmp_path / "var" / "broker" / "queue"
-        consume_deadline = time.monotonic() + 60
+        consume_deadline = time.monotonic() + 600
         while any(queue.iterdir()) and time.monotonic() < consume_deadline:
+            assert proc.poll() is None, log.read_text()
             time.sleep(0.2)
         assert not any(queue.iterdir()), "the worker never took the task off the queue"
+        # The banner comes back once the worker's start-up lines are out.
+        ready_deadline = time.monotonic() + 600
+        while not banner_last(output := log.read_text()):
+            assert proc.poll() is None and time.monotonic() < ready_deadline, output
+            time.sleep(0.2)
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=120)
+    output = log.read_text()
     assert proc.returncode == 0, output
     assert f"http://127.0.0.1:{port}/" in output
     assert "demo@kalliky.local" in output
-    assert "ready" in output.lower()  # celery prints "celery@host ready." once consuming
-    assert f"Task kalliky.retry_webhook_events[{task_id}] succeeded" in output
-    assert "beat: Starting" in output  # periodic webhook retries run without another process
+    # The address is printed only once the server answers…
+    assert output.index("Uvicorn running on") < output.index("Kalliky is running")
+    # …and again after the worker's banner, so it is the last thing on screen.
+    assert output.rindex("Kalliky is running") > output.rindex("[queues]")
+    assert output.rindex("demo@kalliky.local") > output.rindex("[queues]")
+    # Background jobs log at WARNING by default: no line per task (LOG_LEVEL=INFO brings them back).
+    assert "succeeded in" not in output
+    # Periodic jobs run without another process: the embedded beat keeps its schedule file.
+    assert list((tmp_path / "var").glob("celerybeat-schedule*"))
     assert "Stopped." in output

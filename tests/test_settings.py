@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kalliky import simulators
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -105,3 +107,43 @@ def test_the_asgi_server_refuses_to_start_without_the_provider_key(tmp_path):
         ).returncode
         == 0
     )
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-value-0123456789",
+    "ALLOWED_HOSTS": "kalliky.example.com",
+    "PUBLIC_BASE_URL": "https://kalliky.example.com",
+}
+
+
+@pytest.mark.parametrize(
+    ("keys", "named"),
+    [
+        ({"TELNYX_API_KEY": simulators.TELNYX_API_KEY, "TELNYX_PUBLIC_KEY": "cmVhbA=="}, "TELNYX_API_KEY"),
+        ({"TELNYX_API_KEY": "K", "TELNYX_PUBLIC_KEY": simulators.telnyx_public_key()}, "TELNYX_PUBLIC_KEY"),
+        (
+            {
+                "STRIPE_SECRET_KEY": simulators.STRIPE_SECRET_KEY,
+                "STRIPE_WEBHOOK_SECRET": "whsec_real",
+                "STRIPE_PRICE_STARTER": "price_a",
+                "STRIPE_PRICE_PRO": "price_b",
+            },
+            "STRIPE_SECRET_KEY",
+        ),
+    ],
+)
+def test_the_deploy_check_refuses_the_simulators_keys(tmp_path, keys, named):
+    result = run_manage(tmp_path, "check", "--deploy", **PRODUCTION, **keys)
+    assert result.returncode != 0
+    assert "kalliky.E005" in result.stderr
+    assert named in result.stderr
+
+
+def test_production_serve_refuses_to_start_the_simulator_unless_told(tmp_path):
+    env = {**PRODUCTION, "TELNYX_API_KEY": "", "TELNYX_PUBLIC_KEY": ""}
+    result = run_manage(tmp_path, "serve", "--port", "1", **env)
+    assert result.returncode != 0
+    assert "DEBUG is off and TELNYX_API_KEY is empty" in result.stderr
+    assert "--simulator" in result.stderr
+    assert "Starting Kalliky" not in result.stdout  # nothing was started

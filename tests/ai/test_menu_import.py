@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import struct
 import zlib
 from decimal import Decimal
@@ -24,6 +23,7 @@ from stores.models import Category, Product, ProductVariation, Store
 from stores.signals import store_data_changed
 from tests.factories import CategoryFactory, ProductFactory
 from tests.fakes.openai import FakeOpenAI, text
+from tests.system_tools import needs
 
 UPLOAD, PROCESS = "/api/ai/menu-upload", "/api/ai/process-menu"
 
@@ -351,9 +351,7 @@ def menu_photo(lines: list[str], scale: int = 3, margin: int = 20) -> bytes:
     )
 
 
-@pytest.mark.skipif(
-    shutil.which("tesseract") is None, reason="tesseract is not installed (apt-get install tesseract-ocr)"
-)
+@needs("tesseract")
 def test_a_photo_is_read_with_tesseract(owner, pizzeria, settings, django_capture_on_commit_callbacks):
     settings.MENU_PHOTO_READER = "tesseract"
     photo = menu_photo(["PIZZAS", "MARGHERITA 9.50", "REINE 11.00"])

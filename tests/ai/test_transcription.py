@@ -20,15 +20,14 @@ from ai.transcription import FAILED, UNSUPPORTED_LANGUAGE, pronounce, transcribe
 from tests.fakes.openai import FakeOpenAI, error, hang, transcript
 from tests.fakes.telnyx import FakeTelnyx
 from tests.fakes.telnyx.calls import MP3_BYTES, wav_bytes
+from tests.system_tools import needs
 
 # What alice's pizzeria would pass: catalog items, categories and the store's name.
 HINTS = ["Margherita", "Pepperoni", "Calzone", "Tiramisu", "Coke", "Garlic bread", "Pizzas", "Pizzeria Alice"]
 ORDER = "I would like two large margherita pizzas for delivery"
 TOOLS = {tool: shutil.which(tool) for tool in ("espeak-ng", "sox")}
-needs_speech = pytest.mark.skipif(
-    not all(TOOLS.values()),
-    reason="espeak-ng and sox (Debian packages, installed by .ci/run) are needed to synthesise callers",
-)
+# The recordings are wav and mp3, so sox needs its mp3 format too.
+needs_speech = needs("espeak-ng", "sox", "sox-mp3")
 
 Say = Callable[..., Path]
 

@@ -3,7 +3,6 @@ Debian's Chromium driven by Playwright, and the Telnyx simulator for phone calls
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -14,8 +13,9 @@ from django.core.management import call_command
 from stores.models import Store
 from tests.asgi import served
 from tests.factories import open_around_now
+from tests.system_tools import chromium_path, skip_reason
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = chromium_path()
 # Screenshots of the main pages, kept as test artefacts (var/ is not committed).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "screenshots"
 
@@ -38,7 +38,7 @@ def open_pizzeria(transactional_db) -> Store:
 @pytest.fixture
 def browser():  # noqa: ANN201 - a Playwright Browser
     if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+        pytest.skip(skip_reason("chromium"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -3,16 +3,13 @@ real ASGI application (uvicorn: HTTP and the WebSocket) on 127.0.0.1."""
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 
 from accounts.models import User
 from stores.models import Order
-from tests.e2e.conftest import CHROMIUM
+from tests.system_tools import needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does it)"
-)
+pytestmark = needs_chromium
 
 
 def test_a_conversation_in_the_browser(asgi_server, open_pizzeria, browser):

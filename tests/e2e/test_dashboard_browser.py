@@ -15,13 +15,12 @@ import pytest
 from django.utils import timezone
 
 from stores.models import Order, PreparationTicket, Source
-from tests.e2e.conftest import CHROMIUM, screenshot
+from tests.e2e.conftest import screenshot
 from tests.fakes.telnyx import FakeTelnyx
+from tests.system_tools import needs_chromium
 from tests.telephony.conftest import PIZZERIA_NUMBER, settle, wait_until
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does it)"
-)
+pytestmark = needs_chromium
 ORDER_TURNS = [
     "Bonjour, je voudrais deux margherita grandes et un coca s'il vous plaît",
     "non merci c'est tout",

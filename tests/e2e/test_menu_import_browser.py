@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.test import Client
 
 from accounts.models import User
 from ai.models import MenuUpload
 from stores.models import Product
-from tests.e2e.conftest import CHROMIUM, screenshot
+from tests.e2e.conftest import screenshot
+from tests.system_tools import needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does it)"
-)
+pytestmark = needs_chromium
 
 MENU = (
     "nom;prix;catégorie\n"

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import io
 import json
-import shutil
 import subprocess
 import wave
 from collections.abc import AsyncIterator, Iterator
@@ -33,6 +32,7 @@ from tests.fakes.openai import (
     rt_say,
 )
 from tests.fakes.openai.realtime import decode, rms_threshold
+from tests.system_tools import needs_speech
 
 MODEL = "gpt-realtime"
 ADD_TO_ORDER = {
@@ -251,7 +251,7 @@ async def test_silence_and_faint_noise_never_start_speech(fake: FakeOpenAI) -> N
     assert bytes(record.input_audio) == quiet
 
 
-@pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")), reason="needs espeak-ng and sox")
+@needs_speech
 async def test_synthesised_speech_is_heard(fake: FakeOpenAI, tmp_path: Path) -> None:
     wav_path, ulaw_path = tmp_path / "speech.wav", tmp_path / "speech.ul"
     subprocess.run(["espeak-ng", "-w", str(wav_path), "Two margherita pizzas, please."], check=True)

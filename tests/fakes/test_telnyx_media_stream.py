@@ -27,12 +27,12 @@ from tests.fakes.telnyx import FakeCall, FakeTelnyx
 from tests.fakes.telnyx.media import AUTH_HEADER, MediaStream
 from tests.fakes.telnyx.speech import (
     cough_ulaw,
-    have_speech_tools,
     linear_to_ulaw,
     silence_ulaw,
     speech_ulaw,
     tone_ulaw,
 )
+from tests.system_tools import needs_speech
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "telnyx"
 CALLER = "+33612345678"
@@ -41,7 +41,7 @@ STATE = base64.b64encode(b'{"step":"greeting"}').decode()
 SILENT_FRAME = b"\xff" * 160
 
 needs_fixtures = pytest.mark.skipif(not (SHARED / "media").is_dir(), reason="shared fixtures not available")
-needs_speech_tools = pytest.mark.skipif(not have_speech_tools(), reason="espeak-ng and sox are not installed")
+needs_speech_tools = needs_speech
 
 
 def sample(kind: str, name: str) -> dict[str, Any]:

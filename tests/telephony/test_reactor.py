@@ -35,7 +35,7 @@ def reactor_line(line, settings) -> Iterator:
     stop, ready = threading.Event(), threading.Event()
     thread = threading.Thread(target=_serve, args=(stop, ready), daemon=True)
     thread.start()
-    assert ready.wait(10), "the reactor never started"
+    assert ready.wait(300), "the reactor never started"
     yield line
     wait_until(
         lambda: not TelnyxEvent.objects.filter(status=EventStatus.RECEIVED).exists(), what="no event left"
@@ -102,14 +102,14 @@ def test_a_second_reactor_stands_by_while_the_first_leads(db, settings):
     second_stop, second_ready = threading.Event(), threading.Event()
     first = threading.Thread(target=_serve, args=(first_stop, first_ready), daemon=True)
     first.start()
-    assert first_ready.wait(10)
+    assert first_ready.wait(300)
     second = threading.Thread(target=_serve, args=(second_stop, second_ready), daemon=True)
     second.start()
     try:
         assert not second_ready.wait(0.5)  # the lock is held: standing by
         first_stop.set()
         first.join(timeout=30)
-        assert second_ready.wait(10)  # the first one's session ended: the standby leads
+        assert second_ready.wait(300)  # the first one's session ended: the standby leads
     finally:
         first_stop.set()
         second_stop.set()

@@ -7,11 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.fakes.telnyx.speech import have_speech_tools
+from tests.system_tools import needs_speech
 from tests.test_serve import ROOT, free_port, wait_for
 
 
@@ -45,10 +44,9 @@ def _serve(env: dict[str, str], port: int, simulator_port: int) -> subprocess.Po
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 90
     try:
-        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", deadline) == 200
-        assert wait_for(f"http://127.0.0.1:{simulator_port}/_sim/info", deadline) == 200
+        assert wait_for(f"http://127.0.0.1:{port}/api/openapi.json", server) == 200
+        assert wait_for(f"http://127.0.0.1:{simulator_port}/_sim/info", server) == 200
     except BaseException:
         server.kill()
         raise
@@ -133,7 +131,7 @@ def test_simulate_call_explains_what_to_do_when_the_simulator_is_not_running():
     assert "make run" in result.stderr
 
 
-@pytest.mark.skipif(not have_speech_tools(), reason="espeak-ng and sox are needed (Debian)")
+@needs_speech
 def test_simulate_call_with_voice_speaks_on_the_media_stream(tmp_path):
     """`VOICE_MEDIA_STREAMS=true make run` + `simulate_call --voice`: the demo pizzeria (Pro plan)
     streams the call, the typed words are spoken on the line, the assistant answers with audio."""

@@ -18,6 +18,7 @@ from stores.models import Store
 from telephony import media
 from telephony.models import TelnyxEvent
 from telephony.voice_relay import STREAM_LOST_EVENT
+from tests.system_tools import needs
 
 from .conftest import MediaSocket, streamed_call
 
@@ -94,6 +95,7 @@ async def test_a_token_for_a_call_that_is_not_streamed_is_refused(pizzeria) -> N
     assert not connected
 
 
+@needs("espeak-ng")  # the greeting is spoken by the local voice
 async def test_the_greeting_plays_and_malformed_frames_are_counted_not_fatal(pizzeria) -> None:
     call = await database_sync_to_async(streamed_call)(pizzeria)
     ws = socket(call.call_control_id, media.stream_token(call.call_control_id))

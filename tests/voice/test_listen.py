@@ -8,9 +8,10 @@ import pytest
 from ai.voice.frames import AudioIn, Backchannel, Interruption, SpeechStarted, SpeechStopped
 from ai.voice.listen import ListenStage
 from ai.voice.pipeline import Stage, VoiceCall
-from tests.fakes.telnyx.speech import cough_ulaw, have_speech_tools, silence_ulaw, speech_ulaw
+from tests.fakes.telnyx.speech import cough_ulaw, silence_ulaw, speech_ulaw
+from tests.system_tools import needs_speech
 
-pytestmark = pytest.mark.skipif(not have_speech_tools(), reason="espeak-ng and sox are needed (Debian)")
+pytestmark = needs_speech
 
 
 class Collect(Stage):

@@ -15,11 +15,13 @@ from telephony.models import Call, TelnyxEvent
 from telephony.voice_relay import STREAM_LOST_EVENT
 from tests.fakes.openai import FakeOpenAI, rt_function_call, rt_say
 from tests.fakes.telnyx.speech import speech_ulaw
+from tests.system_tools import needs_speech
 from tests.telephony.conftest import settle, wait_until
 
 from .test_voice_calls_e2e import answered_stream, english_pizzeria, voice_line  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The caller's words are espeak-ng speech on the media stream.
+pytestmark = [pytest.mark.django_db(transaction=True), needs_speech]
 
 
 @pytest.fixture

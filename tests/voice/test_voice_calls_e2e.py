@@ -18,12 +18,13 @@ from telephony.models import Call
 from tests.asgi import served
 from tests.factories import open_around_now
 from tests.fakes.telnyx import FakeTelnyx
-from tests.fakes.telnyx.speech import cough_ulaw, have_speech_tools, speech_ulaw
+from tests.fakes.telnyx.speech import cough_ulaw, speech_ulaw
+from tests.system_tools import needs_speech
 from tests.telephony.conftest import PIZZERIA_NUMBER, settle, wait_until
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not have_speech_tools(), reason="espeak-ng and sox are needed (Debian)"),
+    needs_speech,
 ]
 
 CALLER = "+447700900123"

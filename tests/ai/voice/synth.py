@@ -10,16 +10,13 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from ai.voice.vad import EnergyVad
 from telephony.media import CODECS
+from tests.system_tools import needs_speech
 
 TOOLS = {tool: shutil.which(tool) for tool in ("espeak-ng", "sox")}
-needs_audio_tools = pytest.mark.skipif(
-    not all(TOOLS.values()),
-    reason="espeak-ng and sox (Debian packages, installed by .ci/run) are needed to synthesise callers",
-)
+needs_audio_tools = needs_speech
 LINE_NOISE = 30.0  # int16 standard deviation: about -61 dBFS, a quiet digital line
 FRAME = 160  # 20 ms at 8 kHz
 

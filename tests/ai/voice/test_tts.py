@@ -16,11 +16,10 @@ import pytest
 from ai.voice import tts
 from ai.voice.stt import UtteranceRecognizer
 from telephony.media import CODECS
-from tests.ai.voice.synth import TOOLS, on_line, utterance
+from tests.ai.voice.synth import on_line, utterance
+from tests.system_tools import needs
 
-needs_espeak = pytest.mark.skipif(
-    not TOOLS["espeak-ng"], reason="espeak-ng (a Debian package, installed by .ci/run) is the local voice"
-)
+needs_espeak = needs("espeak-ng")
 HINTS = ("Margherita", "Pepperoni", "Calzone", "Tiramisu", "Coke", "Garlic bread", "Pizzas", "Pizzeria Alice")
 REPLY = "Sure, two margherita pizzas for delivery. That comes to twenty four euros. Anything else?"
 

@@ -88,7 +88,7 @@ def _cached(key: tuple[str, ...], make_wav: list[str], *, stdin: str | None = No
         if key in _memory:
             return _memory[key]
     if not have_speech_tools():
-        raise RuntimeError("espeak-ng and sox are needed (apt-get install espeak-ng sox)")
+        raise RuntimeError("espeak-ng and sox are needed (make system-deps installs them)")
     digest = hashlib.sha256("\x00".join(key).encode()).hexdigest()[:32]
     target = _CACHE_DIR / f"{digest}.ul"
     if not target.exists():
