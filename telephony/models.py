@@ -140,6 +140,16 @@ class Call(TimeStamped):
     def __str__(self) -> str:
         return f"{self.from_number} → {self.to_number} ({self.status})"
 
+    @property
+    def caller_label(self) -> str:
+        """Who called, as the pages say it. A caller who hides their number arrives as
+        "anonymous" (or nothing): no customer, and nothing worth showing as a number."""
+        if self.customer is not None and self.customer.name:
+            return self.customer.name
+        if self.from_number.startswith("+"):
+            return self.from_number
+        return str(_("Hidden number"))
+
 
 class TelnyxEvent(WebhookEvent):
     call_control_id = models.CharField(_("call control id"), max_length=255, blank=True, db_index=True)

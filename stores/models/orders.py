@@ -79,6 +79,14 @@ class Order(TimeStamped):
     def __str__(self) -> str:
         return f"#{self.number} ({self.store})"
 
+    @property
+    def customer_label(self) -> str:
+        """Who ordered, as the pages say it. An order taken without a phone (the API allows it)
+        has no customer row at all."""
+        if self.customer is None:
+            return str(_("Unknown customer"))
+        return self.customer.name or self.customer.phone
+
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())
 
