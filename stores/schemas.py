@@ -373,7 +373,9 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_customer_name(obj: Order) -> str | None:
-        return obj.customer.name if obj.customer_id else None
+        if obj.customer_id and obj.customer.name:
+            return obj.customer.name
+        return obj.customer_name or None
 
     @staticmethod
     def resolve_customer_phone(obj: Order) -> str | None:

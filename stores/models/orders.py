@@ -42,6 +42,8 @@ class Order(TimeStamped):
     customer = models.ForeignKey(
         "stores.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
+    # The name the caller or the API gave, kept even without a phone (no customer row then).
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
     number = models.PositiveIntegerField(_("order number"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     delivery_type = models.CharField(
@@ -84,8 +86,8 @@ class Order(TimeStamped):
         """Who ordered, as the pages say it. An order taken without a phone (the API allows it)
         has no customer row at all."""
         if self.customer is None:
-            return str(_("Unknown customer"))
-        return self.customer.name or self.customer.phone
+            return self.customer_name or str(_("Unknown customer"))
+        return self.customer.name or self.customer_name or self.customer.phone
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())

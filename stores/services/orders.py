@@ -110,6 +110,7 @@ def order_create(
         order = Order.objects.create(
             store=store,
             customer=customer,
+            customer_name=customer_name.strip(),
             number=number,
             status=Order.Status.CONFIRMED,
             delivery_type=delivery_type,

@@ -16,6 +16,22 @@ def post(client: Client, url: str, body: dict):
     return client.post(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
 
 
+
+def test_a_name_given_without_a_phone_is_kept_on_the_order_and_shown(alice_client, catalog):
+    store = catalog["store"]
+    response = post(
+        alice_client,
+        f"/api/stores/{store.pk}/orders",
+        {"items": [{"product_id": catalog["product"].pk}], "customer_name": "Léa (comptoir)"},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["customer_id"] is None
+    assert body["customer_name"] == "Léa (comptoir)"
+    assert Order.objects.get(pk=body["id"]).customer_name == "Léa (comptoir)"
+    page = alice_client.get("/orders/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Léa (comptoir)" in page
+
 def test_an_order_is_priced_from_the_catalog_with_sizes_extras_and_tax(alice_client, catalog):
     store = catalog["store"]
     response = post(
