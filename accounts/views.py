@@ -1,18 +1,16 @@
-"""Login, register and logout pages. They reuse the services the JSON API uses."""
+"""Login and logout pages (register sends to the signup). They reuse the services the JSON API uses."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import LoginForm, RegisterForm
-from kalliky.errors import AppError, RateLimited, ValidationFailed
+from accounts.forms import LoginForm
+from kalliky.errors import AppError, RateLimited
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
@@ -50,22 +48,9 @@ def login_page(request: HttpRequest) -> HttpResponse:
 
 
 def register_page(request: HttpRequest) -> HttpResponse:
-    from billing import stripe_client
-
-    if stripe_client.configured():
-        # With billing on, an account starts with a plan and a payment: the signup does both.
-        return redirect("billing:signup")
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_register(**form.cleaned_data, language=request.LANGUAGE_CODE or "fr")
-        except ValidationFailed as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to Kalliky! Create your first store to get a number."))
-            return redirect("dashboard:home")
-    return render(request, "accounts/register.html", {"form": form}, status=422 if form.errors else 200)
+    # One way to sign up: the plan, the first store, then the setup wizard. The signup lives in
+    # billing (above accounts), so it is reached by its URL name, never imported.
+    return redirect("billing:signup")
 
 
 @require_POST

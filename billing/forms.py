@@ -19,7 +19,22 @@ class SignupForm(RegisterForm):
     plan = forms.ChoiceField(label=_("Plan"), choices=PlanCode.choices, initial=PlanCode.STARTER)
 
     # Where a service error (named like the JSON API's fields) is shown on this form.
-    API_FIELDS = {"userData.email": "email", "userData.password": "password", "plan": "plan"}
+    API_FIELDS = {
+        "userData.email": "email",
+        "userData.password": "password",
+        "businessData.name": "business_name",
+        "plan": "plan",
+    }
+    PERSON_FIELDS = ("first_name", "last_name", "email", "password", "phone")
+    BUSINESS_FIELDS = ("business_name", "business_type")
+
+    def __init__(self, *args: object, signed_in: bool = False, has_business: bool = False, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        # Someone signed in opens a store under their account: only the store and the plan (and
+        # the business when they manage none) are asked.
+        dropped = (self.PERSON_FIELDS if signed_in else ()) + (self.BUSINESS_FIELDS if has_business else ())
+        for name in dropped:
+            del self.fields[name]
 
 
 class PlanForm(forms.Form):

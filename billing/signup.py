@@ -35,6 +35,7 @@ from billing.models import PendingSignup, Subscription
 from billing.plans import Plan, get_plan
 from kalliky.errors import AppError, Conflict, ValidationFailed
 from kalliky.inbox import Ignored
+from kalliky.tenancy import managed_business_ids
 from stores.models import Store
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,35 @@ def checkout_for_owner(
     params: dict[str, Any] = {"customer": customer} if customer else {"customer_email": user.email}
     session = _open_checkout(pending, params=params, idempotency_key=f"kalliky-checkout-{pending.pk}")
     return CheckoutStarted(session["url"], "stripe", pending.pk, store_id=store.pk if store else None)
+
+
+def first_store_start(
+    *, user: User, plan: str, store_data: dict[str, Any], business_name: str = "", business_type: str = ""
+) -> CheckoutStarted:
+    """A signed-in person without a store (an account opened through the API, a former staff
+    member) opens their first one: in the business they manage, else in a new one they own."""
+    business = Business.objects.filter(pk__in=managed_business_ids(user)).order_by("pk").first()
+    with transaction.atomic():
+        # The new business goes too if the payment page cannot be opened.
+        if business is None:
+            if not business_name.strip():
+                raise ValidationFailed(_("Name your business."), field="businessData.name")
+            if business_type not in Business.Type.values:
+                business_type = Business.Type.OTHER
+            business = Business.objects.create(name=business_name.strip(), type=business_type, owner=user)
+            Membership.objects.create(user=user, business=business, role=Membership.Role.OWNER)
+        return checkout_for_owner(user=user, business=business, plan=plan, store_data=store_data)
+
+
+def owner_checkout_state(pending_id: int, user: User) -> tuple[str, int | None]:
+    """For the success page after a signed-in owner's checkout: ("ready", store id) once the
+    webhook has created the store, ("pending", None) before, ("unknown", None) if not theirs."""
+    pending = PendingSignup.objects.filter(pk=pending_id, user=user).first()
+    if pending is None:
+        return "unknown", None
+    if pending.status == PendingSignup.Status.COMPLETED:
+        return "ready", pending.store_id
+    return "pending", None
 
 
 def _open_checkout(pending: PendingSignup, *, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:

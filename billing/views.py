@@ -25,9 +25,14 @@ from kalliky.tenancy import access_store, managed_business_ids, stores_for
 
 log = logging.getLogger(__name__)
 TOKEN_KEY = "kalliky_signup_token"
+PENDING_KEY = "kalliky_signup_pending"  # a signed-in owner's checkout
 
 
 def signup_page(request: HttpRequest) -> HttpResponse:
+    """Every way to start: a new person opens an account with their first store and plan; a
+    signed-in person without a store opens their first one here; then the setup wizard."""
+    if request.user.is_authenticated:
+        return _first_store_page(request)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -40,13 +45,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 business_name=data["business_name"],
                 business_type=data["business_type"],
-                store={
-                    "name": data["store_name"],
-                    "address": data["store_address"],
-                    "has_products": data["has_products"],
-                    "has_reservations": data["has_reservations"],
-                    "has_consultations": data["has_consultations"],
-                },
+                store=_store_data(data),
                 plan=data["plan"],
                 language=(request.LANGUAGE_CODE or "fr")[:2],
             )
@@ -57,8 +56,56 @@ def signup_page(request: HttpRequest) -> HttpResponse:
         else:
             request.session[TOKEN_KEY] = started.signup_token
             return redirect(started.checkout_url)
-    context = {"form": form, "plans": PLANS.values(), "billing_configured": stripe_client.configured()}
+    return _signup_form(request, form)
+
+
+def _store_data(data: dict) -> dict:
+    return {
+        "name": data["store_name"],
+        "address": data["store_address"],
+        "has_products": data["has_products"],
+        "has_reservations": data["has_reservations"],
+        "has_consultations": data["has_consultations"],
+    }
+
+
+def _signup_form(request: HttpRequest, form: SignupForm) -> HttpResponse:
+    context = {
+        "form": form,
+        "plans": PLANS.values(),
+        "billing_configured": stripe_client.configured(),
+        "new_account": "email" in form.fields,
+        "new_business": "business_name" in form.fields,
+    }
     return render(request, "billing/signup.html", context, status=422 if form.errors else 200)
+
+
+def _first_store_page(request: HttpRequest) -> HttpResponse:
+    if stores_for(request.user).exists():
+        # Already set up (or setting up): the wizard of an unfinished store, else the dashboard.
+        return redirect("dashboard:onboarding_start")
+    has_business = bool(managed_business_ids(request.user))
+    form = SignupForm(request.POST or None, signed_in=True, has_business=has_business)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            started = signup.first_store_start(
+                user=request.user,
+                plan=data["plan"],
+                store_data=_store_data(data),
+                business_name=data.get("business_name", ""),
+                business_type=data.get("business_type", ""),
+            )
+        except ValidationFailed as exc:
+            form.add_error(SignupForm.API_FIELDS.get(exc.field or ""), exc.detail)
+        except AppError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            if started.provider == "trial":
+                return redirect("dashboard:onboarding", store_id=started.store_id)
+            request.session[PENDING_KEY] = started.signup_id
+            return redirect(started.checkout_url)
+    return _signup_form(request, form)
 
 
 def signup_success(request: HttpRequest) -> HttpResponse:
@@ -86,6 +133,15 @@ def signup_success(request: HttpRequest) -> HttpResponse:
     if state == "pending":
         return render(request, "billing/signup_pending.html", {"refresh_seconds": 2})
     if request.user.is_authenticated:
+        pending_id = request.session.get(PENDING_KEY)
+        if isinstance(pending_id, int):
+            # A signed-in owner's first store: the wizard once the webhook has created it.
+            owner_state, store_id = signup.owner_checkout_state(pending_id, request.user)
+            if owner_state == "pending":
+                return render(request, "billing/signup_pending.html", {"refresh_seconds": 2})
+            request.session.pop(PENDING_KEY, None)
+            if owner_state == "ready" and store_id is not None:
+                return redirect("dashboard:onboarding", store_id=store_id)
         return redirect("dashboard:home")
     return render(request, "billing/signup_done.html", {"problem": ""})
 

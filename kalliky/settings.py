@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    # django-ninja ships Swagger UI; as an app its assets are served from here, not a CDN.
+    "ninja",
     "django_htmx",
     "tailwind",
     "kalliky",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from kalliky.errors import AppError
 from kalliky.pages import managed_store
+from kalliky.tenancy import stores_for
 from stores import sectors
 from stores.models import OnboardingProgress, Store
 from telephony import numbers
@@ -46,6 +47,10 @@ def onboarding_start(request: HttpRequest) -> HttpResponse:
     (stores created another way — the API, the demo — are set up from their own wizard URL)."""
     unfinished = unfinished_for(request.user)
     if unfinished is None:
+        if not stores_for(request.user).exists():
+            # No store at all: the signup opens the first one, then brings the owner back here.
+            # billing sits above stores, so it is reached by URL name.
+            return redirect("billing:signup")
         return redirect("dashboard:home")
     return redirect("dashboard:onboarding", store_id=unfinished.store_id)
 

@@ -62,39 +62,15 @@ def test_login_page_shows_the_lock_after_five_failures(alice):
     assert int(response["Retry-After"]) > 0
 
 
-def test_register_page_creates_the_account_and_lands_on_the_dashboard():
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    response = client.post(
-        "/accounts/register/",
-        {
-            "first_name": "Eve",
-            "email": "eve@bakery.test",
-            "password": "Croissant-Chaud-2026",
-            "phone": "+33 6 11 22 33 44",
-            "business_name": "Boulangerie Eve",
-            "business_type": "retail",
-        },
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert User.objects.get(email="eve@bakery.test").phone == "+33611223344"
-    assert "No store yet." in response.content.decode()
-
-
-def test_register_page_shows_field_errors():
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        "/accounts/register/",
-        {
-            "first_name": "Eve",
-            "email": "eve@bakery.test",
-            "password": "123",
-            "phone": "abc",
-            "business_name": "B",
-            "business_type": "retail",
-        },
-    )
-    assert response.status_code == 422
-    assert "not a phone number" in response.content.decode()
+@pytest.mark.parametrize(("language", "link"), [("fr", "Créez-en un"), ("en", "Create one")])
+def test_create_an_account_leads_to_the_signup(language, link):
+    # One way to sign up: the login page's link and the old register address both lead to the
+    # signup (plan, first store, then the setup wizard).
+    html = Client(HTTP_ACCEPT_LANGUAGE=language).get("/accounts/login/").content.decode()
+    assert f'href="/billing/signup/">{link}</a>' in html
+    for method in ("get", "post"):
+        response = getattr(Client(), method)("/accounts/register/")
+        assert response.status_code == 302 and response["Location"] == "/billing/signup/"
     assert not User.objects.exists()
 
 
@@ -136,10 +112,13 @@ def test_home_lists_my_stores_with_numbers_and_todays_activity_but_not_carols(al
     assert "Salon Carol" not in html
 
 
-def test_home_says_what_to_do_when_there_is_no_store(alice_client):
-    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "No store yet." in html
-    assert "/api/docs" in html
+@pytest.mark.parametrize(
+    ("language", "button"), [("fr", "Créer mon premier établissement"), ("en", "Set up my first store")]
+)
+def test_home_sends_an_owner_without_a_store_to_the_signup(alice_client, language, button):
+    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert 'href="/billing/signup/"' in html and button in html
+    assert "/api/" not in html  # no page tells an owner to call the API
 
 
 def test_home_says_to_call_the_number_when_no_calls_today(alice_client, pizzeria):
