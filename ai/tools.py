@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from rapidfuzz import fuzz
 
 from ai.context import ItemCtx, StoreContext, VariationCtx, local_now
 from ai.matching import SIZE_WORDS, index_for, service_words
@@ -42,6 +43,8 @@ from stores.services.orders import order_create, unit_price
 from telephony.models import Call
 
 log = logging.getLogger(__name__)
+# A consultation that names none of the store's request services lasts the model's default half hour.
+CONSULTATION_MINUTES = 30
 MAX_QUANTITY = 50
 
 
@@ -730,6 +733,7 @@ def _check(
     party_size: int | None = None,
     service: str | None = None,
     resource: str | None = None,
+    duration_minutes: int | None = None,
 ) -> availability.Slot:
     now = tc.now
     if kind == "reservation":
@@ -743,7 +747,10 @@ def _check(
         )
     elif kind == "consultation":
         rid = _resource_id(tc, resource, ("staff",))
-        result = availability.check_consultation(tc.store, when, now=now, resource_id=rid)
+        minutes = duration_minutes or CONSULTATION_MINUTES
+        result = availability.check_consultation(
+            tc.store, when, now=now, resource_id=rid, duration_minutes=minutes
+        )
     else:
         raise ToolError("bad_arguments", "kind is reservation, service or consultation.")
     if isinstance(result, availability.Refusal):
@@ -844,6 +851,20 @@ def book_service(
     }
 
 
+def _consultation_minutes(tc: ToolContext, *texts: str) -> int:
+    """How long the consultation asked for lasts: the duration of the store's request service
+    named in the expertise or the problem ("un bilan patrimonial" → its 60 minutes), else the
+    default half hour."""
+    services = [s for s in tc.ctx.services if s.pattern == UniversalService.Pattern.AVAILABILITY]
+    for text in filter(None, texts):
+        said = normalize(text)
+        scored = [(fuzz.partial_ratio(normalize(s.name), said), s) for s in services]
+        best = max(scored, key=lambda pair: pair[0], default=None)
+        if best is not None and best[0] >= 85:
+            return best[1].duration_minutes
+    return CONSULTATION_MINUTES
+
+
 @tool(
     "request_consultation",
     "Record a consultation request: the problem, its urgency and the preferred time if any.",
@@ -872,12 +893,13 @@ def request_consultation(
         urgency = Consultation.Urgency.NORMAL
     preferred = None
     scheduled = None
+    minutes = _consultation_minutes(tc, expertise, problem)
     if preferred_date and preferred_time:
         preferred = _when(tc, preferred_date, preferred_time)
         if preferred < tc.now:
             raise ToolError("past", "That time has passed.")
         try:
-            slot = _check(tc, "consultation", preferred)
+            slot = _check(tc, "consultation", preferred, duration_minutes=minutes)
             scheduled = slot.starts_at
         except ToolError as exc:
             if exc.code not in ("full", "closed_hours", "closed_day"):
@@ -892,12 +914,14 @@ def request_consultation(
         expertise_required=expertise,
         preferred_at=preferred,
         scheduled_at=scheduled,
+        duration_minutes=minutes,
     )
     tc.session.bookings.append(f"consultation:{consultation.pk}")
     return {
         "booking_ref": f"consultation:{consultation.pk}",
         "status": consultation.status,
         "scheduled": scheduled.isoformat() if scheduled else None,
+        "duration_minutes": minutes,
     }
 
 

@@ -49,6 +49,9 @@ LAST_SEATING_BEFORE_CLOSE = 45  # minutes; settings.RESERVATION_LAST_SEATING_MIN
 RESERVATION_STEP = 15
 CONSULTATION_STEP = 30
 FLEXIBLE_STEP = 5
+# FIXED_SLOTS services whose owner set no interval start every quarter hour, as booking tools do:
+# a 90-minute colour is not only at 9:00, 10:30 and 12:00.
+FIXED_STEP_DEFAULT = 15
 REQUEST_WINDOW = 60  # AVAILABILITY services: coarse windows a caller can say they prefer
 MAX_ALTERNATIVES = 3
 ALTERNATIVE_DAYS = 14
@@ -602,7 +605,7 @@ def _rules(service: UniversalService) -> _Rules:
     if service.pattern == UniversalService.Pattern.FLEXIBLE_BOOKING:
         step = FLEXIBLE_STEP
     else:
-        step = int(_number(slot.get("interval_minutes"), 0) or service.duration_minutes)
+        step = int(_number(slot.get("interval_minutes"), 0) or FIXED_STEP_DEFAULT)
     max_days = _number(rules.get("max_days_ahead"), None)
     return _Rules(
         duration=_minutes(service.duration_minutes),
@@ -675,7 +678,7 @@ def service_slots(
     service: UniversalService, day: date, *, now: datetime | None = None, resource_id: int | None = None
 ) -> list[Slot]:
     """Free starts of a service on a local day, each with the first free resource by name.
-    FIXED_SLOTS start every slot_config.interval_minutes from each opening, FLEXIBLE_BOOKING every
+    FIXED_SLOTS start every slot_config.interval_minutes (15 unset) from each opening, FLEXIBLE_BOOKING every
     5 minutes; duration plus buffer ends by the close. AVAILABILITY services (a request the business
     confirms later) return their working periods as hour-long windows. Three queries: hours,
     resources, the day's bookings."""

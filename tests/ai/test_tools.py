@@ -10,7 +10,7 @@ import pytest
 from ai import context
 from ai import session as sessions
 from ai.tools import TOOLS, ToolContext, call_tool, openai_tools
-from stores.models import Order, PreparationTicket, Product, Reservation
+from stores.models import Consultation, Order, PreparationTicket, Product, Reservation
 from tests.ai.conftest import FRIDAY_EVENING, PARIS
 
 
@@ -160,6 +160,43 @@ def test_consultation_and_complaint(demo_practice, demo_pizzeria):
         _tc(demo_pizzeria), "report_issue", {"description": "Pizza froide", "category": "quality"}
     )
     assert complaint["ok"] and complaint["follow_up"]
+
+
+
+@pytest.mark.parametrize(
+    ("said", "minutes"),
+    [
+        ({"problem": "Je voudrais faire un bilan patrimonial"}, 60),
+        ({"problem": "Une question", "expertise": "conseil fiscal"}, 45),
+        ({"problem": "Un litige avec mon voisin"}, 30),
+    ],
+)
+def test_a_consultation_lasts_as_long_as_the_service_the_caller_named(demo_practice, said, minutes):
+    tc = _tc(demo_practice, phone="+33655555556")
+    asked = call_tool(
+        tc, "request_consultation", {**said, "preferred_date": "2026-12-07", "preferred_time": "14:00"}
+    )
+    assert asked["ok"] and asked["duration_minutes"] == minutes, asked
+    consultation = Consultation.objects.get(pk=int(asked["booking_ref"].split(":")[1]))
+    assert consultation.duration_minutes == minutes
+    assert consultation.status == Consultation.Status.SCHEDULED
+
+
+def test_an_hour_long_consultation_is_not_squeezed_before_the_lunch_break(demo_practice):
+    # The morning closes at 12:30: a 60-minute bilan cannot start at 12:00, a 30-minute call can.
+    tc = _tc(demo_practice, phone="+33655555557")
+    bilan = call_tool(
+        tc,
+        "request_consultation",
+        {"problem": "bilan patrimonial", "preferred_date": "2026-12-07", "preferred_time": "12:00"},
+    )
+    assert bilan["ok"] and bilan["status"] == "requested" and bilan["scheduled"] is None, bilan
+    short = call_tool(
+        tc,
+        "request_consultation",
+        {"problem": "une petite question", "preferred_date": "2026-12-07", "preferred_time": "12:00"},
+    )
+    assert short["ok"] and short["status"] == "scheduled", short
 
 
 @pytest.mark.parametrize("tool", ["transfer_to_human", "end_call"])

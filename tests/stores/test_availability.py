@@ -329,6 +329,22 @@ def test_fixed_slots_grid_keeps_the_buffer_before_closing(hair):
     assert starts(off_grid.alternatives) == ["Mon 10:00", "Mon 10:15", "Mon 09:45"]  # nearest first
 
 
+
+def test_a_fixed_slot_service_without_an_interval_starts_every_quarter_hour(hair):
+    # The owner set a 90-minute colour and no grid: it starts every 15 minutes like the others
+    # (not only at 9:00, 10:30, 12:00), and an off-grid time gets the nearest starts.
+    colour = UniversalService.objects.create(
+        store=hair["women"].store, name="Colour", duration_minutes=90, price=Decimal("80")
+    )
+    hair["Emma"].services.add(colour)
+    monday = av.service_slots(colour, date(2026, 12, 7), now=at(4, 8))
+    assert starts(monday)[:4] == ["Mon 09:00", "Mon 09:15", "Mon 09:30", "Mon 09:45"]
+    assert starts(monday)[-1] == "Mon 17:30"  # 90 minutes end by 19:00
+    assert isinstance(av.check_service_slot(colour, at(7, 9, 45), now=at(4, 8)), av.Slot)
+    off_grid = av.check_service_slot(colour, at(7, 10, 5), now=at(4, 8))
+    assert off_grid.details == {"interval_minutes": 15}
+    assert starts(off_grid.alternatives)[:2] == ["Mon 10:00", "Mon 10:15"]
+
 def test_notice_and_horizon_rules(hair):
     now = at(4, 8)
     assert starts(av.service_slots(hair["women"], date(2026, 12, 4), now=now))[0] == "Fri 10:00"
