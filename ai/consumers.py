@@ -1,8 +1,11 @@
 """The dashboard's "Test your assistant" chat: one WebSocket per open page.
 
 Protocol (JSON text frames):
-  client → {"type": "start", "live": bool, "brain": "local"|"openai"|"", "phone": "+33…"}
-           (again at any time: ends the current conversation and opens a new one)
+  client → {"type": "start", "live": bool, "brain": "local"|"openai"|"", "phone": "+33…",
+            "now": "2026-12-07T11:00"}
+           (again at any time: ends the current conversation and opens a new one; `now`, the
+           "pretend it is" time on the store's wall clock, applies to sandbox conversations only:
+           a live one runs on the real clock)
   client → {"type": "say", "text": "…"}
   server → {"type": "reply", "text", "cart", "tool_calls", "actions", "session", "sandbox",
             "brain", "lang", "latency_ms", "ended"}
@@ -29,13 +32,14 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from ai import agent
+from ai import agent, clock
 from ai import session as sessions
 from ai.agent import AgentReply
 from kalliky.errors import PermissionDenied
 from kalliky.i18n import socket_language
 from kalliky.phones import to_e164
 from kalliky.tenancy import access_store
+from stores.availability import store_tz
 from stores.models import Store
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,9 @@ ERRORS = {
     "bad_live": _("The live switch must be on or off."),
     "unknown_brain": _("Unknown assistant engine: choose local or OpenAI."),
     "brain_unavailable": _("OpenAI is not configured on this server: choose the local engine."),
+    "bad_now": _(
+        "This “pretend it is” time is not valid: choose a date and time within a year, or leave it empty."
+    ),
     "bad_phone": _("This caller number is not valid: write it like +33 6 12 34 56 78, or leave it empty."),
     "session_expired": _("This conversation has expired: start a new one."),
     "conversation_ended": _("This conversation is over: start a new one."),
@@ -137,6 +144,7 @@ class AssistantChatConsumer(AsyncJsonWebsocketConsumer):
         live = content.get("live", False)
         brain = content.get("brain") or ""
         raw_phone = content.get("phone") or ""
+        raw_now = content.get("now") or ""
         if not isinstance(live, bool):
             await self.error("bad_live")
             return
@@ -153,6 +161,9 @@ class AssistantChatConsumer(AsyncJsonWebsocketConsumer):
             except ValueError:
                 await self.error("bad_phone")
                 return
+        if not isinstance(raw_now, str):
+            await self.error("bad_now")
+            return
         store = await database_sync_to_async(self._store)()
         if store is None:
             await self.close(code=CLOSE_NOT_FOUND)
@@ -161,11 +172,18 @@ class AssistantChatConsumer(AsyncJsonWebsocketConsumer):
             # Staff asked for live: tell them, and test in sandbox rather than not at all.
             await self.error("live_refused")
             live = False
+        pretend = None
+        if raw_now and not live:  # a live test is a real conversation: real clock
+            try:
+                pretend = clock.parse_moment(raw_now, store_tz(store))
+            except ValueError:
+                await self.error("bad_now")
+                return
         if self.session_id and not self.ended:
             await database_sync_to_async(self._finish)(self.session_id)
         try:
             session, reply = await database_sync_to_async(agent.begin)(
-                store, channel="chat", caller_phone=phone, sandbox=not live, brain=brain
+                store, channel="chat", caller_phone=phone, sandbox=not live, brain=brain, now=pretend
             )
         except Exception:
             log.exception("assistant chat greeting failed (store %s)", self.store_id)

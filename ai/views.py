@@ -13,14 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ai import menu_import, tasks
+from ai import clock, menu_import, tasks
 from ai.models import AssistantSelfTest
 from kalliky.errors import PermissionDenied
 from kalliky.tenancy import access_store, managed_business_ids
+from stores.availability import store_tz
 
 
 @login_required
@@ -46,6 +48,14 @@ def test_assistant(request: HttpRequest, store_id: int) -> HttpResponse:
         "turn": _("Turn"),
         "empty_cart": _("The cart is empty."),
     }
+    pretend = clock.sandbox_default(store)
+    tz = store_tz(store)
+    pretend_line = ""
+    if pretend.closed and pretend.moment is not None:
+        when = date_format(pretend.moment.astimezone(tz), "l j F H:i")
+        pretend_line = _("The store is closed now; the chat pretends it is %(when)s.") % {"when": when}
+    elif pretend.closed:
+        pretend_line = _("The store is closed now and does not open in the next two weeks.")
     return render(
         request,
         "ai/test_assistant.html",
@@ -56,6 +66,10 @@ def test_assistant(request: HttpRequest, store_id: int) -> HttpResponse:
             "openai_available": bool(settings.OPENAI_API_KEY),
             "ws_path": f"/ws/stores/{store.pk}/assistant/",
             "chat_strings": strings,
+            "pretend_line": pretend_line,
+            # The value of a datetime-local input: the store's wall clock, to the minute.
+            "pretend_value": f"{pretend.moment.astimezone(tz):%Y-%m-%dT%H:%M}" if pretend.moment else "",
+            "store_timezone": str(tz),
             "selftest": AssistantSelfTest.objects.filter(store=store).first(),
         },
     )

@@ -235,6 +235,10 @@ NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 8)
 TELNYX_API_KEY = env_str("TELNYX_API_KEY", "")
 TELNYX_PUBLIC_KEY = env_str("TELNYX_PUBLIC_KEY", "")
 TELNYX_BASE_URL = env_url("TELNYX_BASE_URL", "https://api.telnyx.com/v2")
+# Set by `manage.py serve` when the Telnyx simulator plays the phone network. Calls count as
+# sandbox calls only while TELNYX_BASE_URL points at it too (a pretend clock on a call is honoured
+# then, never on real Telnyx).
+TELNYX_SIMULATOR_URL = env_url("TELNYX_SIMULATOR_URL", "")
 # Seconds per Telnyx request; the SDK retries 408/409/429/5xx this many times with the same body.
 TELNYX_TIMEOUT = env_float("TELNYX_TIMEOUT", 5.0)
 TELNYX_MAX_RETRIES = env_int("TELNYX_MAX_RETRIES", 2)

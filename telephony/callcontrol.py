@@ -36,7 +36,7 @@ from kalliky.phones import to_e164
 from stores.availability import is_open_at, next_opening
 from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
-from telephony import escalation, media, reactions, slots, stats, voice_relay
+from telephony import escalation, media, reactions, sandbox, slots, stats, voice_relay
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
 from telephony.phrases import say
 from telephony.providers import decode_state, encode_state
@@ -270,6 +270,9 @@ def on_initiated(r: Reaction) -> inbox.Ignored | None:
         started_at=_parse_time(r.payload.get("start_time")) or r.at,
         control={"lang": _store_lang(store), "voice_type": _voice_type(store)},
     )
+    pretend = sandbox.pretend_now(r.payload, store)
+    if pretend is not None:  # a sandbox call run at the caller's chosen time
+        call.control["pretend_now"] = pretend.isoformat()
     refusal = _refusal(number, store, call)
     if refusal:
         call.status = Call.Status.REJECTED
@@ -336,15 +339,22 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
     if store.record_calls:
         r.cmd("start_recording", call.call_control_id, format="mp3", channels="dual")
         call.recording_expected = True
+    pretend = _pretend_now(call)
     session, reply = agent.begin(
-        store, channel="phone", caller_phone=call.from_number, sandbox=False, call_id=call.pk, lang=lang
+        store,
+        channel="phone",
+        caller_phone=call.from_number,
+        sandbox=False,
+        call_id=call.pk,
+        lang=lang,
+        now=pretend,
     )
     call.session_key = session.id
     text = reply.text
     if store.record_calls:
         notice = say("recording_notice", lang)
         text = f"{text} {notice}" if reply.actions else f"{notice} {text}"
-    closed = _closed_line(store, lang, r.at)
+    closed = _closed_line(store, lang, pretend or r.at)
     if closed and not reply.actions:
         text = f"{text} {closed}"
     if not reply.actions and _streams_voice(store):
@@ -365,6 +375,12 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
         update_fields=["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
     )
     return None
+
+
+def _pretend_now(call: Call) -> datetime | None:
+    """Set at call.initiated for a sandbox call only (telephony.sandbox)."""
+    value = call.control.get("pretend_now")
+    return datetime.fromisoformat(value) if value else None
 
 
 def _start_transcription(r: Reaction, call: Call, lang: str) -> None:

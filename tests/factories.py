@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 from django.utils import timezone
 
 from accounts.models import Business, Membership, User
-from stores.models import Category, Customer, Order, OrderItem, Product, ProductVariation, Store
+from stores.models import (
+    Category,
+    Customer,
+    OpeningInterval,
+    Order,
+    OrderItem,
+    Product,
+    ProductVariation,
+    Store,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -136,3 +146,14 @@ def open_around_now(store: Store, hours: int = 3) -> Store:
         OpeningInterval(store=store, weekday=day, opens=opens, closes=closes) for day in range(7)
     )
     return store
+
+
+def closed_until(store: Store, days: int = 3) -> datetime:
+    """Replace the store's hours so that it is closed now whatever the time of day: open only
+    11:00–14:00 on the local day `days` from today. Returns that opening (store's local time)."""
+    tz = ZoneInfo(store.timezone)
+    day = timezone.localtime(timezone.now(), tz).date() + timedelta(days=days)
+    store.opening_intervals.all().delete()
+    store.closed_dates.all().delete()
+    OpeningInterval.objects.create(store=store, weekday=day.weekday(), opens=time(11), closes=time(14))
+    return datetime.combine(day, time(11), tzinfo=tz)

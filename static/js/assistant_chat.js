@@ -15,6 +15,7 @@
     live: $("chat-live"),
     brain: $("chat-brain"),
     phone: $("chat-phone"),
+    now: $("chat-now"),
     status: $("chat-status"),
     transcript: $("chat-transcript"),
     empty: $("chat-empty"),
@@ -172,7 +173,11 @@
     renderCart(null);
     var live = !!(els.live && els.live.checked && !els.live.disabled);
     setMode(!live);
-    if (sendJson({ type: "start", live: live, brain: els.brain.value, phone: els.phone.value.trim() })) {
+    // A live test runs on the real clock: the pretend time is for the sandbox only.
+    els.now.disabled = live;
+    var message = { type: "start", live: live, brain: els.brain.value, phone: els.phone.value.trim() };
+    if (!live && els.now.value) message.now = els.now.value;
+    if (sendJson(message)) {
       setWaiting(true);
     }
   }
@@ -248,7 +253,7 @@
     event.preventDefault();
     start();
   });
-  [els.live, els.brain].forEach(function (control) {
+  [els.live, els.brain, els.now].forEach(function (control) {
     if (control) control.addEventListener("change", start);
   });
   els.reconnect.addEventListener("click", connect);

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from django.test import Client
 
 from accounts.models import User
 from stores.models import Store
+from tests.factories import closed_until, open_around_now
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +100,28 @@ def test_anonymous_visitors_are_sent_to_the_login_page(pizzeria):
     response = Client().get(page(pizzeria))
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next={page(pizzeria)}"
+
+
+def test_a_closed_store_pretends_it_is_its_next_opening(alice, alice_business, pizzeria):
+    opens = closed_until(pizzeria)
+    html = english_client(alice).get(page(pizzeria)).content.decode()
+    assert f'id="chat-now" type="datetime-local" value="{opens:%Y-%m-%dT11:00}"' in html
+    when = f"{opens:%A} {opens.day} {opens:%B} 11:00"
+    assert f"The store is closed now; the chat pretends it is {when}." in html
+
+
+def test_the_closed_store_line_speaks_french(alice_client, pizzeria):
+    closed_until(pizzeria)
+    html = unescape(alice_client.get(page(pizzeria)).content.decode())
+    assert "L'établissement est fermé en ce moment ; le chat fait comme s'il était " in html
+    assert "Faire comme s'il était (bac à sable uniquement)" in html
+
+
+def test_an_open_store_chats_on_the_real_clock(alice_client, pizzeria):
+    open_around_now(pizzeria)
+    html = alice_client.get(page(pizzeria)).content.decode()
+    assert 'id="chat-now" type="datetime-local" value=""' in html
+    assert "chat-now-closed" not in html
 
 
 def test_dashboard_links_each_store_to_its_test_page(alice_client, pizzeria):

@@ -18,7 +18,7 @@ from accounts.models import Membership, User
 from ai.models import AIConversationSession, IntelligentAIConfig
 from kalliky.asgi import application
 from stores.models import Order, Store
-from tests.factories import UserFactory, open_around_now
+from tests.factories import UserFactory, closed_until, open_around_now
 
 # The consumer reaches the database from other threads: the test data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -334,4 +334,57 @@ async def test_staff_asking_for_live_are_told_and_kept_in_sandbox(bella_napoli, 
     assert greeting["sandbox"] is True
     await order_a_large_margherita(chat)
     assert await order_sources(bella_napoli) == ["test"]
+    await chat.disconnect()
+
+
+# --- the pretend clock ------------------------------------------------------------------------
+@database_sync_to_async
+def close_for_now(store: Store) -> str:
+    """Closed now whatever the hour; returns its next opening as the page's input sends it."""
+    return f"{closed_until(store):%Y-%m-%dT%H:%M}"
+
+
+async def test_a_closed_store_takes_a_test_order_when_the_chat_pretends_it_is_open(
+    bella_napoli, demo_owner_cookie
+):
+    opening = await close_for_now(bella_napoli)
+    chat = await open_chat(bella_napoli.pk, demo_owner_cookie)
+    greeting = await start(chat, live=False, now=opening)
+    assert greeting["sandbox"] is True
+    confirmed = await order_a_large_margherita(chat)
+    [confirm] = [call for call in confirmed["tool_calls"] if call["tool"] == "confirm_order"]
+    assert confirm["result"]["ok"] is True
+    assert await order_sources(bella_napoli) == ["test"]
+    await chat.disconnect()
+
+
+async def test_without_a_pretend_time_a_closed_store_takes_no_order(bella_napoli, demo_owner_cookie):
+    await close_for_now(bella_napoli)
+    chat = await open_chat(bella_napoli.pk, demo_owner_cookie)
+    await start(chat, live=False)
+    reply = await say(chat, "Je voudrais une margherita grande")
+    [add] = [call for call in reply["tool_calls"] if call["tool"] == "add_to_order"]
+    assert add["result"]["ok"] is False and add["result"]["error"] == "closed"
+    assert reply["cart"]["lines"] == []
+    await chat.disconnect()
+
+
+async def test_a_live_test_ignores_the_pretend_time(bella_napoli, demo_owner_cookie):
+    opening = await close_for_now(bella_napoli)
+    chat = await open_chat(bella_napoli.pk, demo_owner_cookie)
+    greeting = await start(chat, live=True, now=opening)
+    assert greeting["sandbox"] is False
+    reply = await say(chat, "Je voudrais une margherita grande")
+    assert reply["cart"]["lines"] == []
+    assert await order_sources(bella_napoli) == []
+    await chat.disconnect()
+
+
+@pytest.mark.parametrize("now", ["lundi midi", "1999-01-01T12:00", 1700000000])
+async def test_a_bad_pretend_time_is_an_error_and_the_chat_goes_on(alice_cookie, pizzeria, now):
+    chat = await open_chat(pizzeria.pk, alice_cookie)
+    error = await start(chat, now=now)
+    assert error["type"] == "error" and error["code"] == "bad_now"
+    assert "faire comme s'il était" in error["message"]
+    assert (await start(chat))["type"] == "reply"
     await chat.disconnect()

@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from tests.system_tools import needs_speech
+from tests.telephony.test_calls_e2e import ORDER_TURNS
 from tests.test_serve import ROOT, free_port, wait_for
 
 
@@ -167,6 +169,51 @@ def test_simulate_call_with_voice_speaks_on_the_media_stream(tmp_path):
         said = [line for line in voiced.stdout.splitlines() if line.startswith("Assistant: (")]
         assert len(said) >= 2, voiced.stdout  # the greeting, then the answer, both as audio
         assert "18:30" in voiced.stdout, voiced.stdout  # the transcript printed after the hang-up
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)
+
+
+def _manage(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def test_simulate_call_now_lets_a_newcomer_order_from_a_closed_store(tmp_path):
+    """At 4 a.m. the demo pizzeria is closed: simulate_call says so and suggests --now; with it,
+    the call runs at that time and the order lands in the app's database."""
+    env = _demo_env(tmp_path)
+    closing = (
+        "from stores.models import Store; from tests.factories import closed_until; "
+        "print(closed_until(Store.objects.get(slug='pizzeria-bella-napoli')).strftime('%Y-%m-%d %H:%M'))"
+    )
+    opening = _manage(env, "shell", "-c", closing).stdout.strip().splitlines()[-1]
+    port, simulator_port = free_port(), free_port()
+    simulator = f"http://127.0.0.1:{simulator_port}"
+    server = _serve(env, port, simulator_port)
+    try:
+        call = ["simulate_call", "--to", "+33100000001", "--simulator", simulator]
+        closed = _manage(env, *call, input="\n")
+        assert closed.returncode == 0, closed.stdout + closed.stderr
+        assert "is closed now" in closed.stdout and f'--now "{opening}"' in closed.stdout, closed.stdout
+
+        turns = [arg for text in ORDER_TURNS for arg in ("--say", text)]
+        ordered = _manage(env, *call, "--now", opening, *turns)
+        assert ordered.returncode == 0, ordered.stdout + ordered.stderr
+        assert "Pretending it is" in ordered.stdout and "is closed now" not in ordered.stdout
+        assert "Order #" in ordered.stdout, ordered.stdout
+        count = "from stores.models import Order; print(Order.objects.filter(call__isnull=False).count())"
+        assert _manage(env, "shell", "-c", count).stdout.strip().splitlines()[-1] == "1"
+
+        refused = _manage(env, *call, "--now", "lundi midi")
+        assert refused.returncode != 0 and "--now" in refused.stderr
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=60)

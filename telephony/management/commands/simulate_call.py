@@ -9,6 +9,10 @@ With `--voice` (a store on a realtime-voice plan, the app run with VOICE_MEDIA_S
 call is a media stream: what you type is spoken with espeak-ng on the line in real time, the
 assistant answers with audio (its length is printed), and the conversation as the app heard and
 answered it is printed after the hang-up.
+
+With `--now "2026-12-07 12:00"` (the store's local time, or ISO 8601 with an offset) the call runs
+as if it were then: the simulator passes the time as a custom SIP header, which the app honours on
+the simulator only (telephony.sandbox). Without it, calling a closed store prints a hint.
 """
 
 from __future__ import annotations
@@ -19,11 +23,17 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
+from ai import clock
+from stores.availability import store_tz
 from stores.models import Consultation, Order, Reservation, ServiceBooking
-from telephony.models import Call
+from telephony.models import Call, PhoneNumber
+from telephony.sandbox import PRETEND_NOW_HEADER
 
 DEFAULT_SIMULATOR = os.environ.get("TELNYX_SIMULATOR_URL", "http://127.0.0.1:8790")
 
@@ -43,6 +53,11 @@ class Command(BaseCommand):
             "--voice", action="store_true", help="Speak on the call's media stream (realtime-voice plans)."
         )
         parser.add_argument("--lang", default="en", help="The voice's language with --voice (en, fr…).")
+        parser.add_argument(
+            "--now",
+            default="",
+            help='Pretend it is this time: "2026-12-07 12:00" (the store\'s local time; simulator only).',
+        )
 
     def handle(
         self, *args: Any, to: str, from_: str, say: list[str], simulator: str, wait: float, **o: Any
@@ -50,8 +65,9 @@ class Command(BaseCommand):
         self.base = simulator.rstrip("/")
         self.wait = wait
         self.voice, self.lang = bool(o.get("voice")), str(o.get("lang") or "en")
+        headers = self._clock(to, str(o.get("now") or ""))
         try:
-            placed = self._post("/_sim/calls", {"from": from_, "to": to})
+            placed = self._post("/_sim/calls", {"from": from_, "to": to, "custom_headers": headers})
         except urllib.error.URLError as exc:
             raise CommandError(
                 f"The Telnyx simulator does not answer at {self.base} ({exc.reason}). Start the app with "
@@ -82,6 +98,33 @@ class Command(BaseCommand):
         self._post(f"/_sim/calls/{call_id}/hangup", {})
         self.stdout.write("You hung up.")
         self._report(call_id)
+
+    def _clock(self, to: str, now: str) -> list[dict[str, str]]:
+        """The pretend-time header for --now; without it, a hint when the store is closed."""
+        try:
+            number = PhoneNumber.objects.select_related("store").filter(number=to).first()
+        except DatabaseError:  # not the app's database (or not migrated): no store to look at
+            number = None
+        store = number.store if number is not None else None
+        tz = store_tz(store) if store is not None else ZoneInfo(settings.TIME_ZONE)
+        if now:
+            try:
+                moment = clock.parse_moment(now, tz)
+            except ValueError as exc:
+                raise CommandError(f"--now: {exc}.") from None
+            if store is None:  # the app reads a time without an offset in the store's zone
+                self.stdout.write(f"Pretending it is {now.strip()} (the store's local time).")
+                return [{"name": PRETEND_NOW_HEADER, "value": now.strip()}]
+            self.stdout.write(f"Pretending it is {moment:%A %Y-%m-%d %H:%M} ({tz}).")
+            return [{"name": PRETEND_NOW_HEADER, "value": moment.isoformat()}]
+        if store is not None:
+            default = clock.sandbox_default(store)
+            if default.closed:
+                hint = f"{store.name} is closed now: the assistant will take no order."
+                if default.moment is not None:
+                    hint += f' To try ordering, pretend it is open: --now "{default.moment:%Y-%m-%d %H:%M}".'
+                self.stdout.write(self.style.WARNING(hint))
+        return []
 
     def _turn(self, call_id: str, sentence: str, heard: int, *, echo: bool = True) -> int | None:
         if echo:

@@ -60,7 +60,8 @@ emitted once the handshake succeeded; streaming.failed (failure_reason connectio
 connects and requested stops. Streaming commands answer 200 at once: the outcome comes as those webhooks.
 
 Control API for other processes (no auth, 127.0.0.1 only), JSON: GET /_sim/info; POST /_sim/calls
-{from, to}; GET /_sim/calls[/{id}]; POST /_sim/calls/{id}/say {text}, /speak {text, lang} (spoken
+{from, to, custom_headers?} (the caller's SIP headers, [{name, value}], listed in call.initiated);
+GET /_sim/calls[/{id}]; POST /_sim/calls/{id}/say {text}, /speak {text, lang} (spoken
 out loud on the media stream), /press {digit}, /hangup, /wait_for_speech {count?, timeout?};
 POST /_sim/parties {number, behaviour}; POST /_sim/config {duplicate, shuffle, delay, webhook_url,
 speech_seconds_per_char}; POST /_sim/drain {timeout?}; GET /_sim/events, GET /_sim/deliveries.
@@ -394,9 +395,15 @@ class FakeTelnyx:
 
     # --- the scripted caller ---
     def place_call(
-        self, from_: str = "+33612345678", to: str = "+33100000001", caller_id_name: str = ""
+        self,
+        from_: str = "+33612345678",
+        to: str = "+33100000001",
+        caller_id_name: str = "",
+        custom_headers: list[dict[str, str]] | None = None,
     ) -> FakeCall:
-        """An incoming call to `to`: emits call.initiated (parked) and returns the leg."""
+        """An incoming call to `to`: emits call.initiated (parked) and returns the leg.
+        `custom_headers` are the caller's custom SIP headers ([{"name", "value"}]), which Telnyx
+        lists in call.initiated."""
         with self._lock:
             owned = self.account.number(to)
             connection_id = (owned or {}).get("connection_id") or self.default_connection_id
@@ -416,6 +423,7 @@ class FakeTelnyx:
                     "state": "parked",
                     "caller_id_name": call.caller_id_name,
                     "offered_codecs": "PCMU,PCMA,G722",
+                    **({"custom_headers": custom_headers} if custom_headers else {}),
                 },
                 parties=True,
                 times=True,
@@ -623,10 +631,17 @@ class FakeTelnyx:
                 "webhook_url": self.webhook_url,
             }
         if parts == ["calls"] and method == "POST":
+            headers = body.get("custom_headers") or []
+            if not isinstance(headers, list) or not all(
+                isinstance(h, dict) and isinstance(h.get("name"), str) and isinstance(h.get("value"), str)
+                for h in headers
+            ):
+                return 400, {"error": "custom_headers: a list of {name, value} strings"}
             call = self.place_call(
                 from_=str(body.get("from") or "+33612345678"),
                 to=str(body.get("to") or "+33100000001"),
                 caller_id_name=str(body.get("caller_id_name") or ""),
+                custom_headers=[{"name": h["name"], "value": h["value"]} for h in headers],
             )
             return 200, {
                 "call_control_id": call.call_control_id,
