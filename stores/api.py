@@ -142,9 +142,9 @@ def hours_set(request: HttpRequest, store_id: int, payload: HoursSchema) -> dict
 
 
 @router.get("/{store_id}/holidays", response=list[HolidayOut], summary="Public holidays ahead and decisions")
-def holiday_list(request: HttpRequest, store_id: int) -> list[selectors.HolidayAhead]:
+def holiday_list(request: HttpRequest, store_id: int) -> list[dict[str, Any]]:
     store = access_store(request.user, store_id)
-    return selectors.holidays_ahead(store, selectors.local_today(store))
+    return [_holiday_view(h) for h in selectors.holidays_ahead(store, selectors.local_today(store))]
 
 
 @router.put(
@@ -152,7 +152,7 @@ def holiday_list(request: HttpRequest, store_id: int) -> list[selectors.HolidayA
 )
 def holiday_decide(
     request: HttpRequest, store_id: int, day: date, payload: HolidayDecisionIn
-) -> selectors.HolidayAhead:
+) -> dict[str, Any]:
     store = access_store(request.user, store_id, manage=True)
     store_services.holiday_decide(
         store=store,
@@ -160,7 +160,11 @@ def holiday_decide(
         decision=payload.decision,
         intervals=[(span.opens, span.closes) for span in payload.intervals],
     )
-    return selectors.holidays_ahead(store, day, days=0)[0]  # a holiday, or the service refused it
+    return _holiday_view(selectors.holidays_ahead(store, day, days=0)[0])  # the service refused a non-holiday
+
+
+def _holiday_view(found: selectors.HolidayAhead) -> dict[str, Any]:
+    return {"date": found.day, "name": found.name, "decision": found.decision, "hours": found.hours}
 
 
 # --- Catalog --------------------------------------------------------------------------------
