@@ -336,7 +336,7 @@ def store_for_tools(ctx: StoreContext) -> Store:
         return local[3]
     store = (
         Store.objects.select_related("business")
-        .prefetch_related("opening_intervals", "closed_dates")
+        .prefetch_related("opening_intervals", "closed_dates", "special_hours", "holiday_decisions")
         .get(pk=ctx.store_id)
     )
     if local is not None and local[2] is ctx:

@@ -15,10 +15,12 @@ from billing.models import Subscription
 from stores.models import (
     Category,
     ClosedDate,
+    HolidayDecision,
     OpeningInterval,
     Product,
     ProductVariation,
     ServiceResource,
+    SpecialHours,
     Store,
     UniversalService,
 )
@@ -62,6 +64,8 @@ WATCHED = (
     Store,
     OpeningInterval,
     ClosedDate,
+    SpecialHours,
+    HolidayDecision,
     Category,
     Product,
     ProductVariation,

@@ -25,6 +25,7 @@ from ai.nlu.text import normalize
 from ai.session import CallSession, CartLine
 from kalliky.errors import AppError
 from stores import availability
+from stores.holidays import public_holiday
 from stores.models import (
     BookingStatus,
     Consultation,
@@ -1115,6 +1116,35 @@ def business_info(tc: ToolContext, topic: str = "all") -> dict[str, Any]:
         "phone": tc.ctx.phone,
         "delivery": tc.ctx.delivery_enabled,
         "now": now.isoformat(),
+    }
+
+
+@tool(
+    "hours_on_date",
+    "Whether the business opens on a given date and its hours that day: closed dates, special hours "
+    "and public holidays included. status 'unknown' means a public holiday the owner has not decided "
+    "about: say you will check, never guess open or closed.",
+    {"date": _WHEN["date"]},
+    ("date",),
+)
+def hours_on_date(tc: ToolContext, date: str) -> dict[str, Any]:
+    try:
+        day = datetime.strptime(date, "%Y-%m-%d").date()
+    except ValueError:
+        raise ToolError("bad_arguments", "Dates are YYYY-MM-DD.") from None
+    found = availability.day_hours(tc.store, day)
+    lang = tc.session.lang if tc.session.lang in ("fr", "en") else tc.ctx.language
+    holiday = public_holiday(tc.store.country, day, lang) if found.holiday else None  # the caller's language
+    after = max(datetime.combine(day, time.min, tzinfo=tc.tz), tc.now)
+    opens = None if found.periods else availability.next_opening(tc.store, after)
+    return {
+        "date": date,
+        "status": found.status,
+        "hours": [f"{s:%H:%M}–{e:%H:%M}" for s, e in found.periods],
+        "holiday": holiday,
+        "reason": found.reason if found.reason != found.holiday else holiday,
+        "past": day < tc.now.date(),
+        "next_opening": opens.isoformat() if opens else None,
     }
 
 

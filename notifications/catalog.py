@@ -64,6 +64,7 @@ VARIABLES: dict[str, Promise] = {
     "bookings_yesterday": gettext_lazy("Bookings made yesterday"),
     "complaints_yesterday": gettext_lazy("Complaints yesterday"),
     "dashboard_link": gettext_lazy("Link to the dashboard"),
+    "holidays_pending": gettext_lazy("Public holidays of the next two weeks the owner has not decided about"),
 }
 
 _STORE = ("store_name", "store_phone", "business_name")
@@ -73,6 +74,7 @@ _DIGEST = (
     *(f"{what}_{day}" for day in ("today", "yesterday") for what in ("calls", "orders", "revenue")),
     *(f"{what}_{day}" for day in ("today", "yesterday") for what in ("bookings", "complaints")),
     "dashboard_link",
+    "holidays_pending",
 )
 
 

@@ -202,7 +202,8 @@ TEMPLATES: dict[tuple[str, str, str], Text] = {
         "{{ complaints_today }} réclamation(s).\n\n"
         "Hier : {{ calls_yesterday }} appel(s), {{ orders_yesterday }} commande(s) pour "
         "{{ revenue_yesterday }}, {{ bookings_yesterday }} réservation(s), "
-        "{{ complaints_yesterday }} réclamation(s).\n\nTableau de bord : {{ dashboard_link }}",
+        "{{ complaints_yesterday }} réclamation(s).\n\nTableau de bord : {{ dashboard_link }}"
+        "{{ holidays_pending }}",
     ),
     (ActionType.DAILY_DIGEST, E, _EN): Text(
         "{{ store_name }} — your day, {{ date }}",
@@ -210,7 +211,7 @@ TEMPLATES: dict[tuple[str, str, str], Text] = {
         "{{ revenue_today }}, {{ bookings_today }} booking(s), {{ complaints_today }} complaint(s).\n\n"
         "Yesterday: {{ calls_yesterday }} call(s), {{ orders_yesterday }} order(s) worth "
         "{{ revenue_yesterday }}, {{ bookings_yesterday }} booking(s), "
-        "{{ complaints_yesterday }} complaint(s).\n\nDashboard: {{ dashboard_link }}",
+        "{{ complaints_yesterday }} complaint(s).\n\nDashboard: {{ dashboard_link }}{{ holidays_pending }}",
     ),
     (ActionType.DAILY_DIGEST, S, _FR): Text(
         "",

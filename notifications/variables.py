@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from notifications import catalog
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Store
+from stores.selectors import holidays_undecided
 from telephony.models import Call, CallbackTicket
 
 Booking = Reservation | ServiceBooking | Consultation
@@ -286,9 +287,30 @@ def for_ticket(ticket: CallbackTicket, language: str) -> Context:
     return Context(values, data)
 
 
+HOLIDAY_REMINDER_DAYS = 14
+
+
+def _holidays_pending(store: Store, today: date) -> str:
+    """A reminder for every public holiday of the next two weeks without the owner's answer, each
+    day's digest until they answer; empty when there is none."""
+    pending = holidays_undecided(store, today, HOLIDAY_REMINDER_DAYS)
+    if not pending:
+        return ""
+    days = ", ".join(f"{day_label(h.day)} ({h.name})" for h in pending)
+    return "\n\n" + _(
+        "Public holidays ahead: %(days)s. Are you open? Until you say so on the dashboard, the "
+        "assistant tells callers it will check."
+    ) % {"days": days}
+
+
 def for_digest(store: Store, today: date, counts: dict[str, dict[str, Any]], language: str) -> Context:
     with translation.override(language):
-        values = {**_store_values(store), "date": day_label(today), "dashboard_link": dashboard_link()}
+        values = {
+            **_store_values(store),
+            "date": day_label(today),
+            "dashboard_link": dashboard_link(),
+            "holidays_pending": _holidays_pending(store, today),
+        }
         for day, numbers in counts.items():
             for what, number in numbers.items():
                 values[f"{what}_{day}"] = money(number, store.currency) if what == "revenue" else str(number)
@@ -328,6 +350,7 @@ def sample(action: str, store: Store | None, language: str) -> Context:
             "description": _("The pizza arrived cold."),
             "follow_up": yes_no(True),
             "call_time": booking_time,
+            "holidays_pending": "",
             "duration": "3 min 12 s",
             "summary": _("Ordered two pizzas for takeaway at 19:30."),
             "sentiment": _("Positive"),

@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
 from kalliky.tenancy import access_store, stores_for
+from stores import selectors
 from stores.models import (
     Category,
     Consultation,
@@ -34,6 +35,8 @@ from stores.schemas import (
     ConsultationOut,
     CustomerDetailOut,
     CustomerOut,
+    HolidayDecisionIn,
+    HolidayOut,
     HoursSchema,
     OrderDetailOut,
     OrderIn,
@@ -118,15 +121,50 @@ def store_delete(request: HttpRequest, store_id: int) -> Status:
 @router.get("/{store_id}/hours", response=HoursSchema)
 def hours_get(request: HttpRequest, store_id: int) -> dict:
     store = access_store(request.user, store_id)
-    return {"intervals": list(store.opening_intervals.all()), "closed_dates": list(store.closed_dates.all())}
+    return {
+        "intervals": list(store.opening_intervals.all()),
+        "closed_dates": list(store.closed_dates.all()),
+        "special_hours": list(store.special_hours.all()),
+    }
 
 
 @router.put("/{store_id}/hours", response=HoursSchema, summary="Replace weekly hours and closed dates")
 def hours_set(request: HttpRequest, store_id: int, payload: HoursSchema) -> dict:
     store = access_store(request.user, store_id, manage=True)
     data = payload.dict()
-    store_services.hours_set(store=store, intervals=data["intervals"], closed_dates=data["closed_dates"])
+    store_services.hours_set(
+        store=store,
+        intervals=data["intervals"],
+        closed_dates=data["closed_dates"],
+        special_hours=data["special_hours"],
+    )
     return hours_get(request, store_id)
+
+
+@router.get("/{store_id}/holidays", response=list[HolidayOut], summary="Public holidays ahead and decisions")
+def holiday_list(request: HttpRequest, store_id: int) -> list[dict[str, Any]]:
+    store = access_store(request.user, store_id)
+    return [_holiday_view(h) for h in selectors.holidays_ahead(store, selectors.local_today(store))]
+
+
+@router.put(
+    "/{store_id}/holidays/{day}", response=HolidayOut, summary="Decide what the store does on a holiday"
+)
+def holiday_decide(
+    request: HttpRequest, store_id: int, day: date, payload: HolidayDecisionIn
+) -> dict[str, Any]:
+    store = access_store(request.user, store_id, manage=True)
+    store_services.holiday_decide(
+        store=store,
+        day=day,
+        decision=payload.decision,
+        intervals=[(span.opens, span.closes) for span in payload.intervals],
+    )
+    return _holiday_view(selectors.holidays_ahead(store, day, days=0)[0])  # the service refused a non-holiday
+
+
+def _holiday_view(found: selectors.HolidayAhead) -> dict[str, Any]:
+    return {"date": found.day, "name": found.name, "decision": found.decision, "hours": found.hours}
 
 
 # --- Catalog --------------------------------------------------------------------------------

@@ -32,14 +32,17 @@ from django.conf import settings
 from django.db.models import DateField, F, IntegerField, TimeField, Value
 from django.utils import timezone
 
+from stores.holidays import public_holiday
 from stores.models import (
     BookingStatus,
     ClosedDate,
     Consultation,
+    HolidayDecision,
     OpeningInterval,
     Reservation,
     ServiceBooking,
     ServiceResource,
+    SpecialHours,
     Store,
     UniversalService,
 )
@@ -65,6 +68,9 @@ DAY_NAMES = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
+
+# Row kinds of the hours union besides weekdays 0..6.
+_CLOSED, _SPECIAL, _DECIDED = -1, -2, -3
 
 Period = tuple[datetime, datetime]
 Spans = dict[int, list[tuple[time, time]]]  # weekday → (opens, closes) wall-clock pairs
@@ -158,13 +164,28 @@ class _Hours:
     tz: ZoneInfo
     weekly: Spans
     closed: frozenset[date]
+    special: dict[date, list[tuple[time, time]]] = field(default_factory=dict)  # date → its own spans
+    decided: frozenset[date] = frozenset()  # public holidays the owner answered for
+    country: str = ""
+    lang: str = "en"
+
+    def holiday(self, day: date) -> str | None:
+        return public_holiday(self.country, day, self.lang)
+
+    def undecided(self, day: date) -> str | None:
+        """The holiday's name when `day` is a public holiday the owner has said nothing about: no
+        closed date, no special hours, no decision. Nobody can say whether the store opens."""
+        if day in self.closed or day in self.special or day in self.decided:
+            return None
+        return self.holiday(day)
 
     def periods(self, day: date) -> list[Period]:
-        """UTC periods opening on this local day, sorted, touching ones merged."""
-        if day in self.closed:
+        """UTC periods opening on this local day, sorted, touching ones merged. An undecided
+        holiday has none: nothing is offered on it until the owner answers."""
+        if day in self.closed or self.undecided(day):
             return []
         spans = []
-        for opens, closes in self.weekly.get(day.weekday(), ()):
+        for opens, closes in self.special.get(day) or self.weekly.get(day.weekday(), ()):
             ends_on = day + timedelta(days=1) if closes <= opens else day
             start, end = _instant(day, opens, self.tz), _instant(ends_on, closes, self.tz)
             if start < end:  # an opening pushed past the spring gap can overtake its closing
@@ -199,43 +220,66 @@ class _Hours:
 
 
 def _load_hours(store: Store, since: date | None = None) -> _Hours:
-    """The store's weekly hours and its closed dates from `since` on. One query (a union), none
-    when both relations were prefetched."""
+    """The store's weekly hours, and its closed dates, special hours and holiday decisions from
+    `since` on. One query (a union, each row kind told apart by its first column), none when the
+    four relations were prefetched."""
     cache = getattr(store, "_prefetched_objects_cache", {})
-    if "opening_intervals" in cache and "closed_dates" in cache:
-        rows: list[tuple[int, time | None, time | None, date | None]] = [
-            (i.weekday, i.opens, i.closes, None) for i in store.opening_intervals.all()
-        ]
-        rows += [(-1, None, None, c.date) for c in store.closed_dates.all()]
+    rows: list[tuple[int, time | None, time | None, date | None]]
+    if all(
+        name in cache for name in ("opening_intervals", "closed_dates", "special_hours", "holiday_decisions")
+    ):
+        rows = [(i.weekday, i.opens, i.closes, None) for i in store.opening_intervals.all()]
+        rows += [(_CLOSED, None, None, c.date) for c in store.closed_dates.all()]
+        rows += [(_SPECIAL, h.opens, h.closes, h.date) for h in store.special_hours.all()]
+        rows += [(_DECIDED, None, None, d.date) for d in store.holiday_decisions.all()]
     else:
         intervals = (
             OpeningInterval.objects.filter(store_id=store.pk)
-            .annotate(closed_on=Value(None, output_field=DateField()))
-            .values_list("weekday", "opens", "closes", "closed_on")
+            .annotate(on=Value(None, output_field=DateField()))
+            .values_list("weekday", "opens", "closes", "on")
             .order_by()
         )
-        closed = ClosedDate.objects.filter(store_id=store.pk)
-        if since is not None:
-            closed = closed.filter(date__gte=since)
-        closed = (
-            closed.annotate(
-                no_day=Value(-1, output_field=IntegerField()),
-                no_open=Value(None, output_field=TimeField()),
-                no_close=Value(None, output_field=TimeField()),
-                closed_on=F("date"),
+        dated = []
+        for model, kind, with_hours in (
+            (ClosedDate, _CLOSED, False),
+            (SpecialHours, _SPECIAL, True),
+            (HolidayDecision, _DECIDED, False),
+        ):
+            rows_qs = model.objects.filter(store_id=store.pk)
+            if since is not None:
+                rows_qs = rows_qs.filter(date__gte=since)
+            clocks = (
+                {"o": F("opens"), "c": F("closes")}
+                if with_hours
+                else {"o": Value(None, output_field=TimeField()), "c": Value(None, output_field=TimeField())}
             )
-            .values_list("no_day", "no_open", "no_close", "closed_on")
-            .order_by()
-        )
-        rows = list(intervals.union(closed, all=True))
+            dated.append(
+                rows_qs.annotate(kind=Value(kind, output_field=IntegerField()), on=F("date"), **clocks)
+                .values_list("kind", "o", "c", "on")
+                .order_by()
+            )
+        rows = list(intervals.union(*dated, all=True))
     weekly: Spans = {}
-    closed_days = set()
-    for weekday, opens, closes, closed_on in rows:
-        if closed_on is not None:
-            closed_days.add(closed_on)
-        elif opens is not None and closes is not None:
-            weekly.setdefault(weekday, []).append((opens, closes))
-    return _Hours(store_tz(store), weekly, frozenset(closed_days))
+    special: dict[date, list[tuple[time, time]]] = {}
+    closed_days, decided = set(), set()
+    for kind, opens, closes, on in rows:
+        if kind == _CLOSED and on is not None:
+            closed_days.add(on)
+        elif kind == _DECIDED and on is not None:
+            decided.add(on)
+        elif kind == _SPECIAL and on is not None and opens is not None and closes is not None:
+            special.setdefault(on, []).append((opens, closes))
+        elif kind >= 0 and opens is not None and closes is not None:
+            weekly.setdefault(kind, []).append((opens, closes))
+    return _Hours(
+        store_tz(store),
+        weekly,
+        frozenset(closed_days),
+        special,
+        frozenset(decided),
+        store.country,
+        "fr" if store.language.startswith("fr") else "en",
+    )
 
 
 def _hours_at(store: Store, moment: datetime) -> _Hours:
@@ -277,6 +321,40 @@ def next_opening(store: Store, after: datetime, *, horizon_days: int = 14) -> da
     after = _utc(after)
     start = _hours_at(store, after).next_start(after, horizon_days)
     return start.astimezone(store_tz(store)) if start else None
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """What a store does on one date, as the assistant says it."""
+
+    day: date
+    # open (its weekday's hours) | special (hours of its own) | closed | unknown (an undecided
+    # public holiday: say you will check, never guess)
+    status: str
+    periods: list[tuple[datetime, datetime]]  # aware, local; empty unless open/special
+    holiday: str | None = None  # the public holiday's name, in the store's language
+    reason: str = ""  # the closed date's or special hours' reason
+
+
+def day_hours(store: Store, day: date) -> DayHours:
+    """The store's hours on one date, with why (closed date, holiday decision, special hours).
+    Two queries: hours, and the reason of the date's exception."""
+    hours = _load_hours(store, since=day)
+    holiday = hours.holiday(day)
+    if hours.undecided(day):
+        return DayHours(day, "unknown", [], holiday)
+    periods = [(s.astimezone(hours.tz), e.astimezone(hours.tz)) for s, e in hours.periods(day)]
+    if day in hours.closed:
+        reason = (
+            ClosedDate.objects.filter(store_id=store.pk, date=day).values_list("reason", flat=True).first()
+        )
+        return DayHours(day, "closed", [], holiday, reason or "")
+    if day in hours.special:
+        reason = SpecialHours.objects.filter(store_id=store.pk, date=day).exclude(reason="")
+        return DayHours(
+            day, "special", periods, holiday, reason.values_list("reason", flat=True).first() or ""
+        )
+    return DayHours(day, "open" if periods else "closed", periods, holiday)
 
 
 def hours_summary(store: Store, lang: str) -> list[str]:
@@ -441,12 +519,21 @@ def _closed_message(details: dict[str, str]) -> str:
 
 
 def _closed_day(hours: _Hours, at: datetime, alternatives: list[Slot]) -> Refusal:
+    """Nothing opens that day: closed, or a public holiday the owner has not decided about (then
+    nobody may say open or closed: the assistant says it will check)."""
+    day = _day_of(at, hours.tz)
     opens = hours.next_start(at, ALTERNATIVE_DAYS)
+    details: dict[str, Any] = {
+        "date": day.isoformat(),
+        "next_open": opens.astimezone(hours.tz).isoformat() if opens else None,
+    }
+    undecided = hours.undecided(day)
+    if undecided:
+        message = f"{undecided} is a public holiday and the owner has not said yet whether the store opens."
+        return Refusal("holiday_unknown", message, alternatives, details | {"holiday": undecided})
+    holiday = hours.holiday(day)
     return Refusal(
-        "closed_day",
-        "Closed that day.",
-        alternatives,
-        {"next_open": opens.astimezone(hours.tz).isoformat() if opens else None},
+        "closed_day", "Closed that day.", alternatives, details | ({"holiday": holiday} if holiday else {})
     )
 
 

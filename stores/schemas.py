@@ -6,13 +6,14 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
 from kalliky.phones import to_e164
+from stores.holidays import is_supported
 from stores.models import (
     Consultation,
     Customer,
@@ -55,6 +56,7 @@ class StoreFields(Schema):
     address: str = Field(default="", max_length=500)
     phone: str = Field(default="", max_length=30)
     timezone: str = "Europe/Paris"
+    country: str = Field(default="FR", description="ISO 3166 code whose public holidays apply; empty: none.")
     currency: str = "EUR"
     tax_rate: Decimal = Field(default=Decimal("10.00"), ge=0, le=100, max_digits=5, decimal_places=2)
     language: Store.Language = Store.Language.FR
@@ -76,6 +78,14 @@ class StoreFields(Schema):
         if value not in _TIMEZONES:
             raise ValueError(f"{value!r} is not a known time zone; use an IANA name like Europe/Paris.")
         return value
+
+    @field_validator("country")
+    @classmethod
+    def known_country(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code and not is_supported(code):
+            raise ValueError(f"{value!r} is not a country with known public holidays; use a code like FR.")
+        return code
 
     @field_validator("currency")
     @classmethod
@@ -108,6 +118,7 @@ class StoreOut(Schema):
     address: str
     phone: str
     timezone: str
+    country: str
     currency: str
     tax_rate: Decimal
     language: str
@@ -140,9 +151,42 @@ class ClosedDateSchema(Schema):
     reason: str = Field(default="", max_length=200)
 
 
+class SpecialHoursSchema(Schema):
+    date: date
+    opens: time
+    closes: time = Field(description="Earlier than `opens` means the interval runs past midnight.")
+    reason: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def not_empty(self) -> SpecialHoursSchema:
+        if self.opens == self.closes:
+            raise ValueError("closes: an interval cannot open and close at the same time.")
+        return self
+
+
 class HoursSchema(Schema):
     intervals: list[IntervalSchema]
     closed_dates: list[ClosedDateSchema] = []
+    special_hours: list[SpecialHoursSchema] | None = Field(
+        default=None, description="Hours of their own on a date; absent: left as they are."
+    )
+
+
+class SpanSchema(Schema):
+    opens: time
+    closes: time
+
+
+class HolidayOut(Schema):
+    date: date
+    name: str
+    decision: str = Field(description="closed | usual | special, or empty while undecided")
+    hours: str
+
+
+class HolidayDecisionIn(Schema):
+    decision: Literal["closed", "usual", "special"]
+    intervals: list[SpanSchema] = Field(default=[], description="The hours that day, for `special`.")
 
 
 # --- Catalog --------------------------------------------------------------------------------

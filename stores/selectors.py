@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.models import User
 from kalliky.tenancy import stores_for
 from stores.dashboard import zone
-from stores.models import Order, Source, Store
+from stores.holidays import public_holidays
+from stores.models import HolidayDecision, Order, Source, Store
 from telephony.models import Call, PhoneNumber
 
 
@@ -80,3 +81,48 @@ def store_cards_for(user: User) -> list[StoreCard]:
         )
         for s in stores
     ]
+
+
+@dataclass(frozen=True)
+class HolidayAhead:
+    day: date
+    name: str
+    decision: str  # closed | usual | special, or "" while the owner has not said
+    hours: str = ""  # "10:00–14:00" for special hours
+
+
+HOLIDAY_NOTICE_DAYS = 45
+
+
+def local_today(store: Store, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(zone(store.timezone)).date()
+
+
+def holidays_ahead(store: Store, today: date, days: int = HOLIDAY_NOTICE_DAYS) -> list[HolidayAhead]:
+    """The public holidays of the store's country in the next `days` days, each with what the owner
+    decided. A closed date or special hours typed for that date count as a decision. Three queries."""
+    last = today + timedelta(days=days)
+    found = public_holidays(store.country, today, last, store.language)
+    if not found:
+        return []
+    dates = [d for d, _ in found]
+    decided = dict(store.holiday_decisions.filter(date__in=dates).values_list("date", "decision"))
+    closed = set(store.closed_dates.filter(date__in=dates).values_list("date", flat=True))
+    special: dict[date, list[str]] = defaultdict(list)
+    for on, opens, closes in store.special_hours.filter(date__in=dates).values_list(
+        "date", "opens", "closes"
+    ):
+        special[on].append(f"{opens:%H:%M}–{closes:%H:%M}")
+    out = []
+    for day, name in found:
+        decision = decided.get(day, "")
+        if day in closed:
+            decision = HolidayDecision.Decision.CLOSED
+        elif day in special:
+            decision = HolidayDecision.Decision.SPECIAL
+        out.append(HolidayAhead(day, name, decision, ", ".join(special.get(day, []))))
+    return out
+
+
+def holidays_undecided(store: Store, today: date, days: int = HOLIDAY_NOTICE_DAYS) -> list[HolidayAhead]:
+    return [h for h in holidays_ahead(store, today, days) if not h.decision]

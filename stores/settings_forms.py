@@ -33,7 +33,7 @@ class StoreDetailsForm(Styled, forms.ModelForm):
     class Meta:
         model = Store
         fields = [
-            "name", "address", "phone", "timezone", "language", "currency", "tax_rate",
+            "name", "address", "phone", "timezone", "country", "language", "currency", "tax_rate",
             "has_products", "has_reservations", "has_consultations", "delivery_enabled", "record_calls",
             "payment_links_enabled", "payment_link_threshold", "booking_deposit", "is_active",
         ]  # fmt: skip
@@ -77,6 +77,43 @@ def parse_spans(text: str, weekday: int) -> list[dict[str, Any]]:
             raise forms.ValidationError(_("An opening cannot start and end at the same time."))
         intervals.append({"weekday": weekday, "opens": opens, "closes": closes})
     return intervals
+
+
+SPECIAL_LINE = re.compile(r"^(\S+)\s+((?:\d{1,2}[:h]\d{2}\s*[-–]\s*\d{1,2}[:h]\d{2}[\s,]*)+)(.*)$")
+
+
+def parse_special(text: str) -> list[dict[str, Any]]:
+    """One date a line with its hours: '2026-12-24 10:00-16:00, 18:00-20:00 Christmas Eve'."""
+    special = []
+    for line in [line.strip() for line in text.splitlines() if line.strip()]:
+        match = SPECIAL_LINE.match(line)
+        try:
+            on = date.fromisoformat(match.group(1)) if match else None
+            intervals = parse_spans(match.group(2).strip(" ,"), 0) if match else []
+        except (ValueError, forms.ValidationError):
+            on, intervals = None, []
+        if on is None or not intervals:
+            raise forms.ValidationError(
+                _("%(line)s: write special hours as YYYY-MM-DD 10:00-16:00, then the reason.")
+                % {"line": line}
+            )
+        reason = match.group(3).strip()[:200] if match else ""
+        special += [
+            {"date": on, "opens": i["opens"], "closes": i["closes"], "reason": reason} for i in intervals
+        ]
+    return special
+
+
+def special_of(rows: list[Any]) -> str:
+    """The special hours as the textarea shows them, one date a line."""
+    by_day: dict[date, list[Any]] = {}
+    for row in rows:
+        by_day.setdefault(row.date, []).append(row)
+    lines = []
+    for day, spans in sorted(by_day.items()):
+        hours = ",".join(f"{r.opens:%H:%M}-{r.closes:%H:%M}" for r in spans)
+        lines.append(f"{day.isoformat()} {hours} {spans[0].reason}".strip())
+    return "\n".join(lines)
 
 
 def parse_closed(text: str) -> list[dict[str, Any]]:

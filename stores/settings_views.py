@@ -6,6 +6,7 @@ Every change goes through the same services as the API; a refused change says wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,7 +29,16 @@ from kalliky.phones import to_e164
 from notifications import services as notification_services
 from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
 from notifications.templating import template_for
-from stores.models import Category, OpeningInterval, Product, ProductVariation, ServiceResource, Store
+from stores.models import (
+    Category,
+    HolidayDecision,
+    OpeningInterval,
+    Product,
+    ProductVariation,
+    ServiceResource,
+    Store,
+)
+from stores.selectors import holidays_ahead, local_today
 from stores.services.catalog import (
     product_create,
     product_update,
@@ -36,8 +46,16 @@ from stores.services.catalog import (
     service_save,
     variation_save,
 )
-from stores.services.store import hours_set, store_update
-from stores.settings_forms import AssistantForm, StoreDetailsForm, parse_closed, parse_spans, spans_of
+from stores.services.store import holiday_decide, hours_set, store_update
+from stores.settings_forms import (
+    AssistantForm,
+    StoreDetailsForm,
+    parse_closed,
+    parse_spans,
+    parse_special,
+    spans_of,
+    special_of,
+)
 from stores.signals import store_data_changed
 from telephony.models import EscalationStep
 
@@ -99,7 +117,12 @@ def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any
             for n, label in OpeningInterval.Weekday.choices
         ]
         closed = "\n".join(f"{d.date.isoformat()} {d.reason}".strip() for d in store.closed_dates.all())
-        return {"days": days, "closed": given.get("closed", closed)}
+        return {
+            "days": days,
+            "closed": given.get("closed", closed),
+            "special": given.get("special", special_of(list(store.special_hours.all()))),
+            "holidays": holidays_ahead(store, local_today(store)),
+        }
     if tab == "catalog":
         products = Product.objects.filter(store=store).order_by("sort_order", "name")
         categories = list(
@@ -152,15 +175,40 @@ def _details(request: HttpRequest, store: Store) -> dict[str, Any] | None:
 def _hours(request: HttpRequest, store: Store) -> dict[str, Any] | None:
     typed = {f"day{n}": request.POST.get(f"day{n}", "") for n in range(7)}
     typed["closed"] = request.POST.get("closed", "")
+    typed["special"] = request.POST.get("special", "")
     try:
         intervals = [i for n in range(7) for i in parse_spans(typed[f"day{n}"], n)]
         closed = parse_closed(typed["closed"])
+        special = parse_special(typed["special"])
     except forms.ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return typed  # shown again as typed: nothing saved
-    hours_set(store=store, intervals=intervals, closed_dates=closed)
+    hours_set(store=store, intervals=intervals, closed_dates=closed, special_hours=special)
     messages.success(request, _("Opening hours saved."))
     return None
+
+
+def _holiday(request: HttpRequest, store: Store) -> None:
+    """One tap on a public holiday (here or on the dashboard's nudge): closed, open as usual, or
+    the special hours typed next to the button."""
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        raise AppError(_("Pick the holiday again: its date was not understood."), field="date") from None
+    decision = request.POST.get("decision", "")
+    spans: list[tuple[time, time]] = []
+    if decision == HolidayDecision.Decision.SPECIAL:
+        try:
+            spans = [(i["opens"], i["closes"]) for i in parse_spans(request.POST.get("hours", ""), 0)]
+        except forms.ValidationError as exc:
+            raise AppError(" ".join(exc.messages), field="hours") from None
+        if not spans:
+            raise AppError(_("Type the hours of that day, like 10:00-14:00."), field="hours")
+    found = holiday_decide(store=store, day=day, decision=decision, intervals=spans)
+    messages.success(
+        request,
+        _("%(holiday)s: %(decision)s.") % {"holiday": found.name, "decision": found.get_decision_display()},
+    )
 
 
 def _price(raw: str) -> Decimal:
@@ -392,6 +440,7 @@ def _resources_toggle(request: HttpRequest, store: Store) -> None:
 ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
     "details": _details,
     "hours": _hours,
+    "holiday": _holiday,
     "product_add": _product_add,
     "product_price": _product_price,
     "product_stock": _product_stock,

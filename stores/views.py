@@ -23,12 +23,12 @@ from kalliky.pages import (
     query_without_page,
     scoped_stores,
 )
-from kalliky.tenancy import access_store, stores_for
+from kalliky.tenancy import access_store, managed_business_ids, stores_for
 from stores import dashboard
 from stores.consumers import BOARD_STATUSES, ticket_card
-from stores.models import Order, PreparationTicket, Source
+from stores.models import Order, PreparationTicket, Source, Store
 from stores.onboarding_views import unfinished_for
-from stores.selectors import store_cards_for
+from stores.selectors import HolidayAhead, holidays_undecided, local_today, store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status
 
 BOARD_LIMIT = 200  # a kitchen never has more open tickets than this; older ones stay in the list
@@ -60,7 +60,21 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["periods"] = dashboard.PERIODS
         context["unfinished"] = unfinished_for(request.user)
+        context["holiday_nudges"] = _holiday_nudges(request, [card.store for card in cards])
     return render(request, "dashboard/home.html", context)
+
+
+def _holiday_nudges(request: HttpRequest, stores: list[Store]) -> list[tuple[Store, list[HolidayAhead]]]:
+    """Public holidays of the next weeks the owner has not decided about, per store they manage:
+    until they answer, the assistant can only say it will check."""
+    managed = managed_business_ids(request.user)
+    nudges = []
+    for store in stores:
+        if store.business_id in managed:
+            pending = holidays_undecided(store, local_today(store))
+            if pending:
+                nudges.append((store, pending))
+    return nudges
 
 
 # --- orders -------------------------------------------------------------------------------------

@@ -257,6 +257,9 @@ class LocalBrain:
             size = find_size(priced, h.words) if priced else None
             tc.session.pending["topic_size"] = size.value if size else None  # "how much is a large X"
             return self._price(tc, h.mentions[0].item_id, lang)
+        if h.has("question_hours") and h.when is not None and h.when.date not in (None, tc.now.date()):
+            # "Êtes-vous ouverts le 25 décembre ?": that date's answer, not today's hours
+            return self._day_text(tc, call_tool(tc, "hours_on_date", {"date": h.when.date.isoformat()}), lang)
         if h.has("question_hours"):
             info = call_tool(tc, "business_info", {"topic": "hours"})
             hours = "; ".join(info.get("hours", []))
@@ -923,17 +926,26 @@ class LocalBrain:
                 return self._ask(tc, "booking_problem", ph.say(lang, "problem_q"))
             if not booking.get("date") and not booking.get("no_preference"):
                 return self._ask(tc, "booking", ph.say(lang, "pref_q"))
+            refused = self._day_refused(tc, lang) if booking.get("date") else None
+            if refused is not None:
+                return refused
             if booking.get("date") and not booking.get("time") and not booking.get("no_preference"):
                 booking["time"] = {"morning": "10:00", "afternoon": "15:00"}.get(
                     booking.get("part_of_day") or "", ""
                 )
                 if not booking["time"]:
                     return self._ask(tc, "booking", ph.say(lang, "time_q"))
+            if booking.get("date") and booking.get("time") and self._gone(tc, booking):
+                booking.pop("time", None)  # "ce matin" said in the afternoon: never read back a past time
+                return self._ask(tc, "booking", ph.say(lang, "past") + " " + ph.say(lang, "time_q"))
         else:
             if not booking.get("date") and not booking.get("time"):
                 return self._ask(tc, "booking", ph.say(lang, "when_q"))
             if not booking.get("date"):
                 booking["date"] = tc.now.date().isoformat()
+            refused = None if booking.get("time") else self._day_refused(tc, lang)
+            if refused is not None:
+                return refused
             if not booking.get("time"):
                 return self._offer_day(tc, lang)
             check = call_tool(tc, "check_availability", self._check_args(booking))
@@ -948,6 +960,49 @@ class LocalBrain:
             return self._ask(tc, "booking_name", ph.say(lang, "name_q"))
         booking.setdefault("name", tc.session.customer_name)
         return self._ask(tc, "booking_confirm", self._booking_readback(tc, lang))
+
+    def _day_refused(self, tc: ToolContext, lang: str) -> str | None:
+        """The day asked for, said back when nothing can be booked on it: gone by, closed (weekly
+        or that date, with the next opening and its date), or a public holiday the owner has not
+        decided about (we will check). None when the store opens that day."""
+        booking = tc.session.pending["booking"]
+        info = call_tool(tc, "hours_on_date", {"date": booking["date"]})
+        if not info.get("ok") or (info["status"] in ("open", "special") and not info["past"]):
+            return None
+        booking.pop("date", None)
+        booking.pop("time", None)
+        return self._ask(tc, "booking", self._day_text(tc, info, lang) + " " + ph.say(lang, "date_q"))
+
+    def _gone(self, tc: ToolContext, booking: dict[str, Any]) -> bool:
+        at = datetime.fromisoformat(f"{booking['date']}T{booking['time']}").replace(tzinfo=tc.tz)
+        return at <= tc.now
+
+    def _day_text(self, tc: ToolContext, info: dict[str, Any], lang: str) -> str:
+        """One date's answer from hours_on_date, always with the date said in full."""
+        if not info.get("ok"):
+            return ph.say(lang, "reprompt")
+        day = date.fromisoformat(info["date"])
+        said = ph.day_name(day, lang)
+        if info["past"]:
+            return ph.say(lang, "past_day", day=said)
+        if info["status"] == "unknown":
+            return ph.say(lang, "holiday_unknown", day=said, holiday=info["holiday"])
+        spans = (span.split("–") for span in info["hours"])
+        hours = ph.join([f"{ph.clock(a, lang)}–{ph.clock(b, lang)}" for a, b in spans], lang)
+        why_text = info.get("reason") or info.get("holiday") or ""
+        why = f" ({why_text})" if why_text else ""
+        if info["status"] == "open":
+            return ph.say(lang, "open_on", day=said, hours=hours)
+        if info["status"] == "special":
+            return ph.say(lang, "special_on", day=said, why=why, hours=hours)
+        if why_text:
+            text = ph.say(lang, "closed_on", day=said, why=why)
+        else:
+            text = ph.say(lang, "closed_weekly", weekday=ph.DAYS[lang][day.weekday()])
+        if info.get("next_opening"):
+            opens = datetime.fromisoformat(info["next_opening"]).astimezone(tc.tz)
+            text += " " + ph.say(lang, "reopens", when=ph.when(opens, lang))
+        return text
 
     def _check_args(self, booking: dict[str, Any], *, with_time: bool = True) -> dict[str, Any]:
         args: dict[str, Any] = {"kind": booking["kind"], "date": booking["date"]}
@@ -1028,6 +1083,9 @@ class LocalBrain:
             return self._ask(
                 tc, "booking", ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
             )
+        elif code in ("closed_day", "holiday_unknown") and result.get("date"):
+            text = self._day_text(tc, call_tool(tc, "hours_on_date", {"date": result["date"]}), lang)
+            booking.pop("date", None) if not alternatives else None
         elif code in ("past", "closed_day", "full", "too_soon", "too_far", "not_bookable"):
             text = ph.say(lang, code)
             if code in ("past", "closed_day"):

@@ -673,7 +673,18 @@ def parse_when(text: str, now: datetime, lang: str | None = None) -> When | None
     if found is None and day is None and part is None:
         return None
     the_time, ambiguous = found if found is not None else (None, False)
+    if day == now.date() and _bare_weekday_gone(words, norm, now, the_time or PART_TIMES.get(part or "")):
+        day += timedelta(days=7)
     return When(day, the_time, part, ambiguous)
+
+
+def _bare_weekday_gone(words: list[str], norm: str, now: datetime, clock: time | None) -> bool:
+    """"mardi à 10 h" said on a Tuesday at 15:00 means next Tuesday: a weekday named on that very
+    day is today only while its time is still ahead ("aujourd'hui" and dates said in full stay)."""
+    if clock is None or clock > now.time() or _TODAY.search(norm):
+        return False
+    named = [k for k, w in enumerate(words) if WEEKDAYS.get(w) == now.weekday()]
+    return any(not (k + 1 < len(words) and _DAY_TOKEN.match(words[k + 1])) for k in named)
 
 
 def combine(when: When, now: datetime) -> datetime | None:

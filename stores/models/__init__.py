@@ -2,7 +2,14 @@ from stores.models.bookings import BookingStatus, Consultation, Reservation, Ser
 from stores.models.catalog import Category, Product, ProductVariation, ServiceResource, UniversalService
 from stores.models.customers import Customer, CustomerBehavior, CustomerExchange
 from stores.models.orders import Order, OrderItem, PreparationTicket
-from stores.models.store import ClosedDate, OnboardingProgress, OpeningInterval, Store
+from stores.models.store import (
+    ClosedDate,
+    HolidayDecision,
+    OnboardingProgress,
+    OpeningInterval,
+    SpecialHours,
+    Store,
+)
 
 __all__ = [
     "BookingStatus",
@@ -12,6 +19,7 @@ __all__ = [
     "Customer",
     "CustomerBehavior",
     "CustomerExchange",
+    "HolidayDecision",
     "OnboardingProgress",
     "OpeningInterval",
     "Order",
@@ -22,6 +30,7 @@ __all__ = [
     "Reservation",
     "ServiceBooking",
     "ServiceResource",
+    "SpecialHours",
     "Source",
     "Store",
     "UniversalService",

@@ -20,6 +20,8 @@ class Store(TimeStamped):
     address = models.CharField(_("address"), max_length=500, blank=True)
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    # ISO 3166 code whose public holidays the store observes (stores/holidays.py); empty: none.
+    country = models.CharField(_("country (public holidays)"), max_length=2, default="FR", blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     tax_rate = models.DecimalField(
         _("tax rate (%)"),
@@ -107,6 +109,58 @@ class ClosedDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} closed {self.date}"
+
+
+class SpecialHours(models.Model):
+    """Hours for one date that replace the weekday's (a short Christmas Eve, a holiday opened in the
+    morning only); a date may have several intervals. A ClosedDate on the same date wins."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="special_hours")
+    date = models.DateField(_("date"))
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("special hours")
+        verbose_name_plural = _("special hours")
+        ordering = ("date", "opens")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(opens=models.F("closes")), name="special_hours_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class HolidayDecision(models.Model):
+    """The owner's answer for one public holiday. Its effect lives in the ordinary rows (a
+    ClosedDate, SpecialHours); this row says the question was answered, so the assistant stops
+    saying "I will check" and the dashboard stops asking."""
+
+    class Decision(models.TextChoices):
+        CLOSED = "closed", _("Closed")
+        USUAL = "usual", _("Open as usual")
+        SPECIAL = "special", _("Special hours")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="holiday_decisions")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("holiday"), max_length=200, blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    decided_at = models.DateTimeField(_("decided at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday decision")
+        verbose_name_plural = _("holiday decisions")
+        ordering = ("date",)
+        constraints = [
+            models.UniqueConstraint(fields=["store", "date"], name="holiday_decision_unique_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.date}: {self.decision}"
 
 
 class OnboardingProgress(models.Model):

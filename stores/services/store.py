@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date, time
 from typing import Any
 
 from django.db import transaction
@@ -8,7 +9,8 @@ from django.utils.text import slugify
 from accounts.models import Business, User
 from kalliky.errors import ValidationFailed
 from kalliky.tenancy import managed_business_ids
-from stores.models import ClosedDate, OpeningInterval, Store
+from stores.holidays import public_holiday
+from stores.models import ClosedDate, HolidayDecision, OpeningInterval, SpecialHours, Store
 from stores.signals import store_data_changed
 
 
@@ -59,8 +61,15 @@ def store_delete(*, store: Store) -> None:
     store.delete()
 
 
-def hours_set(*, store: Store, intervals: list[dict[str, Any]], closed_dates: list[dict[str, Any]]) -> None:
-    """Replace the weekly hours and closed dates at once (all or nothing)."""
+def hours_set(
+    *,
+    store: Store,
+    intervals: list[dict[str, Any]],
+    closed_dates: list[dict[str, Any]],
+    special_hours: list[dict[str, Any]] | None = None,
+) -> None:
+    """Replace the weekly hours and closed dates at once (all or nothing), and the special hours
+    too when given (None leaves them as they are)."""
     seen_dates = [d["date"] for d in closed_dates]
     if len(seen_dates) != len(set(seen_dates)):
         raise ValidationFailed("A closed date appears twice.", field="closed_dates")
@@ -69,4 +78,43 @@ def hours_set(*, store: Store, intervals: list[dict[str, Any]], closed_dates: li
         store.closed_dates.all().delete()
         OpeningInterval.objects.bulk_create(OpeningInterval(store=store, **i) for i in intervals)
         ClosedDate.objects.bulk_create(ClosedDate(store=store, **d) for d in closed_dates)
+        if special_hours is not None:
+            store.special_hours.all().delete()
+            SpecialHours.objects.bulk_create(SpecialHours(store=store, **h) for h in special_hours)
         store_data_changed.send(sender=Store, store_id=store.pk)
+
+
+def holiday_decide(
+    *,
+    store: Store,
+    day: date,
+    decision: str,
+    intervals: list[tuple[time, time]] | None = None,
+) -> HolidayDecision:
+    """The owner's answer for a public holiday, with its effect on the ordinary rows in the same
+    transaction: closed → a ClosedDate; special → that date's SpecialHours; usual → neither, the
+    weekday's hours apply. Deciding again replaces the earlier answer."""
+    name = public_holiday(store.country, day, store.language)
+    if name is None:
+        raise ValidationFailed("That date is not a public holiday for this store's country.", field="date")
+    if decision not in HolidayDecision.Decision.values:
+        raise ValidationFailed("Decide closed, usual or special.", field="decision")
+    spans = intervals or []
+    if decision == HolidayDecision.Decision.SPECIAL and not spans:
+        raise ValidationFailed("Give the hours for that day, like 10:00-14:00.", field="intervals")
+    if any(opens == closes for opens, closes in spans):
+        raise ValidationFailed("An interval cannot open and close at the same time.", field="intervals")
+    with transaction.atomic():
+        store.closed_dates.filter(date=day).delete()
+        store.special_hours.filter(date=day).delete()
+        if decision == HolidayDecision.Decision.CLOSED:
+            ClosedDate.objects.create(store=store, date=day, reason=name[:200])
+        elif decision == HolidayDecision.Decision.SPECIAL:
+            SpecialHours.objects.bulk_create(
+                SpecialHours(store=store, date=day, opens=o, closes=c, reason=name[:200]) for o, c in spans
+            )
+        found, _created = HolidayDecision.objects.update_or_create(
+            store=store, date=day, defaults={"decision": decision, "name": name[:200]}
+        )
+        store_data_changed.send(sender=Store, store_id=store.pk)
+    return found

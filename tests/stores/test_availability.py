@@ -214,7 +214,9 @@ def test_hours_summary_groups_days_in_french_and_english(bella, late_bar, hair):
 
 
 def test_hours_cost_no_query_when_prefetched(bella, django_assert_num_queries):
-    store = Store.objects.prefetch_related("opening_intervals", "closed_dates").get(pk=bella.pk)
+    store = Store.objects.prefetch_related(
+        "opening_intervals", "closed_dates", "special_hours", "holiday_decisions"
+    ).get(pk=bella.pk)
     with django_assert_num_queries(0):
         assert av.is_open_at(store, at(1, 12))
         assert av.next_opening(store, at(5, 23, 30)) == at(8, 11, 30)
@@ -295,7 +297,7 @@ def test_past_times_and_closed_days_are_refused_with_alternatives(bella):
     assert starts(yesterday.alternatives) == ["Wed 20:00", "Wed 19:45", "Wed 20:15"]  # same time, today
     monday = av.check_reservation(bella, at(7, 20), 2, now=at(1, 10))
     assert monday.code == "closed_day"
-    assert monday.details == {"next_open": "2026-12-08T11:30:00+01:00"}
+    assert monday.details == {"date": "2026-12-07", "next_open": "2026-12-08T11:30:00+01:00"}
     assert starts(monday.alternatives) == ["Tue 20:00", "Wed 20:00", "Thu 20:00"]
 
 
