@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from kalliky.errors import Conflict, ValidationFailed
 from stores.models import Category, Product, ProductVariation, ServiceResource, Store, UniversalService
+from stores.models.dietary import contradiction
 from stores.signals import store_data_changed
 
 
@@ -48,22 +49,40 @@ def product_create(
     category_id: int | None = None,
     category: str | None = None,
     variations: list[dict[str, Any]] | None = None,
+    dietary: dict[str, bool | None] | None = None,
+    allergens: dict[str, bool | None] | None = None,
     **fields: Any,
 ) -> Product:
     with transaction.atomic():
         cat = _resolve_category(store, category_id, category)
-        product = Product.objects.create(store=store, category=cat, **fields)
+        product = Product(store=store, category=cat, **fields)
+        product.set_dietary(tags=dietary, allergens=allergens)
+        problem = contradiction(product.dietary_tags(), product.allergens())
+        if problem:
+            raise ValidationFailed(problem, field="dietary")
+        product.save()
         _variations_create(product, variations or [])
     return product
 
 
 def product_update(
-    *, product: Product, category_id: int | None = None, category: str | None = None, **fields: Any
+    *,
+    product: Product,
+    category_id: int | None = None,
+    category: str | None = None,
+    dietary: dict[str, bool | None] | None = None,
+    allergens: dict[str, bool | None] | None = None,
+    **fields: Any,
 ) -> Product:
+    """`dietary` / `allergens` set the facts given (None: leave them all as they are)."""
     with transaction.atomic():
         product.category = _resolve_category(product.store, category_id, category)
         for key, value in fields.items():
             setattr(product, key, value)
+        product.set_dietary(tags=dietary, allergens=allergens)
+        problem = contradiction(product.dietary_tags(), product.allergens())
+        if problem:
+            raise ValidationFailed(problem, field="dietary")
         product.save()
     return product
 
