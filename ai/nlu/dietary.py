@@ -52,7 +52,9 @@ ALLERGEN_WORDS: dict[str, str] = {
          "shrimps", "prawn", "prawns", "crabe", "crab", "homard", "lobster"], "crustaceans"
     ),
     **dict.fromkeys(["oeuf", "oeufs", "egg", "eggs"], "eggs"),
-    **dict.fromkeys(["poisson", "poissons", "fish", "anchois", "anchovy", "anchovies", "thon", "tuna"], "fish"),
+    **dict.fromkeys(
+        ["poisson", "poissons", "fish", "anchois", "anchovy", "anchovies", "thon", "tuna"], "fish"
+    ),
     **dict.fromkeys(
         ["arachide", "arachides", "cacahuete", "cacahuetes", "cacahouete", "cacahouetes", "peanut",
          "peanuts"], "peanuts"
@@ -91,6 +93,12 @@ _ASKS = re.compile(
     r"quelles?|lesquel\w*|c est|contient|contiennent|ca contient|cela contient|do you have|have you got|"
     r"tell me|dites moi|savez vous|je voudrais savoir|i d like to know|i want to know)\b"
     r"|\b(?:contient|contiennent|contain|contains|containing|y a t il|il y a|is there|are there|est ce)\b"
+)
+# Words that ask about an ingredient rather than order it.
+_ABOUT_ALLERGEN = re.compile(
+    r"\b(?:contient|contiennent|contenir|contain|contains|containing|il y a|y a t il|ya t il|is there|"
+    r"are there|sans|without|no|pas de|pas d|free|avec|with|has|have|dans|in it|dedans|allergi\w*|"
+    r"allergen\w*|traces?|intoleran\w*)\b"
 )
 # "c'est végétarien", "is it vegan": a tag said as an attribute is asked about.
 _IS_TAG = re.compile(
@@ -132,6 +140,8 @@ def parse(text: str) -> list[DietQuestion]:
         DietQuestion(kind="tag", key=TAG_WORDS[m.group(1)], span=_token_span(norm, m.start(), m.end()))
         for m in _TAG.finditer(norm)
     ]
+    if not _ABOUT_ALLERGEN.search(norm):
+        return found  # "une pizza aux anchois ?" names an allergen without asking about it
     for m in _ALLERGEN.finditer(norm):
         absent = bool(_WITHOUT.search(norm[: m.start()])) or bool(_FREE_AFTER.search(norm[m.end() :]))
         span = _token_span(norm, m.start(), m.end())

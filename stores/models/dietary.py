@@ -119,6 +119,32 @@ def label_of(key: str) -> str:
     return str(DietaryFacts._meta.get_field(name).verbose_name)
 
 
+def implied_tags(tags: dict[str, bool | None], allergens: dict[str, bool | None]) -> dict[str, bool | None]:
+    """What the owner said, plus what follows from it: vegan is vegetarian, not vegetarian is not
+    vegan, containing gluten is not gluten-free. Nothing is ever implied from unknown."""
+    implied = dict(tags)
+    if tags.get("vegan") is True:
+        implied["vegetarian"] = True
+    if tags.get("vegetarian") is False:
+        implied["vegan"] = False
+    if allergens.get("gluten") is True:
+        implied["gluten_free"] = False
+    if any(allergens.get(key) is True for key in ANIMAL_ALLERGENS):
+        implied["vegan"] = False
+    return implied
+
+
+def implied_allergens(
+    tags: dict[str, bool | None], allergens: dict[str, bool | None]
+) -> dict[str, bool | None]:
+    implied = dict(allergens)
+    if tags.get("gluten_free") is True:
+        implied["gluten"] = False
+    if tags.get("vegan") is True:
+        implied.update(dict.fromkeys(ANIMAL_ALLERGENS, False))
+    return implied
+
+
 def contradiction(tags: dict[str, bool | None], allergens: dict[str, bool | None]) -> str | None:
     """The same rules as the constraints, as a message for the API and the dashboard (None: fine)."""
     if tags.get("vegan") is True:
