@@ -49,17 +49,8 @@ def _calls(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Itera
     from telephony.call_views import filtered_calls
 
     fields = [
-        "id",
-        "store__name",
-        "started_at",
-        "from_number",
-        "customer__name",
-        "status",
-        "duration_seconds",
-        "sentiment",
-        "satisfaction",
-        "ai_summary",
-        "cost",
+        "id", "store__name", "started_at", "from_number", "customer__name", "status",
+        "duration_seconds", "sentiment", "satisfaction", "ai_summary", "cost",
     ]
     qs = filtered_calls(request, store_ids).order_by("-started_at", "-id").values_list(*fields)
     return fields, qs.iterator(chunk_size=CHUNK)
@@ -69,20 +60,8 @@ def _orders(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iter
     from stores.views import filtered_orders
 
     fields = [
-        "id",
-        "store__name",
-        "number",
-        "created_at",
-        "status",
-        "source",
-        "delivery_type",
-        "customer__name",
-        "customer__phone",
-        "subtotal",
-        "tax",
-        "total",
-        "call_id",
-        "paid_at",
+        "id", "store__name", "number", "created_at", "status", "source", "delivery_type",
+        "customer__name", "customer__phone", "subtotal", "tax", "total", "call_id", "paid_at",
     ]
     qs = filtered_orders(request, store_ids).order_by("-created_at", "-id").values_list(*fields)
     return fields, qs.iterator(chunk_size=CHUNK)
@@ -92,16 +71,8 @@ def _customers(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], I
     from stores.customer_views import filtered_customers
 
     fields = [
-        "id",
-        "name",
-        "phone",
-        "email",
-        "status",
-        "order_count",
-        "total_spent",
-        "first_seen",
-        "last_seen",
-        "behavior__loyalty_score",
+        "id", "name", "phone", "email", "status", "order_count", "total_spent", "first_seen",
+        "last_seen", "behavior__loyalty_score",
     ]
     qs = filtered_customers(request, store_ids).order_by("-last_seen", "-id").values_list(*fields)
     return fields, qs.iterator(chunk_size=CHUNK)
@@ -109,35 +80,18 @@ def _customers(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], I
 
 def _bookings(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
     header = [
-        "kind",
-        "id",
-        "store",
-        "starts_at",
-        "status",
-        "customer_name",
-        "customer_phone",
-        "what",
-        "notes",
+        "kind", "id", "store", "starts_at", "status", "customer_name", "customer_phone", "what", "notes"
     ]
 
     def rows() -> Iterator[tuple]:
         common = ("pk", "store__name")
         for kind, qs, fields in (
-            (
-                "reservation",
-                Reservation.objects,
-                ("starts_at", "status", "customer_name", "customer_phone", "party_size", "notes"),
-            ),
-            (
-                "service",
-                ServiceBooking.objects,
-                ("starts_at", "status", "customer_name", "customer_phone", "service__name", "notes"),
-            ),
-            (
-                "consultation",
-                Consultation.objects,
-                ("scheduled_at", "status", "customer_name", "customer_phone", "problem", "notes"),
-            ),
+            ("reservation", Reservation.objects, ("starts_at", "status", "customer_name", "customer_phone",
+                                                   "party_size", "notes")),
+            ("service", ServiceBooking.objects, ("starts_at", "status", "customer_name", "customer_phone",
+                                                 "service__name", "notes")),
+            ("consultation", Consultation.objects, ("scheduled_at", "status", "customer_name",
+                                                    "customer_phone", "problem", "notes")),
         ):
             values = qs.filter(store_id__in=store_ids).order_by("pk").values_list(*common, *fields)
             for row in values.iterator(chunk_size=CHUNK):
@@ -170,3 +124,5 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="kalliky-{kind}-{stamp}.csv"'
     return response
+
+

@@ -66,9 +66,7 @@ def onboarding(request: HttpRequest, store_id: int) -> HttpResponse:
     wanted = request.GET.get("step", "")
     step = int(wanted) if wanted.isdigit() and 1 <= int(wanted) <= progress.step else progress.step
     store_numbers = list(
-        PhoneNumber.objects.filter(store=store)
-        .exclude(status=PhoneNumber.Status.CANCELLED)
-        .order_by("number")
+        PhoneNumber.objects.filter(store=store).exclude(status=PhoneNumber.Status.CANCELLED).order_by("number")
     )
     return render(
         request,

@@ -13,7 +13,9 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/print/", views.ticket_print, name="ticket_print"),
     path("customers/", customer_views.customers_page, name="customers"),
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer_detail"),
-    path("customers/<int:customer_id>/callback/", customer_views.customer_callback, name="customer_callback"),
+    path(
+        "customers/<int:customer_id>/callback/", customer_views.customer_callback, name="customer_callback"
+    ),
     path("exports/<str:kind>.csv", exports.export_csv, name="export"),
     path("stores/<int:store_id>/bookings/", booking_views.bookings_page, name="bookings"),
     path("stores/<int:store_id>/bookings/new/", booking_views.booking_create, name="booking_create"),

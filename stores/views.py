@@ -105,7 +105,9 @@ def filtered_orders(
 def orders_page(request: HttpRequest) -> HttpResponse:
     store_ids, current_store_id = scoped_stores(request)
     qs = (
-        filtered_orders(request, store_ids).select_related("customer", "store").order_by("-created_at", "-id")
+        filtered_orders(request, store_ids)
+        .select_related("customer", "store")
+        .order_by("-created_at", "-id")
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -172,9 +174,9 @@ def order_status(request: HttpRequest, order_id: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(
-            request,
-            _("Order #%(number)s is now %(status)s.")
-            % {"number": order.number, "status": order.get_status_display().lower()},
+            request, _("Order #%(number)s is now %(status)s.") % {
+                "number": order.number, "status": order.get_status_display().lower()
+            }
         )
     return redirect(next_url(request, default))
 

@@ -8,6 +8,7 @@ offers to ask the team (docs/decisions/0024-dietary-facts-as-nullable-fields.md)
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DIETARY_TAGS: tuple[str, ...] = ("vegetarian", "vegan", "halal", "kosher", "gluten_free")
@@ -99,6 +100,19 @@ class DietaryFacts(models.Model):
     def allergens(self) -> dict[str, bool | None]:
         return {key: getattr(self, allergen_field(key)) for key in ALLERGENS}
 
+    def dietary_form(self) -> list[tuple[str, list[tuple[str, str, bool | None]]]]:
+        """(group label, [(field name, label, value)]) for the dashboard's form."""
+        return [
+            (
+                str(_("Diet")),
+                [(tag_field(k), label_of(k), getattr(self, tag_field(k))) for k in DIETARY_TAGS],
+            ),
+            (
+                str(_("Allergens")),
+                [(allergen_field(k), label_of(k), getattr(self, allergen_field(k))) for k in ALLERGENS],
+            ),
+        ]
+
     def set_dietary(
         self, *, tags: dict[str, bool | None] | None = None, allergens: dict[str, bool | None] | None = None
     ) -> list[str]:
@@ -149,10 +163,10 @@ def contradiction(tags: dict[str, bool | None], allergens: dict[str, bool | None
     """The same rules as the constraints, as a message for the API and the dashboard (None: fine)."""
     if tags.get("vegan") is True:
         if tags.get("vegetarian") is False:
-            return "A vegan product is vegetarian too."
-        animal = [key for key in ANIMAL_ALLERGENS if allergens.get(key) is True]
+            return gettext("A vegan product is vegetarian too.")
+        animal = [label_of(key) for key in ANIMAL_ALLERGENS if allergens.get(key) is True]
         if animal:
-            return f"A vegan product cannot contain {', '.join(animal)}."
+            return gettext("A vegan product cannot contain %(what)s.") % {"what": ", ".join(animal)}
     if tags.get("gluten_free") is True and allergens.get("gluten") is True:
-        return "A gluten-free product cannot contain gluten."
+        return gettext("A gluten-free product cannot contain gluten.")
     return None

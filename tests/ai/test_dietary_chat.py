@@ -4,12 +4,16 @@ yes / no / "I don't know, I can ask", listing only what matches, never taken as 
 from __future__ import annotations
 
 import io
+import json
 import sys
 
 import pytest
 from django.core.management import call_command
 
+from ai import agent, brains
 from stores.models import Order
+from tests.ai.conftest import FRIDAY_EVENING
+from tests.fakes.openai import FakeOpenAI, text, tool_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -66,4 +70,39 @@ def test_english_diet_questions(demo_pizzeria, monkeypatch):
     assert "yes" in replies[1].lower() and "nuts" in replies[1]
     assert "no" in replies[2].lower() and "not vegetarian" in replies[2]
     assert "Napolitaine" in replies[3] and "Margherita" not in replies[3]
+    assert not Order.objects.filter(store=demo_pizzeria).exists()
+
+
+@pytest.fixture
+def fake(settings):
+    with FakeOpenAI() as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.OPENAI_API_KEY = server.api_key
+        settings.OPENAI_FIRST_TOKEN_TIMEOUT = 0.5
+        settings.OPENAI_TURN_TIMEOUT = 3.0
+        brains.reset()
+        yield server
+    brains.reset()
+
+
+def test_the_openai_brain_asks_the_tools_and_hears_unknown(fake, demo_pizzeria):
+    fake.queue(
+        tool_calls([("dietary_info", {"item": "Burrata", "allergen": "nuts", "dietary": "vegetarian"})]),
+        text("La burrata est végétarienne ; pour les noix je ne sais pas, je peux demander."),
+        tool_calls([("search_catalog", {"query": "pizzas", "without_allergens": ["milk"]})]),
+        text("Sans lait : la Napolitaine."),
+    )
+    session, _ = agent.begin(demo_pizzeria, channel="cli", brain="openai", now=FRIDAY_EVENING)
+    agent.respond(session, "La burrata, c'est végétarien ? Et il y a des noix ?")
+    schema = {t["function"]["name"]: t["function"] for t in fake.chat_requests[0]["tools"]}
+    assert "nuts" in schema["dietary_info"]["parameters"]["properties"]["allergen"]["enum"]
+    assert "vegan" in schema["search_catalog"]["parameters"]["properties"]["dietary"]["enum"]
+    answer = json.loads(fake.chat_requests[1]["messages"][-1]["content"])
+    assert answer["dietary"] == {"tag": "vegetarian", "answer": "yes"}
+    assert answer["allergen"] == {"allergen": "nuts", "contains": "unknown"}
+
+    agent.respond(session, "Quelles pizzas sans lait ?")
+    listed = json.loads(fake.chat_requests[3]["messages"][-1]["content"])
+    assert [i["name"] for i in listed["items"]] == ["Napolitaine"]
+    assert listed["unknown"] == 0
     assert not Order.objects.filter(store=demo_pizzeria).exists()
