@@ -94,13 +94,23 @@ def answer(tc: ToolContext, h: Heard) -> str | None:
     free = [c for c in candidates if not any(_overlaps(c, m) for m in h.mentions)]
     question = (free or candidates)[0]
     item_ids = list(dict.fromkeys(m.item_id for m in h.mentions if not _overlaps(question, m)))
-    topic = tc.session.pending.get("topic_item")
-    if not item_ids and topic and _IT.search(h.norm) and tc.ctx.item(topic) is not None:
+    topic = _topic(tc)
+    if not item_ids and topic is not None and _IT.search(h.norm):
         item_ids = [topic]
     if item_ids:
         tc.session.pending["topic_item"] = item_ids[0]  # "and is it vegan?" follows the same item
         return " ".join(_about_item(tc, item_id, question, h.lang) for item_id in item_ids[:3])
     return _list(tc, h, question)
+
+
+def _topic(tc: ToolContext) -> int | None:
+    """The item "it" is: the one whose size we are asking, else the last one talked about."""
+    pending = tc.session.pending
+    queue = pending.get("queue") or []
+    for item_id in ([queue[0].get("item_id")] if queue else []) + [pending.get("topic_item")]:
+        if item_id is not None and tc.ctx.item(item_id) is not None:
+            return item_id
+    return None
 
 
 def _about_item(tc: ToolContext, item_id: int, question: DietQuestion, lang: str) -> str:

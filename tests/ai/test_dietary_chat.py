@@ -106,3 +106,35 @@ def test_the_openai_brain_asks_the_tools_and_hears_unknown(fake, demo_pizzeria):
     assert [i["name"] for i in listed["items"]] == ["Napolitaine"]
     assert listed["unknown"] == 0
     assert not Order.objects.filter(store=demo_pizzeria).exists()
+
+
+def test_item_names_and_orders_are_not_mistaken_for_questions(demo_pizzeria, monkeypatch):
+    replies = _chat(
+        monkeypatch,
+        [
+            "la végétarienne, c'est vegan ?",
+            "c'est combien la quatre fromages ?",
+            "je voudrais une napolitaine aux anchois en grande",
+        ],
+    )
+    assert "Végétarienne" in replies[0] and "non" in replies[0].lower() and "vegan" in replies[0]
+    assert "12,50" in replies[1]
+    assert "Napolitaine" in replies[2] and "anchois" not in replies[2].lower().split("napolitaine")[0]
+
+
+def test_a_question_in_the_middle_of_an_order_is_answered_then_the_order_goes_on(demo_pizzeria, monkeypatch):
+    replies = _chat(
+        monkeypatch,
+        [
+            "je voudrais une burrata",
+            "c'est végétarien ?",
+            "grande",
+            "non merci c'est tout",
+            "à emporter",
+            "oui",
+        ],
+    )
+    assert "taille" in replies[0].lower()
+    assert "oui, c'est végétarien" in replies[1] and "taille" in replies[1].lower()
+    order = Order.objects.get(store=demo_pizzeria)
+    assert [item.product.name for item in order.items.all()] == ["Burrata"]
