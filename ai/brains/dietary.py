@@ -80,8 +80,10 @@ def _no(lang: str, key: str) -> str:
 
 def answer(tc: ToolContext, h: Heard) -> str | None:
     """The reply to a diet or allergen question, or None when the line is not one."""
-    if h.has("question_price"):
-        return None  # "c'est combien la quatre fromages ?" asks a price, not about cheese
+    if h.has("question_price") or h.has("complaint"):
+        # "c'est combien la quatre fromages ?" asks a price, not about cheese; "pourquoi il y a
+        # des noix dans ma pizza ?" is a complaint for the complaint skill.
+        return None
     # "fromages" inside "Quatre fromages" is part of a name, not an allergen asked about.
     candidates = [
         c
