@@ -21,8 +21,9 @@ from django.utils import timezone
 from billing.plans import PlanCode, get_plan
 from stores import availability
 from stores.models import Product, ProductVariation, Store
+from stores.models.dietary import implied_allergens, implied_tags
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: items carry dietary tags and allergens
 CONTEXT_TTL = 3 * 60 * 60
 STATS_KEY = "ai:ctx:stats:{}"
 
@@ -53,6 +54,15 @@ class ItemCtx:
     status: str  # available | unavailable | out_of_stock
     keywords: tuple[str, ...]
     variations: tuple[VariationCtx, ...]
+    # (key, True/False) pairs; a key absent is unknown (stores.models.dietary).
+    dietary: tuple[tuple[str, bool], ...] = ()
+    allergens: tuple[tuple[str, bool], ...] = ()
+
+    def tag(self, key: str) -> bool | None:
+        return dict(self.dietary).get(key)
+
+    def contains(self, key: str) -> bool | None:
+        return dict(self.allergens).get(key)
 
     @property
     def available(self) -> bool:
@@ -148,6 +158,10 @@ def _plan_of(store: Store) -> str:
     return sub.plan if sub is not None else PlanCode.STARTER
 
 
+def _known(facts: dict[str, bool | None]) -> tuple[tuple[str, bool], ...]:
+    return tuple((key, value) for key, value in facts.items() if value is not None)
+
+
 def build_context(store: Store) -> StoreContext:
     """Read everything the assistant needs about a store (8 queries whatever the catalog size)."""
     store = (
@@ -191,6 +205,8 @@ def build_context(store: Store) -> StoreContext:
                 )
                 for v in p.variations.all()
             ),
+            dietary=_known(implied_tags(p.dietary_tags(), p.allergens())),
+            allergens=_known(implied_allergens(p.dietary_tags(), p.allergens())),
         )
         for p in store.products.all()
     )

@@ -22,6 +22,7 @@ from ai.menu_upload import ReviewedRow, menu_upload_apply, menu_upload_create
 from ai.models import MenuUpload
 from kalliky.errors import ValidationFailed
 from kalliky.tenancy import access_store, stores_for
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS
 
 router = Router(tags=["menu import"], auth=django_auth)
 
@@ -53,6 +54,8 @@ class RowOut(Schema):
     variations: list[SizeSchema]
     warning: str
     match: MatchOut | None
+    dietary: list[str] = Field(default_factory=list, description="Dietary tags the file gives it.")
+    allergens: list[str] = Field(default_factory=list, description="Allergens the file says it contains.")
 
 
 class UploadOut(Schema):
@@ -78,6 +81,12 @@ class RowIn(Schema):
     product_id: int | None = Field(default=None, description="The item to update (action update).")
     variations: list[SizeSchema] = Field(
         default_factory=list, max_length=20, description="Sizes of a new item."
+    )
+    dietary: list[Literal[DIETARY_TAGS]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Tags the item has (others stay as they are, unknown if new)."
+    )
+    allergens: list[Literal[ALLERGENS]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Allergens the item contains (others stay as they are)."
     )
 
     _price_text = field_validator("price", mode="before")(_as_text)
@@ -148,6 +157,8 @@ def process_menu(request: HttpRequest, payload: ProcessIn) -> dict[str, Any]:
             description=row.description,
             product_id=row.product_id,
             variations=tuple(menu_import.Size(name=v.name, price=v.price) for v in row.variations),
+            dietary=tuple(row.dietary),
+            allergens=tuple(row.allergens),
         )
         for row in payload.rows
     ]

@@ -42,6 +42,8 @@ class ReviewedRow:
     description: str = ""
     product_id: int | None = None
     variations: tuple[menu_import.Size, ...] = ()
+    dietary: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
 
 
 class RowsInvalid(ValidationFailed):
@@ -201,6 +203,8 @@ def _imported_item(row: ReviewedRow) -> ImportedItem:
         description=row.description.strip(),
         product_id=row.product_id if row.action == "update" else None,
         sizes=sizes,
+        dietary=row.dietary,
+        allergens=row.allergens,
     )
 
 

@@ -48,6 +48,8 @@ TEXT = {
         "- Le total d'une commande vient de l'outil order_summary ; relisez-le avant confirm_order.\n"
         "- Si un outil renvoie une erreur, proposez l'alternative qu'il donne.\n"
         "- Si l'appelant demande un humain, ou après deux incompréhensions, utilisez transfer_to_human.\n"
+        "- Régimes et allergènes : répondez seulement d'après dietary_info ou search_catalog ; si c'est "
+        "inconnu, dites que vous ne savez pas et proposez de demander à l'équipe.\n"
         "- Ne communiquez jamais de données d'autres clients.",
         "upsell": "Vous pouvez proposer une fois par appel un complément (boisson, dessert) "
         "absent du panier.",
@@ -75,6 +77,8 @@ TEXT = {
         "- The order total comes from order_summary; read it back before confirm_order.\n"
         "- When a tool returns an error, offer the alternative it gives.\n"
         "- If the caller asks for a person, or after two misunderstandings, use transfer_to_human.\n"
+        "- Diets and allergens: answer only from dietary_info or search_catalog; when it is unknown, "
+        "say you do not know and offer to ask the team.\n"
         "- Never disclose other customers' data.",
         "upsell": "Once per call you may suggest one complement (a drink, a dessert) missing from the cart.",
         "no_upsell": "Do not suggest extra items.",

@@ -38,6 +38,7 @@ from stores.models import (
     Store,
     UniversalService,
 )
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS
 from stores.services import bookings as booking_services
 from stores.services.customers import anonymous_customer, customer_touch
 from stores.services.orders import order_create, unit_price
@@ -263,6 +264,15 @@ def _check_available(tc: ToolContext, item: ItemCtx) -> None:
 
 def _item_view(item: ItemCtx) -> dict[str, Any]:
     return {
+        **_item_summary(item),
+        # Only what is known; a fact missing here is unknown, never "no" (see dietary_info).
+        "dietary": [key for key, value in item.dietary if value],
+        "allergens": [key for key, value in item.allergens if value],
+    }
+
+
+def _item_summary(item: ItemCtx) -> dict[str, Any]:
+    return {
         "id": item.id,
         "name": item.name,
         "category": item.category,
@@ -357,16 +367,96 @@ def _customer_name(tc: ToolContext, name: str | None) -> str:
 # --- catalog --------------------------------------------------------------------------------
 @tool(
     "search_catalog",
-    "Find menu items by name, keyword or category. Use before quoting any item or price.",
-    {"query": {"type": "string", "description": "What the caller asked for, e.g. 'pizza jambon'"}},
-    ("query",),
+    "Find menu items by name, keyword or category. Use before quoting any item or price. With "
+    "`dietary` and/or `without_allergens` (and an empty query for the whole menu) it lists only "
+    "the items known to match; items whose facts are unknown are counted in `unknown`, not listed.",
+    {
+        "query": {"type": "string", "description": "What the caller asked for, e.g. 'pizza jambon'"},
+        "dietary": {"type": "string", "enum": list(DIETARY_TAGS), "description": "Only items with this tag"},
+        "without_allergens": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(ALLERGENS)},
+            "description": "Only items known not to contain these allergens",
+        },
+    },
 )
-def search_catalog(tc: ToolContext, query: str) -> dict[str, Any]:
+def search_catalog(
+    tc: ToolContext, query: str = "", dietary: str | None = None, without_allergens: list[str] | None = None
+) -> dict[str, Any]:
     index = index_for(tc.ctx)
+    if dietary or without_allergens:
+        return _diet_search(tc, query, dietary, without_allergens or [])
     found = [item for item, _ in index.search(query, limit=6)]
     if not found:
         found = index.items_in_category(normalize(query).split())[:8]
     return {"items": [_item_view(i) for i in found], "count": len(found)}
+
+
+def diet_match(item: ItemCtx, dietary: str | None, without: list[str]) -> bool | None:
+    """True: known to match; False: known not to; None: something needed is unknown."""
+    facts = ([item.tag(dietary)] if dietary else []) + [
+        None if item.contains(key) is None else not item.contains(key) for key in without
+    ]
+    if False in facts:
+        return False
+    return None if None in facts else True
+
+
+def _diet_search(tc: ToolContext, query: str, dietary: str | None, without: list[str]) -> dict[str, Any]:
+    unknown_keys = [k for k in [dietary, *without] if k and k not in DIETARY_TAGS + ALLERGENS]
+    if dietary and dietary not in DIETARY_TAGS or unknown_keys:
+        raise ToolError("bad_arguments", f"Unknown tag or allergen: {', '.join(unknown_keys)}.")
+    index = index_for(tc.ctx)
+    pool = list(tc.ctx.items)
+    if query.strip():
+        pool = index.items_in_category(normalize(query).split()) or [
+            i for i, _ in index.search(query, limit=6)
+        ]
+    pool = [i for i in pool if i.available]
+    verdicts = [(i, diet_match(i, dietary, without)) for i in pool]
+    matching = [i for i, verdict in verdicts if verdict]
+    unknown = [i.name for i, verdict in verdicts if verdict is None]
+    return {
+        "items": [_item_view(i) for i in matching],
+        "count": len(matching),
+        "unknown": len(unknown),
+        "unknown_items": unknown[:8],
+    }
+
+
+@tool(
+    "dietary_info",
+    "Is an item vegetarian / vegan / halal / kosher / gluten-free, does it contain an allergen. "
+    "Each answer is yes, no or unknown: on unknown say you do not know and offer to ask the team; "
+    "never guess.",
+    {
+        "item": {"type": "string", "description": "Item name (or id)"},
+        "dietary": {"type": "string", "enum": list(DIETARY_TAGS)},
+        "allergen": {"type": "string", "enum": list(ALLERGENS)},
+    },
+    ("item",),
+)
+def dietary_info(
+    tc: ToolContext, item: str, dietary: str | None = None, allergen: str | None = None
+) -> dict[str, Any]:
+    found = _item(tc, item)
+    if dietary is not None and dietary not in DIETARY_TAGS:
+        raise ToolError("bad_arguments", f"Unknown dietary tag {dietary!r}.", known=list(DIETARY_TAGS))
+    if allergen is not None and allergen not in ALLERGENS:
+        raise ToolError("bad_arguments", f"Unknown allergen {allergen!r}.", known=list(ALLERGENS))
+    answer: dict[str, Any] = {"item": found.name}
+    if dietary:
+        answer["dietary"] = {"tag": dietary, "answer": _yes_no(found.tag(dietary))}
+    if allergen:
+        answer["allergen"] = {"allergen": allergen, "contains": _yes_no(found.contains(allergen))}
+    answer["known_dietary"] = {key: _yes_no(value) for key, value in found.dietary}
+    answer["known_allergens"] = {key: _yes_no(value) for key, value in found.allergens}
+    answer["everything_else"] = "unknown"
+    return answer
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else "yes" if value else "no"
 
 
 @tool(

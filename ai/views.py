@@ -23,6 +23,7 @@ from ai.models import AssistantSelfTest
 from kalliky.errors import PermissionDenied
 from kalliky.tenancy import access_store, managed_business_ids
 from stores.availability import store_tz
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS, label_of
 
 
 @login_required
@@ -125,6 +126,8 @@ def menu_import_page(request: HttpRequest, store_id: int) -> HttpResponse:
         "matches": _("Matches existing: %(name)s (%(price)s)"),
         "no_match": _("New item"),
         "sizes": _("Sizes: %(sizes)s"),
+        "facts": _("Diet & allergens: %(facts)s"),
+        "fact_names": {key: label_of(key) for key in (*DIETARY_TAGS, *ALLERGENS)},
         "import_none": _("Nothing to import"),
         "import_one": _("Import 1 item"),
         "import_many": _("Import %(count)s items"),

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, create_model, field_validator, model_validator
 
 from kalliky.phones import to_e164
 from stores.holidays import is_supported
@@ -26,6 +26,7 @@ from stores.models import (
     Store,
     UniversalService,
 )
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS, contradiction
 
 # ISO 4217 codes a business may price in (the active codes; extend when a market opens).
 CURRENCIES = frozenset(
@@ -224,7 +225,33 @@ class VariationOut(Schema):
     sort_order: int
 
 
-class ProductIn(Schema):
+class _Facts(Schema):
+    # A misspelt tag is refused (422 naming it), never stored nor silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
+
+_FACT = (bool | None, Field(default=None, description="true: yes, false: no, null: unknown"))
+DietaryIn = create_model("DietaryIn", __base__=_Facts, **dict.fromkeys(DIETARY_TAGS, _FACT))  # type: ignore[call-overload]
+AllergensIn = create_model("AllergensIn", __base__=_Facts, **dict.fromkeys(ALLERGENS, _FACT))  # type: ignore[call-overload]
+
+
+class DietaryFields(Schema):
+    """Omitted: left as they are (unknown for a new product). Each fact: true, false or null."""
+
+    dietary: DietaryIn | None = None  # type: ignore[valid-type]
+    allergens: AllergensIn | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DietaryFields:
+        tags = self.dietary.model_dump() if self.dietary else {}
+        allergens = self.allergens.model_dump() if self.allergens else {}
+        problem = contradiction(tags, allergens)
+        if problem:
+            raise ValueError(f"dietary: {problem}")
+        return self
+
+
+class ProductIn(DietaryFields):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     price: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
@@ -236,7 +263,7 @@ class ProductIn(Schema):
     variations: list[VariationIn] = []
 
 
-class ProductUpdate(Schema):
+class ProductUpdate(DietaryFields):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     price: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
@@ -258,6 +285,16 @@ class ProductOut(Schema):
     ai_keywords: list[str]
     sort_order: int
     variations: list[VariationOut]
+    dietary: dict[str, bool | None]
+    allergens: dict[str, bool | None]
+
+    @staticmethod
+    def resolve_dietary(obj: Product) -> dict[str, bool | None]:
+        return obj.dietary_tags()
+
+    @staticmethod
+    def resolve_allergens(obj: Product) -> dict[str, bool | None]:
+        return obj.allergens()
 
     @staticmethod
     def resolve_category_name(obj: Product) -> str | None:

@@ -38,6 +38,7 @@ from stores.models import (
     ServiceResource,
     Store,
 )
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS, allergen_field, label_of, tag_field
 from stores.selectors import holidays_ahead, local_today
 from stores.services.catalog import (
     product_create,
@@ -258,6 +259,28 @@ def _product_stock(request: HttpRequest, store: Store) -> None:
     messages.success(request, _("%(name)s: %(status)s.") % {"name": product.name, "status": status.label})
 
 
+_FACT_VALUES: dict[str, bool | None] = {"": None, "yes": True, "no": False}
+
+
+def _product_dietary(request: HttpRequest, store: Store) -> None:
+    """Each fact: yes, no or unknown ("" — the default, which the assistant never guesses)."""
+    product = _product(store, request)
+    facts: dict[str, dict[str, bool | None]] = {"tags": {}, "allergens": {}}
+    for group, keys, field_of in (
+        ("tags", DIETARY_TAGS, tag_field),
+        ("allergens", ALLERGENS, allergen_field),
+    ):
+        for key in keys:
+            raw = request.POST.get(field_of(key), "")
+            if raw not in _FACT_VALUES:
+                raise AppError(_("%(what)s: choose yes, no or unknown.") % {"what": label_of(key)})
+            facts[group][key] = _FACT_VALUES[raw]
+    product_update(
+        product=product, category_id=product.category_id, dietary=facts["tags"], allergens=facts["allergens"]
+    )
+    messages.success(request, _("%(name)s: diet and allergens saved.") % {"name": product.name})
+
+
 def _variation_toggle(request: HttpRequest, store: Store) -> None:
     variation = ProductVariation.objects.filter(
         product__store=store, pk=request.POST.get("variation_id") or 0
@@ -444,6 +467,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
     "product_add": _product_add,
     "product_price": _product_price,
     "product_stock": _product_stock,
+    "product_dietary": _product_dietary,
     "variation_toggle": _variation_toggle,
     "variation_add": _variation_add,
     "category_rename": _category_rename,

@@ -16,7 +16,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ai.brains import BrainTurn
+from ai.brains import BrainTurn, dietary
 from ai.brains import phrases as ph
 from ai.context import ItemCtx
 from ai.matching import EXTRA_MARKERS, SERVICE_LEXICON, Mention, find_extras, find_size, index_for
@@ -146,6 +146,11 @@ class LocalBrain:
             call_tool(tc, "end_call", {"reason": "caller gave up"})
             pending.clear()
             return ph.say(h.lang, "goodbye")
+        diet = dietary.answer(tc, h)
+        if diet is not None:
+            # A question about the menu is answered, never taken as an order; whatever we were
+            # asking before is asked again.
+            return self._with_followup(tc, diet)
         expect = pending.get("expect")
         if expect == "human_offer":
             pending.pop("expect", None)

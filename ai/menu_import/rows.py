@@ -10,7 +10,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from ai.nlu.dietary import ALLERGEN_WORDS, TAG_WORDS
 from ai.nlu.text import normalize
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 500
@@ -58,6 +60,9 @@ class MenuRow:
     variations: tuple[Size, ...] = ()
     warning: str = ""
     match: Match | None = None
+    # Keys of what the file says the item is / contains; anything not listed stays unknown.
+    dietary: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +72,8 @@ class MenuRow:
             "price": self.price,
             "variations": [{"name": v.name, "price": v.price} for v in self.variations],
             "warning": self.warning,
+            "dietary": list(self.dietary),
+            "allergens": list(self.allergens),
             "match": None if self.match is None else vars(self.match).copy(),
         }
 
@@ -76,6 +83,27 @@ class CatalogEntry:
     product_id: int
     name: str
     price: str
+
+
+# --- diets and allergens ------------------------------------------------------------------------
+def dietary_keys(cell: str) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """ "végétarien, sans gluten" → tags; "gluten; lait, noix" → allergens, with the words the
+    lexicon does not know (so the review can say so rather than drop them silently)."""
+    tags: list[str] = []
+    allergens: list[str] = []
+    unknown: list[str] = []
+    for piece in re.split(r"[,;/|+]", cell):
+        words = normalize(piece)
+        if not words:
+            continue
+        key = words.replace(" ", "_")
+        if words in TAG_WORDS or key in DIETARY_TAGS:
+            tags.append(TAG_WORDS.get(words, key))
+        elif words in ALLERGEN_WORDS or key in ALLERGENS:
+            allergens.append(ALLERGEN_WORDS.get(words, key))
+        else:
+            unknown.append(piece.strip())
+    return tuple(dict.fromkeys(tags)), tuple(dict.fromkeys(allergens)), unknown
 
 
 # --- prices ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from ai.menu_import.rows import (
     MenuRow,
     Progress,
     clip,
+    dietary_keys,
     parse_price,
     price_text,
 )
@@ -31,6 +32,8 @@ HEADERS = {
     "price": {"price", "prix", "tarif", "montant", "amount"},
     "category": {"category", "categorie", "categories", "rubrique", "section", "famille", "groupe", "group"},
     "description": {"description", "desc", "details", "detail", "ingredients", "composition"},
+    "dietary": {"regime", "regimes", "dietary", "diet", "diets", "labels", "tags"},
+    "allergens": {"allergenes", "allergene", "allergens", "allergen", "allergies"},
 }
 
 
@@ -86,6 +89,11 @@ def _rows_from_table(lines: Iterable[Sequence[str]], *, default_category: str = 
                 if not price_cell
                 else _("Price not understood: “%(price)s”.") % {"price": price_cell[:40]}
             )
+        # Either column may hold either kind ("végétarien, sans gluten" or "gluten, lait").
+        tags, allergens, odd = dietary_keys(f"{cell(line, 'dietary')},{cell(line, 'allergens')}")
+        if odd:
+            not_understood = _("Not understood: “%(words)s”.") % {"words": ", ".join(odd)[:80]}
+            warning = f"{warning} {not_understood}".strip()
         rows.append(
             MenuRow(
                 name=name,
@@ -93,6 +101,8 @@ def _rows_from_table(lines: Iterable[Sequence[str]], *, default_category: str = 
                 category=clip(cell(line, "category"), CATEGORY_MAX) or category,
                 description=description,
                 warning=warning,
+                dietary=tags,
+                allergens=allergens,
             )
         )
         if len(rows) > MAX_ROWS:  # extract() says so; no need to read the rest

@@ -216,6 +216,12 @@
       var sizes = row.variations.map(function (size) { return size.name + " " + money(size.price); });
       slot(node, "data-sizes").textContent = fmt(T.sizes, { sizes: sizes.join(", ") });
     }
+    var facts = (row.dietary || []).concat(row.allergens || []).map(function (key) { return T.fact_names[key] || key; });
+    if (facts.length) {
+      var line = fmt(T.facts, { facts: facts.join(", ") });
+      var sizesSlot = slot(node, "data-sizes");
+      sizesSlot.textContent = sizesSlot.textContent ? sizesSlot.textContent + " · " + line : line;
+    }
     slot(node, "data-warning").textContent = row.warning || "";
     action.addEventListener("change", updateCount);
     return node;
@@ -229,6 +235,8 @@
       if (action === "update") row.product_id = Number(tr.dataset.productId);
       var sizes = found[Number(tr.dataset.index)].variations || [];
       if (action === "create" && sizes.length) row.variations = sizes;
+      var read = found[Number(tr.dataset.index)];
+      if (action !== "skip") { row.dietary = read.dietary || []; row.allergens = read.allergens || []; }
       return row;
     });
   }

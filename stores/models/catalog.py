@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kalliky.models import TimeStamped
+from stores.models.dietary import DietaryFacts, dietary_constraints
 
 _NON_NEGATIVE = Decimal("0")
 
@@ -27,7 +28,7 @@ class Category(models.Model):
         return self.name
 
 
-class Product(TimeStamped):
+class Product(DietaryFacts, TimeStamped):
     class Status(models.TextChoices):
         AVAILABLE = "available", _("Available")
         UNAVAILABLE = "unavailable", _("Unavailable")
@@ -50,7 +51,8 @@ class Product(TimeStamped):
         ordering = ("sort_order", "name")
         indexes = [models.Index(fields=["store", "status"], name="product_store_status")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_non_negative")
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_non_negative"),
+            *dietary_constraints("product"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from kalliky.errors import Conflict, ValidationFailed
 from stores.models import Category, Product, ProductVariation, ServiceResource, Store, UniversalService
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS, allergen_field, contradiction, tag_field
 from stores.signals import store_data_changed
 
 
@@ -48,22 +49,40 @@ def product_create(
     category_id: int | None = None,
     category: str | None = None,
     variations: list[dict[str, Any]] | None = None,
+    dietary: dict[str, bool | None] | None = None,
+    allergens: dict[str, bool | None] | None = None,
     **fields: Any,
 ) -> Product:
     with transaction.atomic():
         cat = _resolve_category(store, category_id, category)
-        product = Product.objects.create(store=store, category=cat, **fields)
+        product = Product(store=store, category=cat, **fields)
+        product.set_dietary(tags=dietary, allergens=allergens)
+        problem = contradiction(product.dietary_tags(), product.allergens())
+        if problem:
+            raise ValidationFailed(problem, field="dietary")
+        product.save()
         _variations_create(product, variations or [])
     return product
 
 
 def product_update(
-    *, product: Product, category_id: int | None = None, category: str | None = None, **fields: Any
+    *,
+    product: Product,
+    category_id: int | None = None,
+    category: str | None = None,
+    dietary: dict[str, bool | None] | None = None,
+    allergens: dict[str, bool | None] | None = None,
+    **fields: Any,
 ) -> Product:
+    """`dietary` / `allergens` set the facts given (None: leave them all as they are)."""
     with transaction.atomic():
         product.category = _resolve_category(product.store, category_id, category)
         for key, value in fields.items():
             setattr(product, key, value)
+        product.set_dietary(tags=dietary, allergens=allergens)
+        problem = contradiction(product.dietary_tags(), product.allergens())
+        if problem:
+            raise ValidationFailed(problem, field="dietary")
         product.save()
     return product
 
@@ -126,6 +145,12 @@ class ImportedItem:
     description: str = ""
     product_id: int | None = None
     sizes: tuple[tuple[str, Decimal], ...] = ()  # (label, price) of a new product's sizes
+    # What the menu says it is / contains (True); every other fact is left as it was.
+    dietary: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
+
+    def facts(self) -> dict[str, dict[str, bool | None]]:
+        return {"tags": dict.fromkeys(self.dietary, True), "allergens": dict.fromkeys(self.allergens, True)}
 
 
 @dataclass(frozen=True)
@@ -138,6 +163,15 @@ class ImportCounts:
 def _next_sort_order(rows: QuerySet) -> int:
     highest = rows.aggregate(highest=Max("sort_order"))["highest"]
     return 0 if highest is None else highest + 1
+
+
+FACT_FIELDS = [tag_field(k) for k in DIETARY_TAGS] + [allergen_field(k) for k in ALLERGENS]
+
+
+def _refuse_contradiction(product: Product, item: ImportedItem) -> None:
+    problem = contradiction(product.dietary_tags(), product.allergens())
+    if problem:
+        raise ValidationFailed(f"{item.name}: {problem}", field="dietary")
 
 
 def catalog_import(*, store: Store, items: Sequence[ImportedItem]) -> ImportCounts:
@@ -169,12 +203,15 @@ def catalog_import(*, store: Store, items: Sequence[ImportedItem]) -> ImportCoun
             product.price = item.price
             product.description = item.description.strip() or product.description
             product.updated_at = now  # bulk_update skips auto_now
-        Product.objects.bulk_update(products.values(), ["price", "description", "updated_at"])
+            product.set_dietary(**item.facts())
+            _refuse_contradiction(product, item)
+        Product.objects.bulk_update(products.values(), ["price", "description", "updated_at", *FACT_FIELDS])
 
         first = _next_sort_order(store.products)
         new_items = [item for item in items if item.product_id is None]
-        created = Product.objects.bulk_create(
-            Product(
+        new_products = []
+        for i, item in enumerate(new_items):
+            product = Product(
                 store=store,
                 category=categories.get(item.category.strip().casefold()),
                 name=item.name.strip(),
@@ -182,8 +219,10 @@ def catalog_import(*, store: Store, items: Sequence[ImportedItem]) -> ImportCoun
                 price=item.price,
                 sort_order=first + i,
             )
-            for i, item in enumerate(new_items)
-        )
+            product.set_dietary(**item.facts())
+            _refuse_contradiction(product, item)
+            new_products.append(product)
+        created = Product.objects.bulk_create(new_products)
         with translation.override(store.language):
             size_name = translation.gettext("Size")
         ProductVariation.objects.bulk_create(

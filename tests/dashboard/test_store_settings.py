@@ -279,3 +279,34 @@ def test_sizes_and_categories_from_the_catalog_tab(alice_client, pizzeria):
     _post(alice_client, pizzeria, "catalog", {"action": "category_delete", "id": pizzas.pk})
     regina.refresh_from_db()
     assert regina.category is None and not Category.objects.filter(store=pizzeria).exists()
+
+
+def test_diet_and_allergens_from_the_catalog_tab(alice_client, pizzeria):
+    burrata = ProductFactory(store=pizzeria, name="Burrata")
+    page = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+    assert 'name="allergen_nuts"' in html and "Régimes et allergènes" in html and "inconnu" in html
+    data = {"action": "product_dietary", "product_id": burrata.pk, "diet_vegetarian": "yes"}
+    data |= {"allergen_milk": "yes", "allergen_nuts": "no", "allergen_gluten": ""}
+    _post(alice_client, pizzeria, "catalog", data)
+    burrata.refresh_from_db()
+    assert (burrata.diet_vegetarian, burrata.allergen_milk, burrata.allergen_nuts) == (True, True, False)
+    assert burrata.allergen_gluten is None and burrata.diet_vegan is None
+    refused = _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "product_dietary", "product_id": burrata.pk, "diet_vegan": "yes", "allergen_milk": "yes"},
+        follow=True,
+    )
+    assert "A vegan product cannot contain milk" in refused.content.decode()
+    refused = _post(
+        alice_client,
+        pizzeria,
+        "catalog",
+        {"action": "product_dietary", "product_id": burrata.pk, "allergen_nuts": "maybe"},
+        follow=True,
+    )
+    assert "nuts: choose yes, no or unknown" in refused.content.decode()
+    burrata.refresh_from_db()
+    assert (burrata.diet_vegan, burrata.allergen_nuts) == (None, False)

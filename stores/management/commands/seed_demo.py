@@ -27,6 +27,7 @@ from stores.models import (
     Store,
     UniversalService,
 )
+from stores.models.dietary import DIETARY_TAGS, allergen_field, tag_field
 from telephony.models import PhoneNumber
 
 OWNER_EMAIL = "demo@kalliky.local"
@@ -76,6 +77,44 @@ PIZZERIA_MENU: dict[str, list[tuple[str, str, str, list[str], bool]]] = {
         ("Vin rouge (verre)", "5.00", "Montepulciano", ["vin"], False),
     ],
 }
+
+# name → (true facts, false facts): dietary tags and allergens the demo owner has filled in.
+# Anything not listed stays unknown, as on a real menu ("Panna cotta" may hold gelatine).
+_PIZZA = ("gluten", "milk")
+PIZZERIA_FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Margherita": (("vegetarian", *_PIZZA), ("vegan", "nuts", "fish", "eggs")),
+    "Regina": (_PIZZA, ("vegetarian", "halal")),
+    "Quatre fromages": (("vegetarian", *_PIZZA), ("vegan",)),
+    "Pepperoni": (_PIZZA, ("vegetarian", "halal")),
+    "Calzone": (("eggs", *_PIZZA), ("vegetarian",)),
+    "Diavola": (_PIZZA, ("vegetarian",)),
+    "Végétarienne": (("vegetarian", *_PIZZA), ("vegan", "nuts")),
+    "Napolitaine": (("gluten", "fish"), ("vegetarian", "milk")),
+    "Burrata": (("vegetarian", *_PIZZA), ("vegan",)),
+    "Savoyarde": (_PIZZA, ("vegetarian",)),
+    "Bruschetta": (("vegan", "gluten"), ("nuts",)),
+    "Salade César": (("gluten", "milk", "eggs", "fish", "mustard"), ("vegetarian",)),
+    "Carpaccio de bœuf": (("milk",), ("vegetarian",)),
+    "Antipasti": ((), ("vegetarian",)),
+    "Spaghetti carbonara": (("gluten", "eggs", "milk"), ("vegetarian",)),
+    "Penne arrabbiata": (("vegan", "gluten"), ()),
+    "Lasagnes": (("gluten", "eggs", "milk", "celery"), ("vegetarian",)),
+    "Tagliatelles aux cèpes": (("vegetarian", "gluten", "eggs", "milk"), ()),
+    "Tiramisu": (("vegetarian", "eggs", "milk", "gluten"), ("nuts",)),
+    "Panna cotta": (("milk",), ()),
+    "Fondant au chocolat": (("vegetarian", "eggs", "milk", "gluten"), ()),
+    "Glace deux boules": (("vegetarian", "milk", "nuts"), ()),
+    "Coca-Cola 33 cl": (("vegan",), ()),
+    "Eau pétillante 50 cl": (("vegan",), ()),
+    "Limonade artisanale": (("vegan",), ()),
+    "Bière Peroni 33 cl": (("gluten",), ()),
+    "Vin rouge (verre)": (("sulphites",), ()),
+}
+
+
+def _facts_field(key: str) -> str:
+    return tag_field(key) if key in DIETARY_TAGS else allergen_field(key)
+
 
 SALON_SERVICES = [
     ("Women's cut", 45, "48.00"),
@@ -190,6 +229,14 @@ class Command(BaseCommand):
                         "sort_order": order,
                     },
                 )
+                yes, no = PIZZERIA_FACTS.get(name, ((), ()))
+                facts = {_facts_field(k): True for k in yes} | {_facts_field(k): False for k in no}
+                # Fill what is still unknown; what the owner already said is theirs.
+                unknown = {f: v for f, v in facts.items() if getattr(product, f) is None}
+                if unknown:
+                    for field_name, value in unknown.items():
+                        setattr(product, field_name, value)
+                    product.save(update_fields=list(unknown))
                 if created and sized:
                     ProductVariation.objects.bulk_create(
                         [

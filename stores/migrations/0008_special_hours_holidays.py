@@ -21,7 +21,7 @@ def country_from_phone(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stores', '0006_order_customer_name'),
+        ('stores', '0007_product_dietary_allergens'),
     ]
 
     operations = [
