@@ -50,7 +50,10 @@ BODIES = {
     "/api/stores/{store_id}/service-bookings/{booking_id}": {"service_id": 1, "starts_at": SOON},
     "/api/stores/{store_id}/consultations": {"problem": "x"},
     "/api/stores/{store_id}/consultations/{booking_id}": {"problem": "x"},
+    "/api/stores/{store_id}/holidays/{day}": {"decision": "closed"},
 }
+# Path parameters that are values, not another tenant's rows.
+VALUES = {"day": "2026-12-25"}
 BOOKING_KIND = {"reservations": "reservation", "service-bookings": "booking", "consultations": "consultation"}
 
 
@@ -70,6 +73,8 @@ def stores_routes() -> list[tuple[str, str]]:
 def fill(template: str, objects: dict) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
+        if name in VALUES:
+            return VALUES[name]
         if name == "booking_id":
             kind = next(k for k in BOOKING_KIND if f"/{k}/" in template)
             return str(objects[BOOKING_KIND[kind]].pk)
@@ -83,7 +88,7 @@ def test_the_walk_covers_every_route_of_the_stores_api():
     assert len(routes) >= 45
     for _, template in routes:
         for name in re.findall(r"\{(\w+)\}", template):
-            assert name in PLACEHOLDERS or name == "booking_id", template
+            assert name in PLACEHOLDERS or name in VALUES or name == "booking_id", template
 
 
 def test_carol_gets_404_on_every_route_with_alice_ids(carol_client, catalog):
