@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,7 @@ from django.core import mail
 
 from notifications.models import NotificationQueueItem, StoreNotificationSettings
 from notifications.tasks import enqueue_daily_digests
-from stores.models import CustomerExchange, Order, Reservation
+from stores.models import CustomerExchange, HolidayDecision, Order, Reservation
 from telephony.models import Call
 from tests.factories import CustomerFactory, OrderFactory
 
@@ -102,3 +102,22 @@ def test_the_owner_moves_the_digest_to_the_evening(tokyo_store, alice_client, on
     with on_commit():
         assert enqueue_daily_digests(now=at(15, 8, 5).isoformat()) == 0
         assert enqueue_daily_digests(now=(at(15, 21) + timedelta(minutes=1)).isoformat()) == 1
+
+
+def test_the_daily_digest_reminds_the_owner_of_undecided_holidays(pizzeria, on_commit):
+    pizzeria.country = "FR"
+    pizzeria.language = "en"
+    pizzeria.save(update_fields=["country", "language"])
+    StoreNotificationSettings.objects.filter(store=pizzeria).update(digest_hour=8)
+    morning = datetime(2025, 12, 15, 8, 5, tzinfo=ZoneInfo(pizzeria.timezone))
+    with on_commit():
+        assert enqueue_daily_digests(now=morning.isoformat()) >= 1
+    [email] = [m for m in mail.outbox if pizzeria.name in m.subject or pizzeria.name in m.body]
+    assert "Public holidays ahead" in email.body and "Christmas" in email.body
+
+    # Once decided, the next morning's digest no longer asks.
+    HolidayDecision.objects.create(store=pizzeria, date=date(2025, 12, 25), decision="closed")
+    mail.outbox.clear()
+    with on_commit():
+        enqueue_daily_digests(now=(morning + timedelta(days=1)).isoformat())
+    assert mail.outbox and all("Christmas" not in m.body for m in mail.outbox)

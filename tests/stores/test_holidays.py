@@ -76,3 +76,49 @@ def test_the_owner_decides_a_holiday_through_the_api(alice_client, carol_client,
     )
     assert not_holiday.status_code == 422 and not_holiday.json()["errors"][0]["field"] == "date"
     assert carol_client.put(url, {"decision": "usual"}, content_type="application/json").status_code == 404
+
+
+def test_the_dashboard_asks_about_an_undecided_holiday_and_one_tap_answers_it(alice_client, pizzeria, soon):
+    day, name = soon
+    home = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert name in home and "Not decided: the assistant says it will check" in home
+    assert f'data-holiday="{day.isoformat()}"' in home
+
+    answered = alice_client.post(
+        f"/stores/{pizzeria.pk}/settings/?tab=hours",
+        {"action": "holiday", "date": day.isoformat(), "decision": "special", "hours": "10:00-14:00"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert answered.status_code == 200
+    assert HolidayDecision.objects.get(store=pizzeria, date=day).decision == "special"
+    assert pizzeria.special_hours.get(date=day).opens == time(10)
+    home = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-holiday="{day.isoformat()}"' not in home  # answered: no longer asked
+
+    # Special hours without hours are refused, naming what to type, and change nothing.
+    refused = alice_client.post(
+        f"/stores/{pizzeria.pk}/settings/?tab=hours",
+        {"action": "holiday", "date": day.isoformat(), "decision": "special", "hours": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "Type the hours of that day, like 10:00-14:00." in refused.content.decode()
+    assert HolidayDecision.objects.get(store=pizzeria, date=day).decision == "special"
+
+
+def test_special_hours_typed_on_the_settings_page(alice_client, pizzeria):
+    url = f"/stores/{pizzeria.pk}/settings/?tab=hours"
+    special = "2026-12-24 10:00-16:00 Réveillon"
+    data = {"action": "hours", "day1": "11:30-14:30", "closed": "", "special": special}
+    alice_client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr")
+    row = pizzeria.special_hours.get()
+    assert (row.date, row.opens, row.closes) == (date(2026, 12, 24), time(10), time(16))
+    assert row.reason == "Réveillon"
+    page = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "2026-12-24 10:00-16:00 Réveillon" in page and "Horaires exceptionnels" in page
+
+    bad = alice_client.post(url, {**data, "special": "le 24 au matin"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "le 24 au matin: write special hours as YYYY-MM-DD 10:00-16:00" in bad.content.decode()
+    assert pizzeria.special_hours.get().reason == "Réveillon"  # nothing replaced
+
