@@ -55,6 +55,10 @@ def signup_page(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.detail)
         else:
             request.session[TOKEN_KEY] = started.signup_token
+            if started.provider == "trial":
+                # Same host as this page: a PUBLIC_BASE_URL set for another address must not
+                # send a new owner away.
+                return redirect("billing:signup_success")
             return redirect(started.checkout_url)
     return _signup_form(request, form)
 
