@@ -942,15 +942,26 @@ class LocalBrain:
         line = next((li for li in session.cart if li.product_id == old.item_id), None)
         if line is None:
             return None
-        call_tool(tc, "remove_from_order", {"line_id": line.line_id})
         wanted = self._requests(tc, Heard(**{**h.__dict__, "mentions": [new]}))
         request = wanted[0] if wanted else {"item_id": new.item_id, "size": None, "extras": []}
-        request["quantity"] = line.quantity
-        old_item, new_item = tc.ctx.item(old.item_id), tc.ctx.item(new.item_id)
-        if not request["size"] and old_item is not None and new_item is not None:
-            # "swap the large calzone for a margherita": the size said for the old one stays
-            was = next((v.value for v in old_item.sizes if v.id in line.variation_ids), None)
-            request["size"] = next((v.value for v in new_item.sizes if v.value == was), None)
+        # One step through the shared tool: same quantity, and the size said for the old one stays.
+        result = call_tool(
+            tc,
+            "replace_order_line",
+            {
+                "line_id": line.line_id,
+                "new_item": str(new.item_id),
+                **({"size": request["size"]} if request.get("size") else {}),
+                **({"extras": request["extras"]} if request.get("extras") else {}),
+            },
+        )
+        if result["ok"]:
+            replaced = ph.say(h.lang, "removed", item=result["replaced"])
+            added = ph.say(h.lang, "added", items=self._line_text(result["line"], h.lang))
+            return f"{replaced} {added} {self._after_change(tc, h.lang)}"
+        quantity = line.quantity
+        call_tool(tc, "remove_from_order", {"line_id": line.line_id})  # the new one needs a question
+        request["quantity"] = quantity
         session.pending["queue"] = [request]
         return ph.say(h.lang, "removed", item=line.name) + " " + self._drain_queue(tc, h.lang, [])
 
