@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 # A consultation that names none of the store's request services lasts the model's default half hour.
 CONSULTATION_MINUTES = 30
 MAX_QUANTITY = 50
-CHECK_QUANTITY = 20  # above this, a count of one item is confirmed with the caller before it is taken
+CHECK_QUANTITY = 19  # above this, a count of one item is confirmed with the caller before it is taken
 
 
 class ToolError(Exception):

@@ -441,7 +441,8 @@ class LocalBrain:
                         and (not after or after in COUNT_CLOSERS or find_size(item, [after]))
                     ):
                         quantity = number.value
-            segment = h.words[start : mention.start] + h.words[mention.end : end]
+            lead = next((x.start for x in counts if start <= x.start < mention.start), start)
+            segment = h.words[lead : mention.start] + h.words[mention.end : end]  # "3 500 g X": X's size
             size = find_size(item, segment)
             extras = find_extras(item, _translate_extras(h.words[mention.end : end])) or find_extras(
                 item, _translate_extras(h.words[start : mention.start])
@@ -475,7 +476,9 @@ class LocalBrain:
         self._note_delivery(tc, h)
         if h.has("cancel_item") and session.cart:
             return self._remove(tc, h)
-        if SWAP.search(h.norm) and session.cart and len(h.mentions) >= 2:
+        in_cart = [m for m in h.mentions if any(li.product_id == m.item_id for li in session.cart)]
+        soft = SOFT_SWAP.search(h.norm) is not None and len(in_cart) == 1  # "not the X, the Y instead"
+        if (SWAP.search(h.norm) or soft) and session.cart and len(h.mentions) >= 2:
             return self._swap(tc, h)
         corrected = self._correct(tc, h)
         if corrected is not None:
@@ -759,6 +762,18 @@ class LocalBrain:
             return None
         item = tc.ctx.item(queue[0]["item_id"])
         assert item is not None
+        others = [m for m in h.mentions if m.item_id != item.id]
+        if others:
+            # "grande, et un coca": the size is what comes before the other item; "plus two 250 g
+            # meringues": a count before the size means it belongs to that item, not this one
+            lead = h.words[: others[0].start]
+            lead = lead[: next((i for i, w in enumerate(lead) if w in CONNECTORS), len(lead))]
+            counted = any(not _measure(lead, n.end) for n in find_numbers(" ".join(lead)))
+            size = None if counted else find_size(item, lead)
+            if size is None:
+                return None  # the new request adds them and asks this question again
+            queue[0]["size"] = size.value
+            return self._order(tc, h)
         size = find_size(item, h.words)
         if size is None and (h.no or h.has("done")):
             # they dropped it: carry on with what is already in the order
@@ -1081,7 +1096,7 @@ class LocalBrain:
         booking = tc.session.pending["booking"]
         before = dict(booking)
         kind = booking["kind"]
-        party = parse_party_size(h.text)
+        party = parse_party_size(h.norm)  # with STT homophones fixed ("vin" → "vingt")
         if party and kind == "reservation":
             booking["party_size"] = party
         if h.when is not None:
@@ -1616,7 +1631,9 @@ NOT_A_COUNT_BEFORE = frozenset("a at vers pour for dans in avant before apres af
 MEASURES = frozenset(
     "g gr kg grammes gramme grams cl ml l litre litres cm h heures heure minutes min pm am".split()
 )
-ABSURD_QUANTITY = 20  # more of one thing than a caller plausibly wants: asked back, never silently taken
+ABSURD_QUANTITY = (
+    19  # above: more of one thing than a caller plausibly wants, asked back, never taken silently
+)
 SET_QUANTITY = re.compile(
     r"\b(mettez en|mets en|mettez m en|mettez moi en|donnez m en|donnez moi en|j en prends|j en veux|"
     r"je vais en prendre|j en voudrais|make (that|it|them)|i ll take|i ll have|i d like|give me|plutot|"
@@ -1666,6 +1683,7 @@ SWAP = re.compile(
     r"\b(swap|replace|switch|exchange|remplacez|remplacer|remplace|echangez|echanger|changez|changer|"
     r"instead of|a la place d|au lieu d)"
 )
+SOFT_SWAP = re.compile(r"\b(instead|plutot|pas (le|la|les)|not the|rather)\b")
 INSTEAD_OF = re.compile(r"\b(instead of|a la place de?s?|au lieu de?s?|a la place du|au lieu du)\b")
 COMPLAINT_GENERIC = frozenset(
     "bonjour bonsoir hello voudrais voudrai aimerais souhaite faire deposer porter une reclamation plainte "

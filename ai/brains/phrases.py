@@ -143,7 +143,7 @@ P: dict[str, dict[str, str]] = {
         "what_change": "Sure, what would you like to change?",
         "removed": "I've removed the {item}.",
         "updated": "Changed: {item}.",
-        "check_quantity": "Did you say {quantity} {item}?",
+        "check_quantity": "Just to be sure, did you say {quantity} {item}?",
         "how_many": "How many {item} would you like?",
         "too_many": "I can take at most {max} {item} by phone. How many would you like?",
         "unknown_option": "I don't have {option} for the {item}.",
