@@ -222,9 +222,12 @@ def find_size(item: ItemCtx, words: list[str]) -> VariationCtx | None:
     # "deux margherita grandes": sizes agree in number with the item in French
     words = words + [w[:-1] for w in words if len(w) > 3 and w.endswith("s")]
     said = f" {' '.join(words)} "
-    for v in sizes:
+    for v in sizes:  # the longest said first: "six parts" is not "part"
         value = normalize(v.value)
-        if value in words or (" " in value and f" {value} " in said):  # "250 g", "33 cl"
+        if " " in value and f" {value} " in said:  # "250 g", "33 cl", "six parts"
+            return v
+    for v in sizes:
+        if normalize(v.value) in words:
             return v
     for concept, spoken in SIZE_WORDS.items():
         if any(w in spoken for w in words):
@@ -232,6 +235,20 @@ def find_size(item: ItemCtx, words: list[str]) -> VariationCtx | None:
                 if normalize(v.value) in SIZE_WORDS[concept]:
                     return v
     return None
+
+
+def size_words(item: ItemCtx, words: list[str]) -> set[int]:
+    """Positions of words that belong to a size said in several words ("six parts", "250 g"), so a
+    number inside it is not read as a count."""
+    taken: set[int] = set()
+    for v in item.sizes:
+        value = normalize(v.value).split()
+        if len(value) < 2:
+            continue
+        for i in range(len(words) - len(value) + 1):
+            if words[i : i + len(value)] == value:
+                taken.update(range(i, i + len(value)))
+    return taken
 
 
 def find_extras(item: ItemCtx, words: list[str]) -> list[VariationCtx]:

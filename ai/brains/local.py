@@ -10,7 +10,7 @@ the same rules; a tool's refusal is spoken with the alternatives it offers."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from ai.matching import (
     find_size,
     index_for,
     removals_in_french,
+    size_words,
 )
 from ai.nlu import intents as nlu_intents
 from ai.nlu.numbers import find_numbers
@@ -427,7 +428,12 @@ class LocalBrain:
                     break
             quantity = 1
             said_before = False
-            counts = [x for x in numbers if not _measure(h.words, x.end)]  # not "250 g", "33 cl"
+            in_size = size_words(item, h.words)
+            counts = [
+                _before_size(h.words, x, in_size)
+                for x in numbers
+                if not _measure(h.words, x.end) and x.start not in in_size
+            ]
             for number in counts:
                 if start <= number.start < mention.start and number.end <= mention.start:
                     quantity = number.value
@@ -1648,6 +1654,15 @@ NEGATION = frozenset({"pas", "not"})
 PEOPLE_WORDS = frozenset("personnes personne couverts people persons guests".split())
 NUMBER_LEADS = frozenset("deux trois quatre cinq six sept huit neuf un une".split())
 ORDER_LEADS = frozenset("voudrais veux prends prendrai mettez mets donnez et aussi plus avec".split())
+
+
+def _before_size(words: list[str], number: Any, in_size: set[int]) -> Any:
+    """ "cinquante six parts": the count is what comes before the size ("six parts"), not 56."""
+    cut = next((i for i in range(number.start, number.end) if i in in_size), None)
+    if cut is None or cut == number.start:
+        return number
+    head = find_numbers(" ".join(words[number.start : cut]))
+    return replace(number, end=cut, value=head[0].value) if head else number
 
 
 def _measure(words: list[str], end: int) -> bool:

@@ -78,3 +78,28 @@ def test_a_forgotten_sauce_is_put_on_the_line_when_the_read_back_is_refused(pizz
         ["a panini poulet", "that's all", "pick up", "no, I wanted it with sauce curry", "yes"],
         [{"name": "Panini poulet", "quantity": 1, "options": ["Sauce curry"]}],
     )
+
+
+def test_a_size_said_with_a_number_is_not_a_count(demo_pizzeria):
+    product_create(
+        store=demo_pizzeria,
+        category="Desserts",
+        name="Tarte aux poires",
+        price=Decimal("4.00"),
+        variations=[
+            {"type": "size", "name": "Format", "value": "Part", "price": Decimal("4.00")},
+            {"type": "size", "name": "Format", "value": "Huit parts", "price": Decimal("28.00")},
+        ],
+    )
+    _play(
+        demo_pizzeria,
+        "fr",
+        ["deux tartes aux poires huit parts", "c'est tout", "à emporter", "oui"],
+        [{"name": "Tarte aux poires", "quantity": 2, "options": ["Huit parts"]}],
+    )
+    _play(
+        demo_pizzeria,
+        "en",
+        ["tarte aux poires huit parts, three of them", "that's all", "pick up", "yes"],
+        [{"name": "Tarte aux poires", "quantity": 3, "options": ["Huit parts"]}],
+    )
