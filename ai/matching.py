@@ -221,6 +221,11 @@ def find_size(item: ItemCtx, words: list[str]) -> VariationCtx | None:
         return None
     # "deux margherita grandes": sizes agree in number with the item in French
     words = words + [w[:-1] for w in words if len(w) > 3 and w.endswith("s")]
+    said = f" {' '.join(words)} "
+    for v in sizes:  # the longest said first: "six parts" is not "part"
+        value = normalize(v.value)
+        if " " in value and f" {value} " in said:  # "250 g", "33 cl", "six parts"
+            return v
     for v in sizes:
         if normalize(v.value) in words:
             return v
@@ -232,10 +237,28 @@ def find_size(item: ItemCtx, words: list[str]) -> VariationCtx | None:
     return None
 
 
+def size_words(item: ItemCtx, words: list[str]) -> set[int]:
+    """Positions of words that belong to a size said in several words ("six parts", "250 g"), so a
+    number inside it is not read as a count."""
+    taken: set[int] = set()
+    for v in item.sizes:
+        value = normalize(v.value).split()
+        if len(value) < 2:
+            continue
+        for i in range(len(words) - len(value) + 1):
+            if words[i : i + len(value)] == value:
+                taken.update(range(i, i + len(value)))
+    return taken
+
+
 def find_extras(item: ItemCtx, words: list[str]) -> list[VariationCtx]:
-    """Extras named after a marker ("avec", "with", "supplément", "extra")."""
+    """Extras named after a marker ("avec", "with", "supplément", "extra"), and options said whole
+    without one ("kebab sauce blanche", "sans oignons", "without onions")."""
+    words = removals_in_french(words)
+    said = f" {' '.join(words)} "
+    whole = [v for v in item.extras if " " in normalize(v.value) and f" {normalize(v.value)} " in said]
     if not any(w in EXTRA_MARKERS for w in words):
-        return []
+        return whole
     first = min(i for i, w in enumerate(words) if w in EXTRA_MARKERS)
     tail = words[first + 1 :]
     found = []
@@ -247,7 +270,26 @@ def find_extras(item: ItemCtx, words: list[str]) -> list[VariationCtx]:
             if fuzz.ratio(" ".join(tail[i : i + len(value)]), " ".join(value)) >= FUZZY_CUTOFF:
                 found.append(v)
                 break
-    return found
+    return found + [v for v in whole if v not in found]
+
+
+REMOVAL_WORDS = frozenset({"without", "sans", "no", "hold"})
+
+
+def removals_in_french(words: list[str]) -> list[str]:
+    """ "without onions" / "no onions" → "sans oignons" so English removals meet the menu's options."""
+    out = list(words)
+    for i, w in enumerate(out[:-1]):
+        if w in ("without", "no", "hold") and out[i + 1] not in ("thanks", "thank", "problem", "more"):
+            out[i] = "sans"
+            out[i + 1] = _EN_INGREDIENTS.get(out[i + 1], out[i + 1])
+    return out
+
+
+# English names of common removable ingredients, so "without onions" meets "Sans oignons".
+_EN_INGREDIENTS = {"onions": "oignons", "onion": "oignons", "salad": "salade", "lettuce": "salade",
+                   "pickles": "cornichons", "pickle": "cornichons", "cheese": "fromage",
+                   "tomatoes": "tomates", "tomato": "tomates", "olive": "olives"}  # fmt: skip
 
 
 _INDEXES: OrderedDict[tuple[int, int, str], CatalogIndex] = OrderedDict()

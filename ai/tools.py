@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 # A consultation that names none of the store's request services lasts the model's default half hour.
 CONSULTATION_MINUTES = 30
 MAX_QUANTITY = 50
+CHECK_QUANTITY = 19  # above this, a count of one item is confirmed with the caller before it is taken
 
 
 class ToolError(Exception):
@@ -488,7 +489,9 @@ def _quantity(value: Any) -> int:
 
 @tool(
     "add_to_order",
-    "Add an item to the caller's order. Errors tell you what to ask (e.g. missing size).",
+    "Add an item to the caller's order. Errors tell you what to ask (e.g. missing size). "
+    f"More than {CHECK_QUANTITY} of one item is usually a slip: ask the caller to confirm the number first. "
+    "To correct a line already in the order, use update_order_line (it sets, it does not add).",
     {"item": {"type": "string", "description": "Item name as on the menu"}, **_LINE_PROPS},
     ("item",),
 )
@@ -564,11 +567,12 @@ def _line(tc: ToolContext, line_id: int | None, item: str | None) -> CartLine:
 
 @tool(
     "update_order_line",
-    "Change the quantity, size or extras of a line already in the order.",
+    'Correct a line already in the order: the quantity given replaces the old one ("no, two not '
+    'one" → quantity 2); size, extras (the full list) and notes replace theirs.',
     {
         "line_id": {"type": "integer"},
         "item": {"type": "string", "description": "Item name, when the line id is not known"},
-        **{k: v for k, v in _LINE_PROPS.items() if k != "notes"},
+        **_LINE_PROPS,
     },
 )
 def update_order_line(
@@ -578,6 +582,7 @@ def update_order_line(
     quantity: int | None = None,
     size: str | None = None,
     extras: list[str] | None = None,
+    notes: str | None = None,
 ) -> dict[str, Any]:
     line = _line(tc, line_id, item)
     product = tc.ctx.item(line.product_id)
@@ -585,6 +590,8 @@ def update_order_line(
         raise ToolError("unknown_item", f"{line.name} is no longer on the menu.")
     if quantity is not None:
         line.quantity = _quantity(quantity)
+    if notes is not None:
+        line.notes = notes
     if size is not None or extras is not None:
         current = [v for v in product.variations if v.id in line.variation_ids]
         keep_size = next((v.value for v in current if v.type == "size"), None)
@@ -594,6 +601,49 @@ def update_order_line(
         line.variation_labels = [v.value for v in chosen if not (v.type == "size" and not product.needs_size)]
         line.unit_price = unit_price(product.price, chosen)
     return {"line": _line_view(line), "cart": tc.session.cart_view()}
+
+
+@tool(
+    "replace_order_line",
+    'Swap a line for another item ("the calzone for a margherita instead"): same quantity and '
+    "size unless given; the old line stays if the new item cannot be added.",
+    {
+        "line_id": {"type": "integer"},
+        "item": {
+            "type": "string",
+            "description": "Item of the line to replace, when the line id is not known",
+        },
+        "new_item": {"type": "string", "description": "Item name as on the menu"},
+        **_LINE_PROPS,
+    },
+    ("new_item",),
+)
+def replace_order_line(
+    tc: ToolContext,
+    new_item: str,
+    line_id: int | None = None,
+    item: str | None = None,
+    quantity: int | None = None,
+    size: str | None = None,
+    extras: list[str] | None = None,
+    notes: str = "",
+) -> dict[str, Any]:
+    line = _line(tc, line_id, item)
+    found = _item(tc, new_item)
+    _check_available(tc, found)
+    old = tc.ctx.item(line.product_id)
+    if size is None and old is not None:
+        was = next((v.value for v in old.sizes if v.id in line.variation_ids), None)
+        size = next((v.value for v in found.sizes if v.value == was), None)
+    chosen = _choose_variations(found, size, extras)  # raises before anything changes
+    line.product_id = found.id
+    line.name = found.name
+    line.quantity = _quantity(quantity) if quantity is not None else line.quantity
+    line.variation_ids = [v.id for v in chosen]
+    line.variation_labels = [v.value for v in chosen if not (v.type == "size" and not found.needs_size)]
+    line.unit_price = unit_price(found.price, chosen)
+    line.notes = notes
+    return {"replaced": old.name if old else "", "line": _line_view(line), "cart": tc.session.cart_view()}
 
 
 @tool(

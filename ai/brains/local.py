@@ -10,7 +10,7 @@ the same rules; a tool's refusal is spoken with the alternatives it offers."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,13 +19,22 @@ from rapidfuzz import fuzz
 from ai.brains import BrainTurn, dietary
 from ai.brains import phrases as ph
 from ai.context import ItemCtx
-from ai.matching import EXTRA_MARKERS, SERVICE_LEXICON, Mention, find_extras, find_size, index_for
+from ai.matching import (
+    EXTRA_MARKERS,
+    SERVICE_LEXICON,
+    Mention,
+    find_extras,
+    find_size,
+    index_for,
+    removals_in_french,
+    size_words,
+)
 from ai.nlu import intents as nlu_intents
 from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_name, parse_party_size
 from ai.nlu.text import normalize
 from ai.nlu.when import When, combine, parse_when
-from ai.tools import ToolContext, call_tool
+from ai.tools import MAX_QUANTITY, ToolContext, call_tool
 
 CONNECTORS = frozenset({"et", "and", "puis", "plus", "then", "also", "aussi"})
 DELIVERY_WORDS = frozenset({"livraison", "livrer", "livre", "livrez", "delivery", "deliver", "delivered"})
@@ -123,7 +132,7 @@ class LocalBrain:
         return BrainTurn(text=reply, brain=self.name)
 
     def _hear(self, tc: ToolContext, text: str) -> Heard:
-        words = normalize(text).split()
+        words = self._homophones(tc, normalize(text).split())
         lang = tc.session.lang
         mentions = index_for(tc.ctx).find(words) if tc.ctx.has_products else []
         return Heard(
@@ -135,6 +144,26 @@ class LocalBrain:
             when=parse_when(text, tc.now, lang),
             lang=lang,
         )
+
+    def _homophones(self, tc: ToolContext, words: list[str]) -> list[str]:
+        """What speech-to-text hears for what was said: "cent olives" is "sans olives" (a hundred
+        olives is no order), "vin personnes" is "vingt", "de pizzas" / "pour de" is "deux"."""
+        index = index_for(tc.ctx) if tc.ctx.has_products else None
+        out = list(words)
+        for i, w in enumerate(out):
+            nxt = out[i + 1] if i + 1 < len(out) else ""
+            prev = out[i - 1] if i else ""
+            if w == "cent" and nxt and not find_numbers(nxt) and nxt not in MEASURES and nxt != "euros":
+                if prev not in NUMBER_LEADS and (index is None or not index._token_matches(nxt)):
+                    out[i] = "sans"
+            elif w == "vin" and nxt in PEOPLE_WORDS:
+                out[i] = "vingt"
+            elif w == "de" and (nxt in PEOPLE_WORDS or (not nxt and prev in ("pour", "a"))):
+                out[i] = "deux"
+            elif w == "de" and prev in ORDER_LEADS and nxt.endswith(("s", "x")) and index is not None:
+                if index._token_matches(nxt) or index._token_matches(nxt[:-1]):
+                    out[i] = "deux"
+        return out
 
     def _dispatch(self, tc: ToolContext, h: Heard) -> str | None:
         pending = tc.session.pending
@@ -206,6 +235,12 @@ class LocalBrain:
             or h.has("modify_order")
             or h.has("cancel_item")
             or (ANAPHORA.search(h.norm) and session.pending.get("topic_item"))
+            or (SET_QUANTITY.search(h.norm) and find_numbers(h.norm) and session.pending.get("topic_item"))
+            or (
+                session.cart
+                and find_numbers(h.norm)
+                and (CORRECTION.search(h.norm) or SET_QUANTITY.search(h.norm))
+            )
         ):
             return self._order(tc, h)
         if h.has("goodbye") or (h.has("done") and not session.cart) or (h.has("no") and session.orders):
@@ -400,24 +435,39 @@ class LocalBrain:
                     end = i
                     break
             quantity = 1
-            for number in numbers:
+            said_before = False
+            in_size = size_words(item, h.words)
+            counts = [
+                _before_size(h.words, x, in_size)
+                for x in numbers
+                if not _measure(h.words, x.end) and x.start not in in_size
+            ]
+            for number in counts:
                 if start <= number.start < mention.start and number.end <= mention.start:
                     quantity = number.value
-                elif mention.end <= number.start < end and n + 1 == len(h.mentions) and quantity == 1:
+                    said_before = h.words[number.start] not in ("un", "une", "a", "an")
+                elif mention.end <= number.start < end and not said_before and quantity == 1:
+                    # "des cocas, quatre s'il vous plaît", "cokes, three of them", "2 x kebab"
                     before = h.words[number.start - 1] if number.start else ""
-                    if before in ("x", "fois", "times"):
+                    after = h.words[number.end] if number.end < len(h.words) else ""
+                    if before in ("x", "fois", "times") or (
+                        before not in NOT_A_COUNT_BEFORE
+                        and (not after or after in COUNT_CLOSERS or find_size(item, [after]))
+                    ):
                         quantity = number.value
-            segment = h.words[start : mention.start] + h.words[mention.end : end]
+            lead = next((x.start for x in counts if start <= x.start < mention.start), start)
+            segment = h.words[lead : mention.start] + h.words[mention.end : end]  # "3 500 g X": X's size
             size = find_size(item, segment)
             extras = find_extras(item, _translate_extras(h.words[mention.end : end])) or find_extras(
                 item, _translate_extras(h.words[start : mention.start])
             )
             request = {
                 "item_id": item.id,
-                "quantity": max(1, min(quantity, 50)),
+                "quantity": max(1, min(quantity, 999)),  # above the sensible bound: asked, not clamped
                 "size": size.value if size else None,
                 "extras": [e.value for e in extras],
-                "explicit_quantity": quantity != 1 or any(start <= x.start < mention.start for x in numbers),
+                "explicit_quantity": quantity != 1 or any(start <= x.start < mention.start for x in counts),
+                "unknown_options": _unknown_options(item, h.words[mention.end : end], extras),
             }
             tail = " ".join(h.words[mention.end : end])
             if extras and request["quantity"] > 1 and ONE_OF_THEM.search(tail):
@@ -440,8 +490,13 @@ class LocalBrain:
         self._note_delivery(tc, h)
         if h.has("cancel_item") and session.cart:
             return self._remove(tc, h)
-        if SWAP.search(h.norm) and session.cart and len(h.mentions) >= 2:
+        in_cart = [m for m in h.mentions if any(li.product_id == m.item_id for li in session.cart)]
+        soft = SOFT_SWAP.search(h.norm) is not None and len(in_cart) == 1  # "not the X, the Y instead"
+        if (SWAP.search(h.norm) or soft) and session.cart and len(h.mentions) >= 2:
             return self._swap(tc, h)
+        corrected = self._correct(tc, h)
+        if corrected is not None:
+            return corrected
         if h.has("modify_order") and session.cart:
             changed = self._modify(tc, h)
             if changed is not None:
@@ -449,8 +504,13 @@ class LocalBrain:
         requests = self._requests(tc, h)
         topic = tc.ctx.item(session.pending.get("topic_item") or 0)
         anaphora = ANAPHORA.search(h.norm) is not None
-        if not requests and topic is not None and (h.has("order") or anaphora or find_size(topic, h.words)):
-            numbers = [n for n in find_numbers(h.norm) if n.value <= 50]
+        counted = bool(find_numbers(h.norm)) and SET_QUANTITY.search(h.norm) is not None
+        if (
+            not requests
+            and topic is not None
+            and (h.has("order") or anaphora or counted or find_size(topic, h.words))
+        ):
+            numbers = [n for n in find_numbers(h.norm) if n.value <= 999]
             size = find_size(topic, h.words) or next(
                 (v for v in topic.sizes if v.value == session.pending.get("topic_size")), None
             )
@@ -491,8 +551,118 @@ class LocalBrain:
                     if result["ok"] and not requests:
                         updated = ph.say(lang, "updated", item=self._line_text(result["line"], lang))
                         return updated + " " + self._after_change(tc, lang)
-        session.pending["queue"] = requests
+        # Said while a size was asked for another item: add these, then ask that question again.
+        session.pending["queue"] = requests + list(session.pending.get("queue") or [])
         return self._drain_queue(tc, lang, [])
+
+    def _wanted_count(self, h: Heard) -> int | None:
+        """The count the caller means in a correction: "three, not four" → 3, "pas une, deux" → 2."""
+        for number in find_numbers(h.norm):
+            if number.start and h.words[number.start - 1] in NEGATION:
+                continue
+            if h.words[number.start] in ("a", "an", "un", "une") and number.end < len(h.words):
+                continue  # "make it a large", "mettez-la en une grande": an article, not a count
+            if number.start and _measure(h.words, number.end):
+                continue
+            return number.value
+        return None
+
+    def _correct(self, tc: ToolContext, h: Heard) -> str | None:
+        """A correction replaces, never adds: "non, deux margheritas, pas une" sets that line to 2,
+        "mettez-la en grande finalement" changes its size, "non, plutôt trois" / "make that two"
+        sets the last line (or the item just asked about) to three / two."""
+        session = tc.session
+        if not session.cart:
+            return None
+        correcting = CORRECTION.search(h.norm) is not None
+        lang = h.lang
+        if not h.mentions:
+            count = self._wanted_count(h)
+            topic = session.pending.get("topic_item")
+            target = next((li for li in reversed(session.cart) if li.product_id == topic), session.cart[-1])
+            item = tc.ctx.item(target.product_id)
+            size = find_size(item, h.words) if item is not None else None
+            extras = find_extras(item, _translate_extras(h.words)) if item is not None else []
+            if (count is None and size is None and not extras) or not (
+                correcting or SET_QUANTITY.search(h.norm)
+            ):
+                return None
+            if (
+                topic
+                and session.pending.get("last_was_price")
+                and not any(li.product_id == topic for li in session.cart)
+            ):
+                return None  # "mettez-m'en deux" after a price: an order of that item
+            change: dict[str, Any] = {"quantity": count} if count is not None else {}
+            if size is not None:
+                change["size"] = size.value
+            if extras and item is not None:  # "no, with sauce curry": added to what the line has
+                kept = [v.value for v in item.extras if v.id in target.variation_ids]
+                change["extras"] = kept + [v.value for v in extras if v.value not in kept]
+            return self._set_line(tc, lang, target.line_id, change)
+        if not correcting:
+            return None
+        requests = self._requests(tc, h)
+        changes: list[str] = []
+        new: list[dict[str, Any]] = []
+        for request in requests:
+            lines = [li for li in session.cart if li.product_id == request["item_id"]]
+            if not lines:
+                new.append(request)
+                continue
+            item = tc.ctx.item(request["item_id"])
+            sized = [
+                li
+                for li in lines
+                if request["size"]
+                and item
+                and any(v.value == request["size"] and v.id in li.variation_ids for v in item.sizes)
+            ]
+            line = (sized or lines)[-1]
+            args: dict[str, Any] = {"line_id": line.line_id}
+            if request["explicit_quantity"]:
+                args["quantity"] = request["quantity"]
+            if request["size"]:
+                args["size"] = request["size"]
+            if request["extras"]:
+                args["extras"] = request["extras"]
+            if len(args) == 1:
+                continue
+            if args.get("quantity", 0) > ABSURD_QUANTITY:
+                new.append({**request, "replace_line": line.line_id})
+                continue
+            result = call_tool(tc, "update_order_line", args)
+            if not result["ok"]:
+                return self._refusal_text(tc, result, lang)
+            changes.append(self._line_text(result["line"], lang))
+        if not changes and not new:
+            return None
+        text = ph.say(lang, "updated", item=ph.join(changes, lang)) if changes else ""
+        if new:
+            session.pending["queue"] = new
+            return (text + " " + self._drain_queue(tc, lang, [])).strip()
+        return text + " " + self._after_change(tc, lang)
+
+    def _set_line(self, tc: ToolContext, lang: str, line_id: int, change: dict[str, Any]) -> str:
+        line = next(li for li in tc.session.cart if li.line_id == line_id)
+        if change.get("quantity", 0) > ABSURD_QUANTITY:
+            item = tc.ctx.item(line.product_id)
+            request = {"item_id": line.product_id, "quantity": change["quantity"], "size": None,
+                       "extras": [], "replace_line": line_id}  # fmt: skip
+            if item is not None:
+                current = [v for v in item.variations if v.id in line.variation_ids]
+                request["size"] = next((v.value for v in current if v.type == "size"), None)
+                request["extras"] = [v.value for v in current if v.type != "size"]
+            tc.session.pending["queue"] = [request]
+            return self._drain_queue(tc, lang, [])
+        result = call_tool(tc, "update_order_line", {"line_id": line_id, **change})
+        if not result["ok"]:
+            return self._refusal_text(tc, result, lang)
+        return (
+            ph.say(lang, "updated", item=self._line_text(result["line"], lang))
+            + " "
+            + self._after_change(tc, lang)
+        )
 
     def _drain_queue(self, tc: ToolContext, lang: str, added: list[str]) -> str:
         session = tc.session
@@ -502,21 +672,40 @@ class LocalBrain:
             request = queue[0]
             item = tc.ctx.item(request["item_id"])
             assert item is not None
-            result = call_tool(
-                tc,
-                "add_to_order",
-                {
-                    "item": str(item.id),
-                    "quantity": request["quantity"],
-                    **({"size": request["size"]} if request["size"] else {}),
-                    **({"extras": request["extras"]} if request["extras"] else {}),
-                },
-            )
+            if request["quantity"] > ABSURD_QUANTITY and not request.get("checked"):
+                # "cinquante pizzas" is more often a slip than a party: asked back, kept pending
+                prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
+                session.pending["queue"] = queue
+                return prefix + self._ask(
+                    tc,
+                    "quantity_check",
+                    ph.say(lang, "check_quantity", quantity=request["quantity"], item=item.name),
+                )
+            args = {
+                "quantity": request["quantity"],
+                **({"size": request["size"]} if request["size"] else {}),
+                **({"extras": request["extras"]} if request["extras"] else {}),
+            }
+            if request.get("replace_line") and any(
+                li.line_id == request["replace_line"] for li in session.cart
+            ):
+                result = call_tool(tc, "update_order_line", {"line_id": request["replace_line"], **args})
+            else:
+                result = call_tool(tc, "add_to_order", {"item": str(item.id), **args})
             if result["ok"]:
                 queue.pop(0)
                 line = result["line"]
                 added.append(self._line_text(line, lang))
+                problems.extend(
+                    ph.say(lang, "unknown_option", option=o, item=item.name)
+                    for o in request.get("unknown_options", [])
+                )
                 continue
+            if result["error"] == "bad_quantity":
+                session.pending["queue"] = queue
+                return self._ask(
+                    tc, "quantity_check", ph.say(lang, "too_many", max=MAX_QUANTITY, item=item.name)
+                )
             if result["error"] == "missing_variation":
                 options = [o["value"].lower() for o in result["options"]]
                 prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
@@ -587,6 +776,18 @@ class LocalBrain:
             return None
         item = tc.ctx.item(queue[0]["item_id"])
         assert item is not None
+        others = [m for m in h.mentions if m.item_id != item.id]
+        if others:
+            # "grande, et un coca": the size is what comes before the other item; "plus two 250 g
+            # meringues": a count before the size means it belongs to that item, not this one
+            lead = h.words[: others[0].start]
+            lead = lead[: next((i for i, w in enumerate(lead) if w in CONNECTORS), len(lead))]
+            counted = any(not _measure(lead, n.end) for n in find_numbers(" ".join(lead)))
+            size = None if counted else find_size(item, lead)
+            if size is None:
+                return None  # the new request adds them and asks this question again
+            queue[0]["size"] = size.value
+            return self._order(tc, h)
         size = find_size(item, h.words)
         if size is None and (h.no or h.has("done")):
             # they dropped it: carry on with what is already in the order
@@ -599,6 +800,24 @@ class LocalBrain:
             return None  # something else: the new request (or a reprompt) takes it
         queue[0]["size"] = size.value
         return self._drain_queue(tc, h.lang, [])
+
+    def _answer_quantity_check(self, tc: ToolContext, h: Heard) -> str | None:
+        queue = tc.session.pending.get("queue") or []
+        if not queue:
+            return None
+        request = queue[0]
+        item = tc.ctx.item(request["item_id"])
+        count = self._wanted_count(h)
+        if count is not None and (not h.mentions or all(m.item_id == request["item_id"] for m in h.mentions)):
+            request["quantity"] = count
+            request["checked"] = True  # said twice, or a new figure: taken as said
+            return self._drain_queue(tc, h.lang, [])
+        if h.yes:
+            request["checked"] = True
+            return self._drain_queue(tc, h.lang, [])
+        if h.no and not h.mentions:
+            return self._ask(tc, "quantity_check", ph.say(h.lang, "how_many", item=item.name if item else ""))
+        return None
 
     def _answer_more(self, tc: ToolContext, h: Heard) -> str | None:
         if h.mentions or h.has("cancel_item") or h.has("modify_order"):
@@ -728,6 +947,9 @@ class LocalBrain:
             reply = self._order(tc, h)
             if reply is not None:
                 return reply
+        corrected = self._correct(tc, h)  # "no, make it two", "no, with sauce curry"
+        if corrected is not None:
+            return corrected
         if h.no:
             return self._ask(tc, "more", ph.say(lang, "what_change"))
         return None
@@ -749,10 +971,26 @@ class LocalBrain:
         line = next((li for li in session.cart if li.product_id == old.item_id), None)
         if line is None:
             return None
-        call_tool(tc, "remove_from_order", {"line_id": line.line_id})
         wanted = self._requests(tc, Heard(**{**h.__dict__, "mentions": [new]}))
         request = wanted[0] if wanted else {"item_id": new.item_id, "size": None, "extras": []}
-        request["quantity"] = line.quantity
+        # One step through the shared tool: same quantity, and the size said for the old one stays.
+        result = call_tool(
+            tc,
+            "replace_order_line",
+            {
+                "line_id": line.line_id,
+                "new_item": str(new.item_id),
+                **({"size": request["size"]} if request.get("size") else {}),
+                **({"extras": request["extras"]} if request.get("extras") else {}),
+            },
+        )
+        if result["ok"]:
+            replaced = ph.say(h.lang, "removed", item=result["replaced"])
+            added = ph.say(h.lang, "added", items=self._line_text(result["line"], h.lang))
+            return f"{replaced} {added} {self._after_change(tc, h.lang)}"
+        quantity = line.quantity
+        call_tool(tc, "remove_from_order", {"line_id": line.line_id})  # the new one needs a question
+        request["quantity"] = quantity
         session.pending["queue"] = [request]
         return ph.say(h.lang, "removed", item=line.name) + " " + self._drain_queue(tc, h.lang, [])
 
@@ -872,7 +1110,7 @@ class LocalBrain:
         booking = tc.session.pending["booking"]
         before = dict(booking)
         kind = booking["kind"]
-        party = parse_party_size(h.text)
+        party = parse_party_size(h.norm)  # with STT homophones fixed ("vin" → "vingt")
         if party and kind == "reservation":
             booking["party_size"] = party
         if h.when is not None:
@@ -1453,6 +1691,63 @@ EXTRA_WORDS = {"mushrooms": "champignons", "mushroom": "champignons", "ham": "ja
                "cheese": "mozzarella", "champignon": "champignons"}  # fmt: skip
 
 
+# A count said after the item ends the phrase, or is followed by one of these words.
+COUNT_CLOSERS = frozenset(
+    "of them those please s il vous plait svp stp merci thanks thank en tout alors then pieces portions "
+    "exemplaires fois times total".split()
+)
+NOT_A_COUNT_BEFORE = frozenset("a at vers pour for dans in avant before apres after le the".split())
+MEASURES = frozenset(
+    "g gr kg grammes gramme grams cl ml l litre litres cm h heures heure minutes min pm am".split()
+)
+ABSURD_QUANTITY = (
+    19  # above: more of one thing than a caller plausibly wants, asked back, never taken silently
+)
+SET_QUANTITY = re.compile(
+    r"\b(mettez en|mets en|mettez m en|mettez moi en|donnez m en|donnez moi en|j en prends|j en veux|"
+    r"je vais en prendre|j en voudrais|make (that|it|them)|i ll take|i ll have|i d like|give me|plutot|"
+    r"finalement|actually|en fait|rather|instead)\b"
+)
+CORRECTION = re.compile(
+    r"(^(non|no|nope)\b|\b(plutot|finalement|en fait|actually|rather|make (that|it|them)|je voulais|"
+    r"i wanted|i meant|i said|j ai dit|c etait|it was|pas (un|une|deux|trois|quatre|cinq|six|\d+)|"
+    r"not (one|two|three|four|five|six|\d+)|changez|change|mettez (la|le|les)|put (it|that))\b)"
+)
+NEGATION = frozenset({"pas", "not"})
+PEOPLE_WORDS = frozenset("personnes personne couverts people persons guests".split())
+NUMBER_LEADS = frozenset("deux trois quatre cinq six sept huit neuf un une".split())
+ORDER_LEADS = frozenset("voudrais veux prends prendrai mettez mets donnez et aussi plus avec".split())
+
+
+def _before_size(words: list[str], number: Any, in_size: set[int]) -> Any:
+    """ "cinquante six parts": the count is what comes before the size ("six parts"), not 56."""
+    cut = next((i for i in range(number.start, number.end) if i in in_size), None)
+    if cut is None or cut == number.start:
+        return number
+    head = find_numbers(" ".join(words[number.start : cut]))
+    return replace(number, end=cut, value=head[0].value) if head else number
+
+
+def _measure(words: list[str], end: int) -> bool:
+    return end < len(words) and words[end] in MEASURES
+
+
+def _unknown_options(item: ItemCtx, tail: list[str], found: list[Any]) -> list[str]:
+    """ "sauce samouraï", "sans olives" said after an item whose menu has no such option: named
+    back to the caller rather than dropped."""
+    words = removals_in_french(tail)
+    known = {normalize(v.value) for v in found}
+    out = []
+    for i, w in enumerate(words[:-1]):
+        if w in ("sauce", "sans") and words[i + 1] not in ORDER_WORDS and len(words[i + 1]) > 2:
+            phrase = f"{w} {words[i + 1]}"
+            if not any(fuzz.ratio(phrase, k) >= 85 for k in known) and not any(
+                fuzz.ratio(phrase, normalize(v.value)) >= 85 for v in item.extras
+            ):
+                out.append(phrase)
+    return out
+
+
 def _translate_extras(words: list[str]) -> list[str]:
     return [EXTRA_WORDS.get(w, w) for w in words]
 
@@ -1466,6 +1761,7 @@ SWAP = re.compile(
     r"\b(swap|replace|switch|exchange|remplacez|remplacer|remplace|echangez|echanger|changez|changer|"
     r"instead of|a la place d|au lieu d)"
 )
+SOFT_SWAP = re.compile(r"\b(instead|plutot|pas (le|la|les)|not the|rather)\b")
 INSTEAD_OF = re.compile(r"\b(instead of|a la place de?s?|au lieu de?s?|a la place du|au lieu du)\b")
 COMPLAINT_GENERIC = frozenset(
     "bonjour bonsoir hello voudrais voudrai aimerais souhaite faire deposer porter une reclamation plainte "

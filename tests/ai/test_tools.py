@@ -28,6 +28,7 @@ def test_every_tool_has_a_strict_json_schema():
         "describe_item",
         "add_to_order",
         "update_order_line",
+        "replace_order_line",
         "remove_from_order",
         "order_summary",
         "confirm_order",
@@ -209,3 +210,21 @@ def test_business_info(demo_pizzeria):
     info = call_tool(_tc(demo_pizzeria), "business_info", {})
     assert info["open_now"] and info["closes_at"] == "23:00" and info["delivery"]
     assert "République" in info["address"]
+
+
+def test_cart_edits_set_and_replace_never_add(demo_pizzeria):
+    tc = _tc(demo_pizzeria)
+    line = call_tool(tc, "add_to_order", {"item": "Calzone", "quantity": 2, "size": "Grande"})["line"]
+    # A correction sets the count: 2 → 3, not 5
+    assert (
+        call_tool(tc, "update_order_line", {"line_id": line["line_id"], "quantity": 3})["line"]["quantity"]
+        == 3
+    )
+    swapped = call_tool(tc, "replace_order_line", {"item": "Calzone", "new_item": "Margherita"})
+    assert swapped["replaced"] == "Calzone"
+    assert swapped["line"]["name"] == "Margherita" and swapped["line"]["quantity"] == 3
+    assert swapped["line"]["options"] == ["Grande"]  # the size said for the calzone stays
+    refused = call_tool(tc, "replace_order_line", {"line_id": line["line_id"], "new_item": "sushi"})
+    assert refused["ok"] is False
+    cart = call_tool(tc, "order_summary", {})["cart"]
+    assert [(li["name"], li["quantity"]) for li in cart["lines"]] == [("Margherita", 3)]
