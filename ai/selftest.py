@@ -302,17 +302,31 @@ def build(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
                 },
             )
         closed_day = _next_closed_day(store, at.date())
-        if closed_day is not None:
+        reopen = (
+            _first_day_slots(lambda d: availability.consultation_slots(store, d, now=at), closed_day)
+            if closed_day is not None
+            else []
+        )
+        if closed_day is not None and reopen:
+            # The assistant says the day is closed and when it reopens; the caller takes that.
+            local = reopen[0].starts_at.astimezone(base.tzinfo)
             add(
-                f"consultation asked on a closed day ({closed_day:%a %d %b})",
+                f"consultation asked on a closed day ({closed_day:%a %d %b}), then {local:%a %H:%M}",
                 at,
                 [
                     t["consult"],
                     t["prefer"].format(day=_day_words(closed_day, lang), time=_time_words(time(10, 0), lang)),
+                    t["prefer"].format(
+                        day=_day_words(local.date(), lang), time=_time_words(local.time(), lang)
+                    ),
                     t["name"],
                     t["yes"],
                 ],
-                {"consultations": [{"status": "requested"}]},
+                {
+                    "consultations": [
+                        {"status": "scheduled", "preferred_at": local.replace(tzinfo=None).isoformat()}
+                    ]
+                },
             )
     return specs
 
