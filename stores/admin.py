@@ -7,6 +7,7 @@ from stores.models import (
     Customer,
     CustomerBehavior,
     CustomerExchange,
+    HolidayDecision,
     OnboardingProgress,
     OpeningInterval,
     Order,
@@ -17,6 +18,7 @@ from stores.models import (
     Reservation,
     ServiceBooking,
     ServiceResource,
+    SpecialHours,
     Store,
     UniversalService,
 )
@@ -32,6 +34,16 @@ class ClosedDateInline(admin.TabularInline):
     extra = 0
 
 
+class SpecialHoursInline(admin.TabularInline):
+    model = SpecialHours
+    extra = 0
+
+
+class HolidayDecisionInline(admin.TabularInline):
+    model = HolidayDecision
+    extra = 0
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "business", "language", "timezone", "currency", "is_active", "created_at")
@@ -40,7 +52,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_select_related = ("business",)
     raw_id_fields = ("business",)
     readonly_fields = ("created_at", "updated_at")
-    inlines = (OpeningIntervalInline, ClosedDateInline)
+    inlines = (OpeningIntervalInline, ClosedDateInline, SpecialHoursInline, HolidayDecisionInline)
 
 
 @admin.register(Category)
@@ -209,6 +221,23 @@ class OpeningIntervalAdmin(admin.ModelAdmin):
 class ClosedDateAdmin(admin.ModelAdmin):
     list_display = ("store", "date", "reason")
     search_fields = ("store__name", "reason")
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
+
+
+@admin.register(SpecialHours)
+class SpecialHoursAdmin(admin.ModelAdmin):
+    list_display = ("store", "date", "opens", "closes", "reason")
+    search_fields = ("store__name", "reason")
+    list_select_related = ("store",)
+    raw_id_fields = ("store",)
+
+
+@admin.register(HolidayDecision)
+class HolidayDecisionAdmin(admin.ModelAdmin):
+    list_display = ("store", "date", "name", "decision")
+    list_filter = ("decision",)
+    search_fields = ("store__name", "name")
     list_select_related = ("store",)
     raw_id_fields = ("store",)
 

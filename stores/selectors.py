@@ -13,7 +13,7 @@ from accounts.models import User
 from kalliky.tenancy import stores_for
 from stores.dashboard import zone
 from stores.holidays import public_holidays
-from stores.models import HolidayDecision, Order, Source, Store
+from stores.models import ClosedDate, HolidayDecision, Order, Source, SpecialHours, Store
 from telephony.models import Call, PhoneNumber
 
 
@@ -101,28 +101,58 @@ def local_today(store: Store, now: datetime | None = None) -> date:
 def holidays_ahead(store: Store, today: date, days: int = HOLIDAY_NOTICE_DAYS) -> list[HolidayAhead]:
     """The public holidays of the store's country in the next `days` days, each with what the owner
     decided. A closed date or special hours typed for that date count as a decision. Three queries."""
-    last = today + timedelta(days=days)
-    found = public_holidays(store.country, today, last, store.language)
+    return holidays_ahead_for([store], days=days, today=today).get(store.pk, [])
+
+
+def holidays_ahead_for(
+    stores: list[Store], *, days: int = HOLIDAY_NOTICE_DAYS, today: date | None = None
+) -> dict[int, list[HolidayAhead]]:
+    """`holidays_ahead` for many stores (each on its own local day unless `today` is given), in
+    three queries whatever their number; none when no store has a holiday ahead."""
+    found: dict[int, list[tuple[date, str]]] = {}
+    for store in stores:
+        first = today or local_today(store)
+        holidays = public_holidays(store.country, first, first + timedelta(days=days), store.language)
+        if holidays:
+            found[store.pk] = holidays
     if not found:
-        return []
-    dates = [d for d, _ in found]
-    decided = dict(store.holiday_decisions.filter(date__in=dates).values_list("date", "decision"))
-    closed = set(store.closed_dates.filter(date__in=dates).values_list("date", flat=True))
-    special: dict[date, list[str]] = defaultdict(list)
-    for on, opens, closes in store.special_hours.filter(date__in=dates).values_list(
-        "date", "opens", "closes"
-    ):
-        special[on].append(f"{opens:%H:%M}–{closes:%H:%M}")
-    out = []
-    for day, name in found:
-        decision = decided.get(day, "")
-        if day in closed:
-            decision = HolidayDecision.Decision.CLOSED
-        elif day in special:
-            decision = HolidayDecision.Decision.SPECIAL
-        out.append(HolidayAhead(day, name, decision, ", ".join(special.get(day, []))))
+        return {}
+    dates = {day for holidays in found.values() for day, _ in holidays}
+    wanted = {"store_id__in": list(found), "date__in": dates}
+    decided = {
+        (sid, day): decision
+        for sid, day, decision in HolidayDecision.objects.filter(**wanted).values_list(
+            "store_id", "date", "decision"
+        )
+    }
+    closed = set(ClosedDate.objects.filter(**wanted).values_list("store_id", "date"))
+    special: dict[tuple[int, date], list[str]] = defaultdict(list)
+    rows = SpecialHours.objects.filter(**wanted).order_by("opens")
+    for sid, on, opens, closes in rows.values_list("store_id", "date", "opens", "closes"):
+        special[(sid, on)].append(f"{opens:%H:%M}–{closes:%H:%M}")
+    out: dict[int, list[HolidayAhead]] = {}
+    for sid, holidays in found.items():
+        for day, name in holidays:
+            decision = decided.get((sid, day), "")
+            if (sid, day) in closed:
+                decision = HolidayDecision.Decision.CLOSED
+            elif (sid, day) in special:
+                decision = HolidayDecision.Decision.SPECIAL
+            hours = ", ".join(special.get((sid, day), []))
+            out.setdefault(sid, []).append(HolidayAhead(day, name, decision, hours))
     return out
 
 
 def holidays_undecided(store: Store, today: date, days: int = HOLIDAY_NOTICE_DAYS) -> list[HolidayAhead]:
     return [h for h in holidays_ahead(store, today, days) if not h.decision]
+
+
+def holidays_undecided_for(
+    stores: list[Store], days: int = HOLIDAY_NOTICE_DAYS
+) -> dict[int, list[HolidayAhead]]:
+    """Per store, the holidays ahead the owner has not answered (stores with none left out)."""
+    pending = {
+        sid: [h for h in holidays if not h.decision]
+        for sid, holidays in holidays_ahead_for(stores, days=days).items()
+    }
+    return {sid: holidays for sid, holidays in pending.items() if holidays}

@@ -28,7 +28,7 @@ from stores import dashboard
 from stores.consumers import BOARD_STATUSES, ticket_card
 from stores.models import Order, PreparationTicket, Source, Store
 from stores.onboarding_views import unfinished_for
-from stores.selectors import HolidayAhead, holidays_undecided, local_today, store_cards_for
+from stores.selectors import HolidayAhead, holidays_undecided_for, store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status
 
 BOARD_LIMIT = 200  # a kitchen never has more open tickets than this; older ones stay in the list
@@ -66,15 +66,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _holiday_nudges(request: HttpRequest, stores: list[Store]) -> list[tuple[Store, list[HolidayAhead]]]:
     """Public holidays of the next weeks the owner has not decided about, per store they manage:
-    until they answer, the assistant can only say it will check."""
+    until they answer, the assistant can only say it will check. Three queries for all stores."""
     managed = managed_business_ids(request.user)
-    nudges = []
-    for store in stores:
-        if store.business_id in managed:
-            pending = holidays_undecided(store, local_today(store))
-            if pending:
-                nudges.append((store, pending))
-    return nudges
+    mine = [store for store in stores if store.business_id in managed]
+    pending = holidays_undecided_for(mine)
+    return [(store, pending[store.pk]) for store in mine if store.pk in pending]
 
 
 # --- orders -------------------------------------------------------------------------------------
