@@ -50,8 +50,9 @@ def test_the_store_model_is_built_once_and_each_call_gets_its_own_decoder() -> N
     warm_ms = (time.perf_counter() - started) * 1000
     print(f"UtteranceRecognizer: {cold_ms:.0f} ms with the model to build, {warm_ms:.0f} ms from the cache")
     assert first._decoder is not second._decoder  # a decoder is never shared between calls
-    assert warm_ms < cold_ms
-    assert first.build_ms == pytest.approx(cold_ms, rel=0.5)
+    # Built once, then taken from the cache (counted, not timed: a busy machine skews timings).
+    cache = transcription._store_model.cache_info()
+    assert (cache.misses, cache.hits) == (1, 1), cache
 
 
 def test_silence_and_tones_give_no_words(recogniser: UtteranceRecognizer) -> None:
@@ -70,7 +71,7 @@ def test_utterances_cut_from_a_call_are_heard(recogniser: UtteranceRecognizer, t
             cut = utterance(on_line(to_phone(espeak_wav(tmp_path, order, voice)), before=1.0, after=1.0))
             result = recogniser.recognize(cut)
             print(f"{voice}: {len(cut) / 8:.0f} ms of audio in {result.ms:.0f} ms: {result.text!r}")
-            assert 0 < result.ms < 5000
+            assert result.ms > 0  # measured (how fast is bench/, not a test's business)
             if key_words <= set(result.text.split()):
                 heard += 1
             else:
