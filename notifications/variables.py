@@ -99,7 +99,10 @@ def for_order(order: Order, language: str) -> Context:
             lines.append(f"{item.quantity} × {item.name}" + (f" ({extras})" if extras else ""))
         values = {
             **_store_values(store),
-            **_customer_values(customer.name if customer else "", customer.phone if customer else ""),
+            **_customer_values(
+                (customer.name if customer else "") or order.customer_name,
+                customer.phone if customer else "",
+            ),
             "order_number": str(order.number),
             "order_lines": "\n".join(lines),
             "total": money(order.total, store.currency),
@@ -233,12 +236,15 @@ def for_exchange(exchange: CustomerExchange, store: Store, language: str) -> Con
 
 
 def for_call(call: Call, store: Store, language: str) -> Context:
-    customer = call.customer
     with translation.override(language):
         minutes, seconds = divmod(call.duration_seconds, 60)
         values = {
             **_store_values(store),
-            **_customer_values(customer.name if customer else "", call.from_number),
+            # A hidden number arrives as "anonymous": say so ("Hidden number"), never print it.
+            **_customer_values(
+                call.caller_label,
+                call.from_number if call.from_number.startswith("+") else call.caller_label,
+            ),
             "call_time": when(call.started_at or call.created_at, store),
             "duration": f"{minutes} min {seconds:02d} s",
             "summary": call.ai_summary,

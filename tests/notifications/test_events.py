@@ -231,6 +231,22 @@ def test_missed_calls_and_callbacks_are_emailed_summaries_only_when_asked(pizzer
     assert "Voulait réserver." in mail.outbox[-1].body
 
 
+
+def test_a_missed_call_from_a_hidden_number_says_so(pizzeria, on_commit, alice):
+    call = Call.objects.create(
+        business=pizzeria.business,
+        store=pizzeria,
+        call_control_id="cc-hidden",
+        from_number="anonymous",
+        to_number=PIZZERIA_NUMBER,
+        status=Call.Status.MISSED,
+        started_at=timezone.now(),
+    )
+    report(events.missed_call, call, on_commit=on_commit)
+    [email] = mail.outbox
+    assert email.subject == "Appel manqué — Numéro masqué"
+    assert "anonymous" not in email.subject + email.body
+
 def test_rolled_back_events_leave_nothing_behind(order, django_capture_on_commit_callbacks):
     with pytest.raises(RuntimeError), transaction.atomic():
         events.order_placed(order)
