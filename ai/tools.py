@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ai.context import ItemCtx, StoreContext, VariationCtx, local_now
 from ai.matching import SIZE_WORDS, index_for, service_words
@@ -199,7 +199,6 @@ def _variation(item: ItemCtx, wanted: str, pool: tuple[VariationCtx, ...]) -> Va
             for v in pool:
                 if normalize(v.value) in concept_words:
                     return v
-    from rapidfuzz import fuzz, process
 
     best = process.extractOne(norm, [normalize(v.value) for v in pool], scorer=fuzz.ratio, score_cutoff=80)
     return pool[best[2]] if best else None
@@ -327,7 +326,6 @@ def _service(tc: ToolContext, ref: str | int | None) -> UniversalService:
         for s in services:
             if s.pk == int(ref):
                 return s
-    from rapidfuzz import fuzz, process
 
     names = [normalize(s.name) for s in services]
     best = process.extractOne(normalize(str(ref)), names, scorer=fuzz.WRatio, score_cutoff=70)
@@ -343,7 +341,6 @@ def _service(tc: ToolContext, ref: str | int | None) -> UniversalService:
 def _resource_id(tc: ToolContext, ref: str | None, kinds: tuple[str, ...]) -> int | None:
     if not ref:
         return None
-    from rapidfuzz import fuzz, process
 
     pool = [r for r in tc.ctx.resources if r.type in kinds]
     best = process.extractOne(

@@ -20,6 +20,7 @@ GOAL_LANG = 0.95
 
 def main() -> int:
     setup_django()
+    # The app's modules load only once Django is set up (as in the other benchmarks).
     from django.core.management import call_command
 
     from bench.callers import catalogs, runner

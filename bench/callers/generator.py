@@ -12,6 +12,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from stores import availability
+from stores.models import Product, ServiceResource, UniversalService
+
 CATEGORIES = (
     "order",  # one or two items, quantities in words or digits, sizes before or after
     "extras",  # extras and removals
@@ -217,7 +220,6 @@ class Item:
 
 
 def _items(store: Any) -> list[Item]:
-    from stores.models import Product
 
     items = []
     for p in (
@@ -241,7 +243,6 @@ def _items(store: Any) -> list[Item]:
 
 def _open_moments(store: Any, rng: random.Random, tz: ZoneInfo) -> datetime:
     """A moment of this week when the store is open, at least an hour before it closes."""
-    from stores import availability
 
     for _ in range(200):
         day = WEEK_START + timedelta(days=rng.randrange(7))
@@ -254,7 +255,6 @@ def _open_moments(store: Any, rng: random.Random, tz: ZoneInfo) -> datetime:
 
 
 def _closed_day(store: Any, rng: random.Random) -> date:
-    from stores import availability
 
     days = [HOLIDAY] + [WEEK_START + timedelta(days=n) for n in range(7)]
     closed = [d for d in days if not availability.opening_periods(store, d)]
@@ -268,7 +268,6 @@ class Generator:
     """Conversations for one store. Deterministic for a (store, seed)."""
 
     def __init__(self, store: Any, group: str) -> None:
-        from stores.models import ServiceResource, UniversalService
 
         self.store = store
         self.group = group
@@ -506,7 +505,6 @@ class Generator:
 
     # --- bookings -------------------------------------------------------------------------------
     def _booking(self, rng: random.Random, cid: str, lang: str, category: str) -> Conversation:
-        from stores import availability
 
         w = W[lang]
         now = _open_moments(self.store, rng, self.tz)
@@ -558,7 +556,6 @@ class Generator:
         return c
 
     def _reservation(self, rng: random.Random, cid: str, lang: str) -> Conversation:
-        from stores import availability
 
         w = W[lang]
         now = _open_moments(self.store, rng, self.tz)

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Max
 
+from ai import agent
 from bench.callers.caller import MAX_TURNS, Caller, cart_lines
 from bench.callers.generator import Conversation, Generator, Line
 from bench.callers.judge import Outcome, Verdict, judge
+from stores.models import Consultation, Order, Reservation, ServiceBooking
 
 DEMO = ("pizzeria-bella-napoli", "elegance-hair-salon", "cabinet-conseil-durand")
 
@@ -33,7 +35,6 @@ class _Rollback(Exception):
 
 
 def _marks(store: Any) -> dict[str, int]:
-    from stores.models import Consultation, Order, Reservation, ServiceBooking
 
     return {
         m.__name__: m.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0
@@ -42,7 +43,6 @@ def _marks(store: Any) -> dict[str, int]:
 
 
 def _outcome(store: Any, marks: dict[str, int]) -> Outcome:
-    from stores.models import Consultation, Order, Reservation, ServiceBooking
 
     tz = ZoneInfo(store.timezone)
     orders = Order.objects.filter(store=store, pk__gt=marks["Order"]).prefetch_related("items").order_by("pk")
@@ -74,7 +74,6 @@ def _outcome(store: Any, marks: dict[str, int]) -> Outcome:
 
 
 def play(conv: Conversation, store: Any, brain: str = "local") -> Played:
-    from ai import agent
 
     caller = Caller(conv)
     transcript: list[tuple[str, str]] = []

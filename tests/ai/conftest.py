@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
+from ai import brains
 from stores.models import Store
+from tests.fakes.openai import FakeOpenAI
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Friday evening: the pizzeria is open (18:30–23:00), the salon too (until 19:00).
@@ -32,3 +34,16 @@ def demo_salon(demo) -> Store:
 @pytest.fixture
 def demo_practice(demo) -> Store:
     return demo["cabinet-conseil-durand"]
+
+
+@pytest.fixture
+def fake(settings):
+    """The OpenAI fake on its own port, the OpenAI brain pointed at it with short timeouts."""
+    with FakeOpenAI() as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.OPENAI_API_KEY = server.api_key
+        settings.OPENAI_FIRST_TOKEN_TIMEOUT = 0.5
+        settings.OPENAI_TURN_TIMEOUT = 3.0
+        brains.reset()
+        yield server
+    brains.reset()

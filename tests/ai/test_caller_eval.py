@@ -8,6 +8,7 @@ import pytest
 from bench.callers import catalogs, runner
 from bench.callers.generator import Conversation, Line
 from bench.callers.judge import Outcome, judge
+from stores.models import Order
 
 SEED = 18
 PER_STORE = 9  # 7 stores → 63 conversations
@@ -42,7 +43,6 @@ def test_a_fixed_sample_stays_above_the_floor(stores):
     assert summary["n"] == len(stores) * PER_STORE
     assert summary["exact"] >= FLOOR, summary
     # Everything ran in rolled-back transactions: the sample left no order behind.
-    from stores.models import Order
 
     assert not Order.objects.filter(source="test").exists()
 

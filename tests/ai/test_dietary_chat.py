@@ -10,10 +10,10 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from ai import agent, brains
+from ai import agent
 from stores.models import Order
 from tests.ai.conftest import FRIDAY_EVENING
-from tests.fakes.openai import FakeOpenAI, text, tool_calls
+from tests.fakes.openai import text, tool_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -71,18 +71,6 @@ def test_english_diet_questions(demo_pizzeria, monkeypatch):
     assert "no" in replies[2].lower() and "not vegetarian" in replies[2]
     assert "Napolitaine" in replies[3] and "Margherita" not in replies[3]
     assert not Order.objects.filter(store=demo_pizzeria).exists()
-
-
-@pytest.fixture
-def fake(settings):
-    with FakeOpenAI() as server:
-        settings.OPENAI_BASE_URL = server.base_url
-        settings.OPENAI_API_KEY = server.api_key
-        settings.OPENAI_FIRST_TOKEN_TIMEOUT = 0.5
-        settings.OPENAI_TURN_TIMEOUT = 3.0
-        brains.reset()
-        yield server
-    brains.reset()
 
 
 def test_the_openai_brain_asks_the_tools_and_hears_unknown(fake, demo_pizzeria):

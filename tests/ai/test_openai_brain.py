@@ -5,26 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from ai import agent, brains
 from ai.brains.openai import rate_limit_allows
 from ai.models import AIConversationSession
 from stores.models import Order
 from tests.ai.conftest import FRIDAY_EVENING
-from tests.fakes.openai import FakeOpenAI, error, hang, text, tool_calls
-
-
-@pytest.fixture
-def fake(settings):
-    with FakeOpenAI() as server:
-        settings.OPENAI_BASE_URL = server.base_url
-        settings.OPENAI_API_KEY = server.api_key
-        settings.OPENAI_FIRST_TOKEN_TIMEOUT = 0.5
-        settings.OPENAI_TURN_TIMEOUT = 3.0
-        brains.reset()
-        yield server
-    brains.reset()
+from tests.fakes.openai import error, hang, text, tool_calls
 
 
 def _begin(store, **kwargs):

@@ -8,24 +8,12 @@ import json
 
 import pytest
 
-from ai import agent, brains
+from ai import agent
 from stores.models import Order, ServiceBooking
 from tests.ai.conftest import FRIDAY_EVENING
 from tests.fakes.openai import FakeOpenAI, text, tool_calls
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake(settings):
-    with FakeOpenAI() as server:
-        settings.OPENAI_BASE_URL = server.base_url
-        settings.OPENAI_API_KEY = server.api_key
-        settings.OPENAI_FIRST_TOKEN_TIMEOUT = 0.5
-        settings.OPENAI_TURN_TIMEOUT = 3.0
-        brains.reset()
-        yield server
-    brains.reset()
 
 
 def tool_answer(fake: FakeOpenAI, request: int) -> dict:

@@ -30,7 +30,7 @@ def pizzeria(demo_pizzeria):
     return demo_pizzeria
 
 
-def _play(store, lang: str, turns: list, lines: list[dict]) -> scenarios.ScenarioResult:
+def assert_call_orders(store, lang: str, turns: list, lines: list[dict]) -> scenarios.ScenarioResult:
     spec = {"name": "options", "store": store.slug, "lang": lang, "now": "2026-12-04T19:00",
             "turns": turns, "expect": {"orders": [{"lines": lines}]}}  # fmt: skip
     result = scenarios.run(spec, store=store)
@@ -39,7 +39,7 @@ def _play(store, lang: str, turns: list, lines: list[dict]) -> scenarios.Scenari
 
 
 def test_a_sauce_and_a_removal_said_plainly_are_on_the_line(pizzeria):
-    _play(
+    assert_call_orders(
         pizzeria,
         "fr",
         ["deux paninis poulet sauce curry sans oignons", "c'est tout", "à emporter", "oui"],
@@ -48,7 +48,7 @@ def test_a_sauce_and_a_removal_said_plainly_are_on_the_line(pizzeria):
 
 
 def test_an_english_removal_meets_the_french_option(pizzeria):
-    _play(
+    assert_call_orders(
         pizzeria,
         "en",
         ["one panini poulet with sauce andalouse, without tomatoes", "that's all", "pick up", "yes"],
@@ -57,7 +57,7 @@ def test_an_english_removal_meets_the_french_option(pizzeria):
 
 
 def test_an_option_the_menu_lacks_is_named_back(pizzeria):
-    result = _play(
+    result = assert_call_orders(
         pizzeria,
         "fr",
         [
@@ -72,7 +72,7 @@ def test_an_option_the_menu_lacks_is_named_back(pizzeria):
 
 
 def test_a_forgotten_sauce_is_put_on_the_line_when_the_read_back_is_refused(pizzeria):
-    _play(
+    assert_call_orders(
         pizzeria,
         "en",
         ["a panini poulet", "that's all", "pick up", "no, I wanted it with sauce curry", "yes"],
@@ -91,13 +91,13 @@ def test_a_size_said_with_a_number_is_not_a_count(demo_pizzeria):
             {"type": "size", "name": "Format", "value": "Huit parts", "price": Decimal("28.00")},
         ],
     )
-    _play(
+    assert_call_orders(
         demo_pizzeria,
         "fr",
         ["deux tartes aux poires huit parts", "c'est tout", "à emporter", "oui"],
         [{"name": "Tarte aux poires", "quantity": 2, "options": ["Huit parts"]}],
     )
-    _play(
+    assert_call_orders(
         demo_pizzeria,
         "en",
         ["tarte aux poires huit parts, three of them", "that's all", "pick up", "yes"],

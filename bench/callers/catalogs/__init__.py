@@ -12,6 +12,12 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from accounts.models import Business, User
+from ai.models import IntelligentAIConfig
+from stores.models import Store, UniversalService
+from stores.services.catalog import product_create, resource_save, service_save
+from stores.services.store import hours_set, store_create
+
 HERE = Path(__file__).resolve().parent
 UNSEEN = ("kebab", "bakery", "barber", "physio")
 OWNER_EMAIL = "caller-sim@kalliky.local"
@@ -23,11 +29,6 @@ def spec(name: str) -> dict[str, Any]:
 
 def load(name: str) -> Any:
     """The store for catalog `name`, created once (a second call returns the same store)."""
-    from accounts.models import Business, User
-    from ai.models import IntelligentAIConfig
-    from stores.models import Store, UniversalService
-    from stores.services.catalog import product_create, resource_save, service_save
-    from stores.services.store import hours_set, store_create
 
     data = spec(name)
     owner, _ = User.objects.get_or_create(email=OWNER_EMAIL)
