@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ai.models import IntelligentAIConfig
+from stores.holidays import is_supported
 from stores.models import Store
 
 INPUT = (
@@ -41,6 +42,16 @@ class StoreDetailsForm(Styled, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
+
+    def clean_country(self) -> str:
+        # The same rule as the API: a code whose public holidays we know, or empty for none.
+        code = (self.cleaned_data.get("country") or "").strip().upper()
+        if code and not is_supported(code):
+            raise forms.ValidationError(
+                _("%(code)s is not a country whose public holidays we know; use a code like FR, GB or US."),
+                params={"code": code},
+            )
+        return code
 
 
 class AssistantForm(Styled, forms.ModelForm):

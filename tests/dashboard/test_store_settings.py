@@ -53,6 +53,14 @@ def test_details_saved_and_bad_values_refused(alice_client, pizzeria):
     pizzeria.refresh_from_db()
     assert pizzeria.tax_rate == Decimal("10.00")
 
+    # The country decides the public holidays the assistant knows: a code we cannot use is refused.
+    unknown = _post(alice_client, pizzeria, "details", {"action": "details", **form, "country": "XX"})
+    assert unknown.status_code == 200 and "country" in unknown.context["form"].errors
+    saved = _post(alice_client, pizzeria, "details", {"action": "details", **form, "country": "gb"})
+    assert saved.status_code == 302
+    pizzeria.refresh_from_db()
+    assert pizzeria.country == "GB"
+
 
 def test_hours_and_closed_dates(alice_client, pizzeria):
     data = {
