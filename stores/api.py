@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
+from kalliky.errors import ValidationFailed
 from kalliky.tenancy import access_store, stores_for
 from stores import selectors
 from stores.models import (
@@ -28,6 +29,7 @@ from stores.models import (
     Store,
     UniversalService,
 )
+from stores.models.dietary import ALLERGENS, DIETARY_TAGS, known_to_be
 from stores.schemas import (
     CategoryIn,
     CategoryOut,
@@ -189,12 +191,31 @@ def _product(request: HttpRequest, store_id: int, product_id: int, *, manage: bo
     )
 
 
+def _keys(value: str, allowed: tuple[str, ...], field: str) -> list[str]:
+    keys = [k.strip().lower() for k in value.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in allowed]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown {field} value {unknown[0]!r}; use one of: {', '.join(allowed)}.", field=field
+        )
+    return keys
+
+
 @router.get("/{store_id}/products", response=list[ProductOut])
 @paginate(Page)
 def product_list(
-    request: HttpRequest, store_id: int, q: str = "", category_id: int | None = None, status: str = ""
+    request: HttpRequest,
+    store_id: int,
+    q: str = "",
+    category_id: int | None = None,
+    status: str = "",
+    diet: str = "",
+    free_of: str = "",
 ) -> QuerySet[Product]:
+    """`diet=vegetarian,halal` keeps the products known to be all of these; `free_of=gluten,nuts`
+    the ones known to contain none of these. Unknown facts never match: a filter promises."""
     store = access_store(request.user, store_id)
+    known = known_to_be(_keys(diet, DIETARY_TAGS, "diet"), _keys(free_of, ALLERGENS, "free_of"))
     qs = (
         store.products.select_related("category")
         .prefetch_related("variations")
@@ -206,7 +227,7 @@ def product_list(
         qs = qs.filter(category_id=category_id)
     if status:
         qs = qs.filter(status=status)
-    return qs
+    return qs.filter(known)
 
 
 @router.post("/{store_id}/products", response={201: ProductOut})

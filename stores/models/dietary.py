@@ -48,6 +48,17 @@ def _is(field: str) -> models.Q:
     return models.Q(**{field: True})
 
 
+def known_to_be(tags: list[str], free_of: list[str]) -> models.Q:
+    """Products known to carry every tag and to contain none of the allergens (unknown never
+    matches: a filter is a promise to the caller or the owner)."""
+    condition = models.Q()
+    for key in tags:
+        condition &= _is(tag_field(key))
+    for key in free_of:
+        condition &= models.Q(**{allergen_field(key): False})
+    return condition
+
+
 def dietary_constraints(prefix: str) -> list[models.CheckConstraint]:
     """Facts that contradict each other are refused by the database itself."""
     animal = models.Q()

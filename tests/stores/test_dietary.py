@@ -111,3 +111,30 @@ def test_contradictions_are_refused_by_the_api_and_the_database(en, pizzeria):
     assert "gluten" in _errors(response)["dietary"]
     with pytest.raises(IntegrityError), transaction.atomic():
         Product.objects.create(store=pizzeria, name="Odd", price=1, diet_vegan=True, diet_vegetarian=False)
+
+
+def test_the_product_list_filters_on_known_facts_only(en, pizzeria):
+    url = f"/api/stores/{pizzeria.pk}/products"
+    pizzeria.products.all().delete()
+    veggie = {"vegetarian": True}
+    made = {
+        "Margherita": (veggie, {"gluten": True, "milk": True}),
+        "Regina": ({"vegetarian": False}, {"gluten": True}),
+        "Salade": (veggie, {"gluten": False, "nuts": False}),
+        "Mystère": ({}, {}),
+    }
+    for name, (dietary, allergens) in made.items():
+        body = {"name": name, "price": "9", "dietary": dietary, "allergens": allergens}
+        assert en.post(url, body, content_type="application/json").status_code == 201
+
+    def names(query: str) -> set[str]:
+        response = en.get(f"{url}?{query}")
+        assert response.status_code == 200, response.content
+        return {p["name"] for p in response.json()["items"]}
+
+    assert names("diet=vegetarian") == {"Margherita", "Salade"}
+    assert names("free_of=gluten") == {"Salade"}  # the unknown "Mystère" is never promised
+    assert names("diet=vegetarian&free_of=gluten,nuts") == {"Salade"}
+    assert names("diet=") == set(made)
+    assert "diet" in _errors(en.get(f"{url}?diet=paleo"))
+    assert "free_of" in _errors(en.get(f"{url}?free_of=gluten,cheese"))
