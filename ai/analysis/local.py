@@ -30,6 +30,7 @@ from ai.analysis.schema import (
 )
 from ai.context import ItemCtx, ServiceCtx, StoreContext
 from ai.matching import find_size, index_for
+from ai.nlu import complaints
 from ai.nlu import intents as nlu
 from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_party_size
@@ -87,12 +88,12 @@ def _money(value: Any, lang: str) -> str:
 
 
 def _urgency(text: str) -> str:
-    found = nlu.urgency(text)
+    found = complaints.urgency(text)
     return found if found in ("high", "emergency") else "normal"
 
 
 def _severity(text: str) -> str:
-    return nlu.urgency(text)
+    return complaints.urgency(text)
 
 
 # --- from what the call confirmed ---------------------------------------------------------------
@@ -317,7 +318,7 @@ def _complaints_from_text(lines: list[str]) -> list[Signalement]:
         detail = " ".join(lines[n : n + 2]).strip()
         found.append(
             Signalement(
-                category=nlu.complaint_category(detail),  # type: ignore[arg-type]
+                category=complaints.complaint_category(detail),  # type: ignore[arg-type]
                 description=detail[:500],
                 urgency=_severity(detail),  # type: ignore[arg-type]
                 requestedActions=requested_actions(detail),

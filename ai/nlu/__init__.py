@@ -5,5 +5,7 @@ to run on every caller turn (patterns compiled at import, per-line results cache
 - `numbers`: `NumberMatch`, `find_numbers`, `parse_int`
 - `when`: `When`, `parse_when`, `parse_time`, `parse_date`, `combine`
 - `people`: `parse_party_size`, `parse_name`, `parse_phone`
-- `intents`: `INTENTS`, `classify`, `is_yes`, `is_no`, `detect_language`, `complaint_category`, `urgency`
+- `intents`: `INTENTS`, `classify`, `is_yes`, `is_no` (the classifier; its phrases are in `phrasebook`)
+- `language`: `detect_language`
+- `complaints`: `complaint_category`, `urgency`
 """

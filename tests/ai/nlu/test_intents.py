@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ai.nlu.intents import INTENTS, classify, complaint_category, detect_language, is_no, is_yes, urgency
+from ai.nlu.complaints import complaint_category, urgency
+from ai.nlu.intents import INTENTS, classify, is_no, is_yes
+from ai.nlu.language import detect_language
 
 CASES = [
     # order

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ai.nlu.intents import classify, complaint_category, detect_language, urgency
+from ai.nlu.complaints import complaint_category, urgency
+from ai.nlu.intents import classify
+from ai.nlu.language import detect_language
 from ai.nlu.numbers import find_numbers, parse_int
 from ai.nlu.people import parse_name, parse_party_size, parse_phone
 from ai.nlu.text import normalize
