@@ -21,6 +21,9 @@ FILLER = frozenset(
     "le la les l un une des de du d au aux a an the of with avec et and pizza pizzas une un some".split()
 )
 UNITS = frozenset("cl ml l g kg cm".split())
+# What a caller says while looking for the rest of a name ("two menu, um, kebab"): skipped inside
+# a name, so the whole name wins over its last word.
+HESITATIONS = frozenset("euh heu hum hmm um uh erm so well bah ben alors".split())
 # Size concepts the caller may name in either language.
 SIZE_WORDS: dict[str, tuple[str, ...]] = {
     "small": ("petite", "petit", "small", "little", "mini"),
@@ -167,6 +170,12 @@ class CatalogIndex:
                     window = words[start : start + length]
                     if window[0] in FILLER and length > 1:
                         continue
+                    if length > n:
+                        window = [
+                            window[0],
+                            *(w for w in window[1:-1] if w not in HESITATIONS or w in alias),
+                            window[-1],
+                        ]
                     text = " ".join(self._translate(window))
                     if text == target:
                         score = 100.0

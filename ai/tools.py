@@ -1053,6 +1053,7 @@ def request_consultation(
         preferred_at=preferred,
         scheduled_at=scheduled,
         duration_minutes=minutes,
+        call=_call(tc),
     )
     tc.session.bookings.append(f"consultation:{consultation.pk}")
     return {

@@ -790,12 +790,15 @@ class LocalBrain:
             return self._order(tc, h)
         size = find_size(item, h.words)
         if size is None and (h.no or h.has("done")):
-            # they dropped it: carry on with what is already in the order
+            # they dropped it: say which items are left out (never a silent drop), then carry on
+            # with what is already in the order
+            names = [i.name for r in queue if (i := tc.ctx.item(r["item_id"])) is not None]
+            left_out = ph.say(h.lang, "left_out", items=ph.join(names, h.lang))
             tc.session.pending.pop("queue", None)
             if tc.session.cart:
-                return self._checkout(tc, h)
+                return f"{left_out} {self._checkout(tc, h)}"
             tc.session.pending.pop("expect", None)
-            return ph.say(h.lang, "how_help")
+            return f"{left_out} {ph.say(h.lang, 'how_help')}"
         if size is None:
             return None  # something else: the new request (or a reprompt) takes it
         queue[0]["size"] = size.value

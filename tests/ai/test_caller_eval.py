@@ -80,3 +80,14 @@ def test_exact_and_corrected_outcomes():
     nothing = _conv(category="closed", lines=[])
     assert judge(nothing, Outcome(), corrections=0, heard=[], replies=[]).outcome == "exact"
     assert judge(nothing, Outcome(orders=[got]), corrections=0, heard=got, replies=[]).outcome == "wrong"
+
+
+def test_a_hesitation_inside_a_name_keeps_the_whole_name(stores):
+    # assistant_eval, seed 2026: "2 menu so kebab" was heard as a kebab, whose size was asked;
+    # the caller, who wanted two kebab menus, said "that's all" and the order vanished.
+    store = stores["anatolia-kebab-burger"][0]
+    conv = _conv(store=store.slug, lang="en", category="stt", turns=["hello i'd like 2 menu so kebab"],
+                 lines=[Line("Menu kebab", 2, ())], said=["Menu kebab"])  # fmt: skip
+    played = runner.play(conv, store)
+    assert not played.error and not played.verdict.silent_drops, played.transcript
+    assert played.verdict.outcome == "exact", (played.verdict.reasons, played.transcript)

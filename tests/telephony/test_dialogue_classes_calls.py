@@ -1,0 +1,287 @@
+"""Issue 18's dialogue classes, each as a whole phone call: the Telnyx simulator places the call,
+sends signed webhooks and transcription events to the live app, and the app speaks through the
+real SDK. Each call pretends a moment (the sandbox's custom SIP header) so the store's hours and
+the weekday are known; the outcome is read in the database and in what was spoken on the wire.
+
+French and English callers alike (the assistant answers in the caller's language whatever the
+store's); the demo stores are seeded afresh for each call, about two seconds, because the live
+server's calls need a committed database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from stores.models import Consultation, Order, Reservation, ServiceBooking, Store
+from telephony.sandbox import PRETEND_NOW_HEADER
+from tests.fakes.telnyx import FakeCall, FakeTelnyx
+from tests.telephony.conftest import PIZZERIA_NUMBER, SALON_NUMBER, settle
+from tests.telephony.test_calls_e2e import converse
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PRACTICE_NUMBER = "+33100000003"
+PARIS = ZoneInfo("Europe/Paris")
+FR_HOLIDAYS = holidays.country_holidays("FR")
+MONTHS_FR = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+MONTHS_EN = "January February March April May June July August September October November December".split()
+TUESDAY, THURSDAY, FRIDAY = 1, 3, 4
+
+
+def spoken_fr(day: date) -> str:
+    return f"{day.day} {MONTHS_FR[day.month - 1]}"
+
+
+def spoken_en(day: date) -> str:
+    return f"{day.day} {MONTHS_EN[day.month - 1]}"
+
+
+def ordinary(weekday: int, *, clear_days: int = 7) -> date:
+    """The next `weekday` ahead of the real clock after which `clear_days` days hold no public
+    holiday, so a pretended week is an ordinary one whatever day the tests run."""
+    day = timezone.localdate(timezone=PARIS) + timedelta(days=1)
+    while day.weekday() != weekday or any(day + timedelta(days=k) in FR_HOLIDAYS for k in range(clear_days)):
+        day += timedelta(days=1)
+    return day
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+
+
+@pytest.fixture
+def seeded(transactional_db, line: FakeTelnyx, settings) -> dict[str, Store]:
+    """The demo stores with their own hours (the pizzeria closed on Monday, the salon on Sunday,
+    the practice at the weekend) and the simulator honouring a pretended time."""
+    settings.TELNYX_SIMULATOR_URL = line.root_url
+    call_command("seed_demo", verbosity=0)
+    return {s.slug: s for s in Store.objects.all()}
+
+
+def call(line: FakeTelnyx, *, to: str, caller: str, now: datetime, turns: list[str]) -> FakeCall:
+    """A whole call at `now`: every turn is said and answered, then the caller hangs up."""
+    placed = line.place_call(
+        from_=caller, to=to, custom_headers=[{"name": PRETEND_NOW_HEADER, "value": now.isoformat()}]
+    )
+    converse(placed, turns)
+    placed.hang_up()
+    settle(line)
+    return placed
+
+
+def lines_of(placed: FakeCall) -> list[tuple[str, int, list[str]]]:
+    order = Order.objects.get(call__call_control_id=placed.call_control_id)
+    return sorted(
+        (item.name, item.quantity, [v["value"] for v in item.variations]) for item in order.items.all()
+    )
+
+
+def said(placed: FakeCall, turn: int) -> str:
+    """What the assistant answered to the caller's `turn`-th sentence (1-based; 0 is the greeting)."""
+    return placed.spoken[turn]
+
+
+# --- 1. items are never dropped ----------------------------------------------------------------
+def test_fr_an_item_said_while_a_size_is_asked_is_kept_with_the_pending_one(line, seeded):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180001",
+        now=at(ordinary(FRIDAY), 19),
+        turns=[
+            "une calzone et une quatre fromages moyenne",
+            "un tiramisu aussi",
+            "grande",
+            "c'est tout",
+            "à emporter",
+            "oui",
+        ],
+    )
+    assert "Quelle taille pour Calzone" in said(placed, 1)
+    # The tiramisu is taken and the calzone's size asked again, not forgotten.
+    assert "1 Tiramisu" in said(placed, 2) and "Quelle taille pour Calzone" in said(placed, 2)
+    assert "35,50 euros" in said(placed, 5)
+    assert lines_of(placed) == [
+        ("Calzone", 1, ["Grande"]),
+        ("Quatre fromages", 1, ["Moyenne"]),
+        ("Tiramisu", 1, []),
+    ]
+
+
+# --- 2. corrections replace, never add ---------------------------------------------------------
+def test_fr_a_corrected_quantity_replaces_the_line(line, seeded):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180002",
+        now=at(ordinary(FRIDAY), 19),
+        turns=[
+            "une margherita moyenne s'il vous plaît",
+            "non, deux margheritas, pas une",
+            "ce sera tout",
+            "à emporter",
+            "oui",
+        ],
+    )
+    assert "2 Margherita moyenne" in said(placed, 4)
+    assert lines_of(placed) == [("Margherita", 2, ["Moyenne"])]
+
+
+def test_en_quantity_size_and_item_corrected_in_one_call(line, seeded):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180003",
+        now=at(ordinary(FRIDAY), 19),
+        turns=[
+            "Hello, I'd like two large diavolas and a coke please",
+            "no, one diavola, not two",
+            "actually make the diavola small",
+            "swap the coke for a lemonade",
+            "that's all",
+            "pick up",
+            "yes",
+        ],
+    )
+    assert "1 Diavola" in said(placed, 2)
+    assert "petite" in said(placed, 3)
+    assert "removed the Coca-Cola" in said(placed, 4) and "Limonade" in said(placed, 4)
+    assert "€13.50" in said(placed, 6)
+    assert lines_of(placed) == [("Diavola", 1, ["Petite"]), ("Limonade artisanale", 1, [])]
+
+
+# --- 3. a count said after the item -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("turns", "heard", "line_said"),
+    [
+        (
+            ["il me faudrait des limonades, cinq s'il vous plaît", "non c'est tout", "à emporter", "oui"],
+            "C'est noté : 5 Limonade artisanale",
+            ("Limonade artisanale", 5, []),
+        ),
+        (
+            ["hello, lasagne, three of them please", "that's all", "pick up", "yes"],
+            "Got it: 3 Lasagnes",
+            ("Lasagnes", 3, []),
+        ),
+    ],
+    ids=["fr", "en"],
+)
+def test_a_count_said_after_the_item_counts(line, seeded, turns, heard, line_said):
+    placed = call(line, to=PIZZERIA_NUMBER, caller="+33611180004", now=at(ordinary(FRIDAY), 19), turns=turns)
+    assert heard in said(placed, 1)
+    assert lines_of(placed) == [line_said]
+
+
+# --- 4. speech-to-text homophones --------------------------------------------------------------
+def test_fr_cent_olives_is_heard_as_sans_olives_not_a_hundred_of_anything(line, seeded):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180006",
+        now=at(ordinary(FRIDAY), 19),
+        turns=["une napolitaine moyenne cent olives", "c'est tout", "à emporter", "oui"],
+    )
+    assert "sans olives" in said(placed, 1) and "100" not in said(placed, 1)
+    assert lines_of(placed) == [("Napolitaine", 1, ["Moyenne"])]
+
+
+def test_fr_a_table_for_vin_personnes_is_twenty_people_not_a_glass_of_wine(line, seeded):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180007",
+        now=at(ordinary(FRIDAY), 15),
+        turns=["je voudrais réserver une table pour vin personnes demain à 20h"],
+    )
+    # Twenty is more than a table takes: said back with the limit, never a glass of wine.
+    assert "8 personnes" in said(placed, 1) and "vin" not in said(placed, 1).lower()
+    assert not Order.objects.exists() and not Reservation.objects.exists()
+
+
+# --- 8. a weekday named on that day after its time is next week ---------------------------------
+def test_fr_tuesday_at_ten_said_on_tuesday_afternoon_books_next_tuesday(line, seeded):
+    tuesday = ordinary(TUESDAY, clear_days=8)
+    next_tuesday = tuesday + timedelta(days=7)
+    placed = call(
+        line,
+        to=SALON_NUMBER,
+        caller="+33611180008",
+        now=at(tuesday, 15),
+        turns=["Je voudrais une coupe homme mardi à 10h", "Dupuis", "oui"],
+    )
+    assert f"mardi {spoken_fr(next_tuesday)} à 10 h" in said(placed, 2)
+    assert "aujourd'hui" not in said(placed, 2)
+    booking = ServiceBooking.objects.get(call__call_control_id=placed.call_control_id)
+    assert booking.service.name == "Men's cut"
+    assert timezone.localtime(booking.starts_at, PARIS) == at(next_tuesday, 10)
+
+
+# --- 9. closed days and undecided holidays -----------------------------------------------------
+def test_en_a_sunday_at_the_salon_closed_on_sundays_gives_the_next_opening(line, seeded):
+    thursday = ordinary(THURSDAY)
+    monday = thursday + timedelta(days=4)
+    placed = call(
+        line,
+        to=SALON_NUMBER,
+        caller="+33611180009",
+        now=at(thursday, 10),
+        turns=["Can I come in on Sunday for a men's cut?"],
+    )
+    assert "closed on Sundays" in said(placed, 1)
+    assert f"Monday {spoken_en(monday)}" in said(placed, 1)
+    assert "name" not in said(placed, 1)
+    assert not ServiceBooking.objects.exists()
+
+
+def test_en_a_table_on_christmas_day_is_checked_with_the_team_never_booked(line, seeded):
+    today = timezone.localdate(timezone=PARIS)
+    christmas = date(today.year if today < date(today.year, 12, 10) else today.year + 1, 12, 25)
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180010",
+        now=at(christmas - timedelta(days=14), 10),
+        turns=["Hello, can I book a table for two on December 25 at 8pm?"],
+    )
+    answer = said(placed, 1)
+    assert "Christmas" in answer and "check" in answer and "guess" in answer
+    assert not Reservation.objects.exists()
+
+
+# --- 12. a booking lasts as long as its service ------------------------------------------------
+def test_en_a_colour_off_the_grid_is_offered_quarter_hours_and_lasts_ninety_minutes(line, seeded):
+    thursday = ordinary(THURSDAY)
+    placed = call(
+        line,
+        to=SALON_NUMBER,
+        caller="+33611180011",
+        now=at(thursday, 10),
+        turns=["Hi, I'd like a colour on Friday at 10:05", "10:00 please", "Smith", "yes"],
+    )
+    assert all(t in said(placed, 1) for t in ("10 am", "10:15 am", "9:45 am")), said(placed, 1)
+    booking = ServiceBooking.objects.get(call__call_control_id=placed.call_control_id)
+    assert booking.service.name == "Colour"
+    assert timezone.localtime(booking.starts_at, PARIS) == at(thursday + timedelta(days=1), 10)
+    assert booking.ends_at - booking.starts_at == timedelta(minutes=90)
+
+
+def test_fr_a_bilan_patrimonial_asked_on_the_phone_lasts_an_hour_and_belongs_to_the_call(line, seeded):
+    thursday = ordinary(THURSDAY)
+    monday = thursday + timedelta(days=4)
+    placed = call(
+        line,
+        to=PRACTICE_NUMBER,
+        caller="+33611180012",
+        now=at(thursday, 10),
+        turns=["Bonjour, je voudrais un rendez-vous pour un bilan patrimonial lundi à 14h", "Martin", "oui"],
+    )
+    assert f"lundi {spoken_fr(monday)} à 14 h" in said(placed, 2)
+    consultation = Consultation.objects.get(call__call_control_id=placed.call_control_id)
+    assert consultation.duration_minutes == 60
+    assert timezone.localtime(consultation.preferred_at, PARIS) == at(monday, 14)
