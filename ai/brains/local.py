@@ -495,7 +495,7 @@ class LocalBrain:
                 "size": size.value if size else None,
                 "extras": [e.value for e in extras],
                 "explicit_quantity": quantity != 1 or any(start <= x.start < mention.start for x in counts),
-                **_line_notes(item, h.words[mention.end : end], extras, h.lang),
+                **_line_notes(item, h.words[mention.end : end], extras, h),
             }
             tail = " ".join(h.words[mention.end : end])
             if extras and request["quantity"] > 1 and ONE_OF_THEM.search(tail):
@@ -612,7 +612,7 @@ class LocalBrain:
             item = tc.ctx.item(target.product_id)
             size = find_size(item, h.words) if item is not None else None
             extras = find_extras(item, _translate_extras(h.words)) if item is not None else []
-            notes = _line_notes(item, h.words, extras, lang)["notes"] if item is not None else ""
+            notes = _line_notes(item, h.words, extras, h)["notes"] if item is not None else ""
             if (count is None and size is None and not extras and not notes) or not (
                 correcting or SET_QUANTITY.search(h.norm) or notes
             ):
@@ -865,7 +865,7 @@ class LocalBrain:
         if size is None:
             return None  # something else: the new request (or a reprompt) takes it
         queue[0]["size"] = size.value
-        said = _line_notes(item, h.words, [], h.lang)["notes"]  # "grande, bien cuite"
+        said = _line_notes(item, h.words, [], h)["notes"]  # "grande, bien cuite"
         queue[0]["notes"] = ", ".join(n for n in (queue[0].get("notes"), said) if n)
         return self._drain_queue(tc, h.lang, [])
 
@@ -1817,7 +1817,7 @@ def _unknown_options(item: ItemCtx, tail: list[str], found: list[Any]) -> list[s
     return out
 
 
-def _line_notes(item: ItemCtx, tail: list[str], found: list[Any], lang: str) -> dict[str, Any]:
+def _line_notes(item: ItemCtx, tail: list[str], found: list[Any], h: Heard) -> dict[str, Any]:
     """What the menu has no option for, kept for the kitchen on the line (and so read back): a
     removal ("sans champignons"), an unknown sauce (also named back), a free note ("bien cuite")."""
     unknown = _unknown_options(item, tail, found)
@@ -1837,7 +1837,8 @@ def _line_notes(item: ItemCtx, tail: list[str], found: list[Any], lang: str) -> 
             spoken = (asked, EXTRA_WORDS.get(asked, asked))
             if not any(fuzz.partial_ratio(v, w) >= 85 for v in offered for w in spoken):
                 named.append(f"{word} {asked}")
-    notes += named + kn.free_notes(tail, lang)
+    named = [kn.spelled(o, h.text) for o in named]  # "supplément ananas", as the caller spelled it
+    notes = [kn.spelled(n, h.text) for n in notes] + named + kn.free_notes(tail, h.lang)
     return {"unknown_options": named, "notes": ", ".join(dict.fromkeys(notes))}
 
 

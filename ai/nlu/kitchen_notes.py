@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ai.nlu.numbers import find_numbers
+from ai.nlu.text import normalize
 
 # Words that take the next ingredient off a line.
 REMOVAL_LEADS = frozenset({"sans", "without", "no", "hold"})
@@ -99,3 +100,14 @@ def said_alone(words: list[str], lang: str) -> bool:
     return bool(free_notes(words, lang)) or any(
         said.startswith(("sans ", "without ")) for _, said in removals(words)
     )
+
+
+def spelled(note: str, text: str) -> str:
+    """The note with the caller's own spelling back ("sans oeufs" → "sans œufs", "supplement" →
+    "supplément"): the kitchen reads French, the matching works on normalized words."""
+    own: dict[str, str] = {}
+    for token in re.split(r"[\s'’\-,.;:!?]+", text.lower()):
+        parts = normalize(token).split()
+        if len(parts) == 1:
+            own.setdefault(parts[0], token)
+    return " ".join(own.get(word, word) for word in note.split(" "))
