@@ -16,6 +16,7 @@ from django.conf import settings
 from ai import context
 from ai import session as sessions
 from ai.brains import BrainTurn, get_brain
+from ai.brains.phrases import line_words
 from ai.session import CallSession
 from ai.tools import ToolContext, usual_lines
 from stores.models import Customer, Store
@@ -109,7 +110,7 @@ def begin(
     if customer is not None and ctx.has_products and ctx.ai_active:
         usual = usual_lines(tc)
         if usual:
-            described = ", ".join(f"{u['quantity']} {u['name']}" for u in usual)
+            described = ", ".join(line_words(u) for u in usual)  # sizes and extras: the price said later
             text += USUAL_HINT[lang].format(usual=described)
             session.usual_offered = True
             session.pending["usual_offered"] = True

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from ai.context import ItemCtx, StoreContext, VariationCtx
+from ai.nlu.kitchen_notes import ingredient_words
 from ai.nlu.text import normalize
 
 # Words that never identify an item on their own.
@@ -264,12 +265,13 @@ def find_extras(item: ItemCtx, words: list[str]) -> list[VariationCtx]:
     """Extras named after a marker ("avec", "with", "supplément", "extra"), and options said whole
     without one ("kebab sauce blanche", "sans oignons", "without onions")."""
     words = removals_in_french(words)
+    gone = ingredient_words(words)  # "avec jambon sans champignons": the mushrooms are not added
     said = f" {' '.join(words)} "
     whole = [v for v in item.extras if " " in normalize(v.value) and f" {normalize(v.value)} " in said]
     if not any(w in EXTRA_MARKERS for w in words):
         return whole
     first = min(i for i, w in enumerate(words) if w in EXTRA_MARKERS)
-    tail = words[first + 1 :]
+    tail = ["" if first + 1 + k in gone else w for k, w in enumerate(words[first + 1 :])]
     found = []
     for v in item.extras:
         value = normalize(v.value).split()

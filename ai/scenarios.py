@@ -159,6 +159,7 @@ def _setup(store: Store, setup: dict[str, Any], phone: str, now: datetime | None
                     "product_id": product.pk,
                     "quantity": int(line.get("quantity", 1)),
                     "variation_ids": [v.pk for v in product.variations.all() if normalize(v.value) in wanted],
+                    "notes": str(line.get("notes", "")),
                 }
             )
         order_create(store=store, items=items, customer_phone=phone, source="call")
@@ -301,11 +302,12 @@ def _check_order(want: dict[str, Any], got: Order, result: ScenarioResult) -> No
                 and li.quantity == int(wl.get("quantity", 1))
                 and {normalize(o) for o in _as_list(wl.get("options", []))}
                 <= {normalize(v["value"]) for v in li.variations}
+                and normalize(str(wl.get("notes", ""))) in normalize(li.notes)
             ),
             None,
         )
         if match is None:
-            seen = [(li.quantity, li.name, [v["value"] for v in li.variations]) for li in lines]
+            seen = [(li.quantity, li.name, [v["value"] for v in li.variations], li.notes) for li in lines]
             result.failures.append(f"order line {wl} not found in {seen}")
     if "total" in want and got.total != Decimal(str(want["total"])):
         result.failures.append(f"order total: expected {want['total']}, got {got.total}")

@@ -92,6 +92,7 @@ class CallSession:
                     "name": line.name,
                     "quantity": line.quantity,
                     "options": line.variation_labels,
+                    "notes": line.notes,
                     "unit_price": str(line.unit_price),
                     "line_total": str(line.line_total),
                 }

@@ -540,6 +540,7 @@ def _line_view(line: CartLine) -> dict[str, Any]:
         "name": line.name,
         "quantity": line.quantity,
         "options": line.variation_labels,
+        "notes": line.notes,
         "line_total": _money(line.line_total),
     }
 
@@ -751,11 +752,15 @@ def usual_order(tc: ToolContext, add: bool = False) -> dict[str, Any]:
                         v.value for v in chosen if not (v.type == "size" and not item.needs_size)
                     ],
                     unit_price=unit_price(item.price, chosen),
+                    notes=line["notes"],  # "bien cuite" last time is "bien cuite" again
                 )
             )
             tc.session.next_line_id += 1
     return {
-        "usual": [{"name": li["name"], "quantity": li["quantity"], "options": li["options"]} for li in usual],
+        "usual": [
+            {"name": li["name"], "quantity": li["quantity"], "options": li["options"], "notes": li["notes"]}
+            for li in usual
+        ],
         "cart": tc.session.cart_view(),
     }
 
@@ -779,7 +784,8 @@ def usual_lines(tc: ToolContext) -> list[dict[str, Any]]:
     signature = {
         o.pk: tuple(
             sorted(
-                (i.product_id or 0, i.quantity, tuple(v["id"] for v in i.variations)) for i in o.items.all()
+                (i.product_id or 0, i.quantity, tuple(v["id"] for v in i.variations), i.notes)
+                for i in o.items.all()
             )
         )
         for o in orders
@@ -792,7 +798,8 @@ def usual_lines(tc: ToolContext) -> list[dict[str, Any]]:
             "name": i.name,
             "quantity": i.quantity,
             "variation_ids": [v["id"] for v in i.variations],
-            "options": [v["value"] for v in i.variations if v.get("type") != "size" or True],
+            "options": [v["value"] for v in i.variations],
+            "notes": i.notes,
         }
         for i in best.items.all()
         if i.product_id
@@ -1244,10 +1251,17 @@ def business_info(tc: ToolContext, topic: str = "all") -> dict[str, Any]:
     closes = availability.closes_at(tc.store, now) if open_now else None
     opens = None if open_now else availability.next_opening(tc.store, now)
     lang = tc.session.lang if tc.session.lang in ("fr", "en") else tc.ctx.language
+    later = [(s, e) for s, e in availability.opening_periods(tc.store, now.date()) if s > now]
+    evening = [(s, e) for s, e in availability.opening_periods(tc.store, now.date()) if _evening(s, e)]
     return {
         "store": tc.ctx.store_name,
         "open_now": open_now,
         "closes_at": f"{closes.astimezone(tc.tz):%H:%M}" if closes else None,
+        # "what time do you close tonight?" asked at lunch: the evening service, not the lunch one
+        "later_today": [{"opens": f"{s:%H:%M}", "closes": f"{e:%H:%M}"} for s, e in later],
+        "tonight": {"opens": f"{evening[-1][0]:%H:%M}", "closes": f"{evening[-1][1]:%H:%M}"}
+        if evening
+        else None,
         "next_opening": opens.astimezone(tc.tz).isoformat() if opens else None,
         "hours": list(tc.ctx.hours_lines.get(lang, ())),
         "address": tc.ctx.address,
@@ -1255,6 +1269,11 @@ def business_info(tc: ToolContext, topic: str = "all") -> dict[str, Any]:
         "delivery": tc.ctx.delivery_enabled,
         "now": now.isoformat(),
     }
+
+
+def _evening(starts: datetime, ends: datetime) -> bool:
+    """A period that is still open in the evening (after 18:00, or running past midnight)."""
+    return ends.date() > starts.date() or ends.time() > time(18, 0)
 
 
 @tool(

@@ -30,6 +30,7 @@ from ai.matching import (
     size_words,
 )
 from ai.nlu import intents as nlu_intents
+from ai.nlu import kitchen_notes as kn
 from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_name, parse_party_size
 from ai.nlu.text import normalize
@@ -231,6 +232,7 @@ class LocalBrain:
             return self._booking_start(tc, h, "service")
         if ctx.has_products and (
             h.mentions
+            or (session.cart and kn.said_alone(h.words, h.lang))
             or h.has("order")
             or h.has("modify_order")
             or h.has("cancel_item")
@@ -302,9 +304,13 @@ class LocalBrain:
             return self._day_text(tc, call_tool(tc, "hours_on_date", {"date": h.when.date.isoformat()}), lang)
         if h.has("question_hours"):
             info = call_tool(tc, "business_info", {"topic": "hours"})
+            if ph.TONIGHT.search(h.norm) and info.get("ok"):
+                return self._tonight(info, lang)
             hours = "; ".join(info.get("hours", []))
             now_line = (
-                ph.say(lang, "open_now", closes=ph.clock(info["closes_at"], lang))
+                ph.say(
+                    lang, "open_now", closes=ph.clock(info["closes_at"], lang) + ph.later_today(info, lang)
+                )
                 if info.get("open_now") and info.get("closes_at")
                 else ph.say(
                     lang, "closed_now_short", when=self._when_text(tc, info.get("next_opening"), lang)
@@ -347,6 +353,24 @@ class LocalBrain:
                 tc.session.pending["last_was_price"] = True
                 return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
         return None
+
+    def _tonight(self, info: dict[str, Any], lang: str) -> str:
+        """ "Vous fermez à quelle heure ce soir ?": the evening service, even asked at lunch."""
+        tonight = info.get("tonight")
+        if tonight and tonight in info["later_today"]:
+            return ph.say(
+                lang,
+                "tonight",
+                opens=ph.clock(tonight["opens"], lang),
+                closes=ph.clock(tonight["closes"], lang),
+            )
+        if tonight and info.get("open_now") and info.get("closes_at"):
+            return ph.say(lang, "open_now", closes=ph.clock(info["closes_at"], lang))
+        return (
+            ph.say(lang, "closed_tonight")
+            + " "
+            + ph.say(lang, "hours", hours="; ".join(info.get("hours", [])))
+        )
 
     def _unknown_phrase(self, tc: ToolContext, h: Heard) -> str:
         """What the caller named that is not on the menu ("pizza hawaienne"), or ""."""
@@ -404,12 +428,16 @@ class LocalBrain:
         kept: list[Mention] = []
         for mention in h.mentions:
             previous = kept[-1] if kept else None
+            lead = h.words[mention.start - 1] if mention.start else ""
+            if lead in ("sans", "without", "hold") or (previous is not None and lead == "no"):
+                continue  # "une regina sans champignons": taken off the regina, not the dish they name
             if previous is not None:
                 item = index.items[previous.item_id]
                 between = h.words[previous.end : mention.start]
-                spoken = " ".join(_translate_extras(h.words[mention.start : mention.end]))
+                said = h.words[mention.start : mention.end]
+                spoken = (" ".join(said), " ".join(_translate_extras(said)))  # "cheese" meets "Cheese"
                 if any(w in EXTRA_MARKERS for w in between) and any(
-                    fuzz.partial_ratio(normalize(e.value), spoken) >= 85 for e in item.extras
+                    fuzz.partial_ratio(normalize(e.value), s) >= 85 for e in item.extras for s in spoken
                 ):
                     continue
             kept.append(mention)
@@ -458,8 +486,8 @@ class LocalBrain:
             lead = next((x.start for x in counts if start <= x.start < mention.start), start)
             segment = h.words[lead : mention.start] + h.words[mention.end : end]  # "3 500 g X": X's size
             size = find_size(item, segment)
-            extras = find_extras(item, _translate_extras(h.words[mention.end : end])) or find_extras(
-                item, _translate_extras(h.words[start : mention.start])
+            extras = _extras_said(item, h.words[mention.end : end]) or _extras_said(
+                item, h.words[start : mention.start]
             )
             request = {
                 "item_id": item.id,
@@ -467,7 +495,7 @@ class LocalBrain:
                 "size": size.value if size else None,
                 "extras": [e.value for e in extras],
                 "explicit_quantity": quantity != 1 or any(start <= x.start < mention.start for x in counts),
-                "unknown_options": _unknown_options(item, h.words[mention.end : end], extras),
+                **_line_notes(item, h.words[mention.end : end], extras, h),
             }
             tail = " ".join(h.words[mention.end : end])
             if extras and request["quantity"] > 1 and ONE_OF_THEM.search(tail):
@@ -579,12 +607,14 @@ class LocalBrain:
         if not h.mentions:
             count = self._wanted_count(h)
             topic = session.pending.get("topic_item")
-            target = next((li for li in reversed(session.cart) if li.product_id == topic), session.cart[-1])
+            topic_line = next((li for li in reversed(session.cart) if li.product_id == topic), None)
+            target = topic_line or session.cart[-1]
             item = tc.ctx.item(target.product_id)
             size = find_size(item, h.words) if item is not None else None
             extras = find_extras(item, _translate_extras(h.words)) if item is not None else []
-            if (count is None and size is None and not extras) or not (
-                correcting or SET_QUANTITY.search(h.norm)
+            notes = _line_notes(item, h.words, extras, h)["notes"] if item is not None else ""
+            if (count is None and size is None and not extras and not notes) or not (
+                correcting or SET_QUANTITY.search(h.norm) or notes
             ):
                 return None
             if (
@@ -594,6 +624,10 @@ class LocalBrain:
             ):
                 return None  # "mettez-m'en deux" after a price: an order of that item
             change: dict[str, Any] = {"quantity": count} if count is not None else {}
+            if notes:
+                change["add_notes"] = notes  # "bien cuite s'il vous plaît": joins the line's notes
+            if topic_line is None and len(session.cart) > 1 and size is None and not extras:
+                return self._which_line(tc, lang, change)  # "make that three": of which? never guessed
             if size is not None:
                 change["size"] = size.value
             if extras and item is not None:  # "no, with sauce curry": added to what the line has
@@ -643,8 +677,40 @@ class LocalBrain:
             return (text + " " + self._drain_queue(tc, lang, [])).strip()
         return text + " " + self._after_change(tc, lang)
 
+    def _which_line(self, tc: ToolContext, lang: str, change: dict[str, Any]) -> str:
+        session = tc.session
+        session.pending["line_change"] = {"change": change, "was": session.pending.get("expect")}
+        lines = ph.join([ph.line_words(li) for li in session.cart_view()["lines"]], lang, "or")
+        if change.get("quantity") is None:
+            question = ph.say(lang, "which_line_note", note=change["add_notes"], lines=lines)
+        else:
+            question = ph.say(lang, "which_line", quantity=change["quantity"], lines=lines)
+        return self._ask(tc, "which_line", question)
+
+    def _answer_which_line(self, tc: ToolContext, h: Heard) -> str | None:
+        """ "The coke", "la première": the line the pending change was for."""
+        pending = tc.session.pending
+        asked = pending.pop("line_change", None)
+        cart = tc.session.cart
+        pending.pop("expect", None)
+        if not asked or not cart:
+            return None
+        named = [li for li in cart if any(m.item_id == li.product_id for m in h.mentions)]
+        rank = next((ORDINALS[w] for w in h.words if w in ORDINALS), None)
+        if len(named) != 1 and not h.mentions and rank is not None and rank < len(cart):
+            named = [cart[rank]]
+        if len(named) != 1:
+            return None
+        if asked["was"]:
+            pending["expect"] = asked["was"]  # back at the read-back, it is read again after the change
+        return self._set_line(tc, h.lang, named[0].line_id, asked["change"])
+
     def _set_line(self, tc: ToolContext, lang: str, line_id: int, change: dict[str, Any]) -> str:
         line = next(li for li in tc.session.cart if li.line_id == line_id)
+        if "add_notes" in change:  # a note said on its own joins what the line already has
+            added = change["add_notes"]
+            change = {k: v for k, v in change.items() if k != "add_notes"}
+            change["notes"] = ", ".join(dict.fromkeys(n for n in (line.notes, added) if n))
         if change.get("quantity", 0) > ABSURD_QUANTITY:
             item = tc.ctx.item(line.product_id)
             request = {"item_id": line.product_id, "quantity": change["quantity"], "size": None,
@@ -685,6 +751,7 @@ class LocalBrain:
                 "quantity": request["quantity"],
                 **({"size": request["size"]} if request["size"] else {}),
                 **({"extras": request["extras"]} if request["extras"] else {}),
+                **({"notes": request["notes"]} if request.get("notes") else {}),
             }
             if request.get("replace_line") and any(
                 li.line_id == request["replace_line"] for li in session.cart
@@ -697,7 +764,7 @@ class LocalBrain:
                 line = result["line"]
                 added.append(self._line_text(line, lang))
                 problems.extend(
-                    ph.say(lang, "unknown_option", option=o, item=item.name)
+                    ph.say(lang, "unknown_option_noted", option=o, item=item.name)
                     for o in request.get("unknown_options", [])
                 )
                 continue
@@ -732,8 +799,7 @@ class LocalBrain:
         return " ".join(parts)
 
     def _line_text(self, line: dict[str, Any], lang: str) -> str:
-        options = " ".join(o.lower() for o in line.get("options", []))
-        return f"{line['quantity']} {line['name']}" + (f" {options}" if options else "")
+        return ph.line_words(line)
 
     def _upsell_or_more(self, tc: ToolContext, lang: str) -> str:
         """Once per call, when the plan and the owner allow it: offer what the order lacks (a drink,
@@ -802,6 +868,8 @@ class LocalBrain:
         if size is None:
             return None  # something else: the new request (or a reprompt) takes it
         queue[0]["size"] = size.value
+        said = _line_notes(item, h.words, [], h)["notes"]  # "grande, bien cuite"
+        queue[0]["notes"] = ", ".join(n for n in (queue[0].get("notes"), said) if n)
         return self._drain_queue(tc, h.lang, [])
 
     def _answer_quantity_check(self, tc: ToolContext, h: Heard) -> str | None:
@@ -1059,7 +1127,8 @@ class LocalBrain:
         lang = h.lang
         if not result["ok"]:
             return ph.say(lang, "no_usual") + " " + ph.say(lang, "how_help")
-        items = [f"{u['quantity']} {u['name']}" for u in result["usual"]]
+        self._note_delivery(tc, h)  # "oui c'est ça, à emporter": the read-back says it
+        items = [ph.line_words(u) for u in result["usual"]]
         return (
             ph.say(lang, "usual_added", items=ph.join(items, lang))
             + " "
@@ -1749,6 +1818,38 @@ def _unknown_options(item: ItemCtx, tail: list[str], found: list[Any]) -> list[s
             ):
                 out.append(phrase)
     return out
+
+
+def _line_notes(item: ItemCtx, tail: list[str], found: list[Any], h: Heard) -> dict[str, Any]:
+    """What the menu has no option for, kept for the kitchen on the line (and so read back): a
+    removal ("sans champignons"), an unknown sauce (also named back), a free note ("bien cuite")."""
+    unknown = _unknown_options(item, tail, found)
+    offered = [normalize(v.value) for v in [*found, *item.extras]]
+    french = removals_in_french(tail)
+    notes = [
+        said
+        for j, said in kn.removals(tail)
+        if not any(fuzz.ratio(f"sans {french[j]}", value) >= 85 for value in offered)
+    ]
+    named = [o for o in unknown if not o.startswith("sans ")]
+    for i, word in enumerate(tail[:-1]):  # "extra cheese" where the menu has only cheddar
+        asked = tail[i + 1]
+        if word in kn.EXTRA_LEADS and asked not in ORDER_WORDS and len(asked) > 2 and not find_numbers(asked):
+            if find_size(item, [asked]) is not None or asked in ("large", "grande", "big"):
+                continue  # "an extra large": a size
+            spoken = (asked, EXTRA_WORDS.get(asked, asked))
+            if not any(fuzz.partial_ratio(v, w) >= 85 for v in offered for w in spoken):
+                named.append(f"{word} {asked}")
+    named = [kn.spelled(o, h.text) for o in named]  # "supplément ananas", as the caller spelled it
+    notes = [kn.spelled(n, h.text) for n in notes] + named + kn.free_notes(tail, h.lang)
+    return {"unknown_options": named, "notes": ", ".join(dict.fromkeys(notes))}
+
+
+def _extras_said(item: ItemCtx, words: list[str]) -> list[Any]:
+    """Extras named in the menu's words or the caller's: "extra cheese" meets a "Cheese" extra as
+    well as a "Mozzarella" one."""
+    found = find_extras(item, _translate_extras(words))
+    return found + [v for v in find_extras(item, words) if v not in found]
 
 
 def _translate_extras(words: list[str]) -> list[str]:

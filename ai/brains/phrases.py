@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+
+# A question about this evening ("vous fermez à quelle heure ce soir ?"), asked at any hour.
+TONIGHT = re.compile(r"\b(ce soir|cette nuit|le soir|tonight|this evening|in the evening)\b")
 
 MONTHS = {
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
@@ -57,7 +61,9 @@ P: dict[str, dict[str, str]] = {
         "check_quantity": "Vous avez bien dit {quantity} {item} ?",
         "how_many": "Combien de {item} voulez-vous ?",
         "too_many": "Je ne peux pas prendre plus de {max} {item} par téléphone. Combien en voulez-vous ?",
-        "unknown_option": "Je n'ai pas de {option} pour {item}.",
+        "unknown_option_noted": "Je n'ai pas de {option} au menu pour {item} : je le note pour la cuisine.",
+        "which_line": "{quantity} de quoi : {lines} ?",
+        "which_line_note": "« {note} », pour lequel : {lines} ?",
         "not_in_order": "{item} n'est pas dans votre commande.",
         "cart_is": "Pour l'instant vous avez {items}, pour {total}.",
         "party_q": "Pour combien de personnes ?",
@@ -113,6 +119,9 @@ P: dict[str, dict[str, str]] = {
         "complaint_urgent": "Je suis vraiment désolé. C'est transmis en urgence au responsable.",
         "hours": "Nos horaires : {hours}.",
         "open_now": "Nous sommes ouverts en ce moment, jusqu'à {closes}.",
+        "then_again": ", puis de nouveau de {opens} à {closes}",
+        "tonight": "Ce soir, nous sommes ouverts de {opens} à {closes}.",
+        "closed_tonight": "Ce soir, nous sommes fermés.",
         "closed_now_short": "Nous sommes fermés en ce moment ; nous rouvrons {when}.",
         "address": "Nous sommes au {address}.",
         "delivery_yes": "Oui, nous livrons.",
@@ -179,7 +188,9 @@ P: dict[str, dict[str, str]] = {
         "check_quantity": "Just to be sure, did you say {quantity} {item}?",
         "how_many": "How many {item} would you like?",
         "too_many": "I can take at most {max} {item} by phone. How many would you like?",
-        "unknown_option": "I don't have {option} for the {item}.",
+        "unknown_option_noted": "I don't have {option} on the menu for the {item}: I've noted it for the kitchen.",
+        "which_line": "{quantity} of which: {lines}?",
+        "which_line_note": '"{note}" for which one: {lines}?',
         "not_in_order": "{item} isn't in your order.",
         "cart_is": "So far you have {items}, for {total}.",
         "party_q": "For how many people?",
@@ -235,6 +246,9 @@ P: dict[str, dict[str, str]] = {
         "complaint_urgent": "I'm really sorry. I've flagged this as urgent for the manager.",
         "hours": "Our opening hours: {hours}.",
         "open_now": "We're open right now, until {closes}.",
+        "then_again": ", then again from {opens} to {closes}",
+        "tonight": "Tonight we're open from {opens} to {closes}.",
+        "closed_tonight": "We're closed tonight.",
         "closed_now_short": "We're closed right now; we open again {when}.",
         "address": "We're at {address}.",
         "delivery_yes": "Yes, we deliver.",
@@ -311,3 +325,20 @@ def day_name(d: date, lang: str, today: date | None = None) -> str:
 def when(at: datetime, lang: str, today: date | None = None) -> str:
     joiner = " à " if lang == "fr" else " at "
     return day_name(at.date(), lang, today) + joiner + clock(at, lang)
+
+
+def line_words(line: dict) -> str:
+    """One order line as said aloud: "2 Regina grande jambon (bien cuite)". The kitchen note is
+    read back too, so the caller hears everything the kitchen will see."""
+    options = " ".join(str(o).lower() for o in line.get("options") or [])
+    text = f"{line['quantity']} {line['name']}" + (f" {options}" if options else "")
+    return text + (f" ({line['notes']})" if line.get("notes") else "")
+
+
+def later_today(info: dict, lang: str) -> str:
+    """ ", then again from 6:30 pm to 11 pm": the rest of today after the closing just said."""
+    again = P.get(lang, P["fr"])["then_again"]
+    periods = info.get("later_today") or []
+    return "".join(
+        again.format(opens=clock(p["opens"], lang), closes=clock(p["closes"], lang)) for p in periods
+    )
