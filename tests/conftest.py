@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from channels.layers import channel_layers
 from django.core.cache import cache
 from django.test import Client
 
@@ -38,6 +39,9 @@ def offline_providers(settings, tmp_path):
     yield
     cache.clear()
     slots.reset()
+    # A channel layer keeps state per event loop (channels_redis: its receive lock and count, the
+    # backup-queue cleaners, a pool per loop); each test runs on a new loop, so each gets a new layer.
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

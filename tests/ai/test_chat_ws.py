@@ -6,67 +6,20 @@ from __future__ import annotations
 import json
 from io import StringIO
 from typing import Any
-from unittest import mock
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Membership, User
 from ai.models import AIConversationSession, IntelligentAIConfig
-from kalliky.asgi import application
 from stores.models import Order, Store
 from tests.factories import UserFactory, closed_until, open_around_now
+from tests.sockets import TIMEOUT, SocketClient
 
 # The consumer reaches the database from other threads: the test data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TIMEOUT = 10  # the first turn builds the store context
-
-
-class WebsocketCommunicator(ApplicationCommunicator):
-    """channels.testing.WebsocketCommunicator, cut to what these tests use: importing
-    channels.testing pulls in daphne, which we don't ship (uvicorn serves the app). Like the
-    original, it keeps Channels from closing the test database connection between frames."""
-
-    def __init__(self, path: str, headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {
-            "type": "websocket",
-            "path": path,
-            "query_string": b"",
-            "headers": headers,
-            "subprotocols": [],
-        }
-        super().__init__(application, scope)
-
-    async def send_input(self, message: dict[str, Any]) -> None:
-        with mock.patch("channels.db.close_old_connections", lambda: None):
-            await super().send_input(message)
-
-    async def receive_output(self, timeout: float = 1) -> dict[str, Any]:
-        with mock.patch("channels.db.close_old_connections", lambda: None):
-            return await super().receive_output(timeout)
-
-    async def connect(self) -> bool:
-        await self.send_input({"type": "websocket.connect"})
-        return (await self.receive_output(TIMEOUT))["type"] == "websocket.accept"
-
-    async def send_to(self, *, text_data: str) -> None:
-        await self.send_input({"type": "websocket.receive", "text": text_data})
-
-    async def send_json_to(self, data: dict[str, Any]) -> None:
-        await self.send_to(text_data=json.dumps(data))
-
-    async def receive_json_from(self, timeout: float = TIMEOUT) -> dict[str, Any]:
-        message = await self.receive_output(timeout)
-        assert message["type"] == "websocket.send", message
-        return json.loads(message["text"])
-
-    async def disconnect(self, code: int = 1000) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(TIMEOUT)
 
 
 def session_cookie(user: User) -> bytes:
@@ -109,38 +62,34 @@ def demo_staff_cookie(bella_napoli) -> bytes:
     return session_cookie(dan)
 
 
-async def open_socket(
-    path: str, cookie: bytes | None = None, *, lang: bytes = b"fr"
-) -> WebsocketCommunicator:
+async def open_socket(path: str, cookie: bytes | None = None, *, lang: bytes = b"fr") -> SocketClient:
     headers = [(b"origin", b"http://localhost"), (b"accept-language", lang)]
     if cookie:
         headers.append((b"cookie", cookie))
-    socket = WebsocketCommunicator(path, headers)
+    socket = SocketClient(path, headers)
     assert await socket.connect()
     return socket
 
 
-async def open_chat(
-    store_id: int, cookie: bytes | None = None, *, lang: bytes = b"fr"
-) -> WebsocketCommunicator:
+async def open_chat(store_id: int, cookie: bytes | None = None, *, lang: bytes = b"fr") -> SocketClient:
     return await open_socket(f"/ws/stores/{store_id}/assistant/", cookie, lang=lang)
 
 
-async def receive(chat: WebsocketCommunicator) -> dict[str, Any]:
+async def receive(chat: SocketClient) -> dict[str, Any]:
     return await chat.receive_json_from(timeout=TIMEOUT)
 
 
-async def start(chat: WebsocketCommunicator, **fields: Any) -> dict[str, Any]:
+async def start(chat: SocketClient, **fields: Any) -> dict[str, Any]:
     await chat.send_json_to({"type": "start", **fields})
     return await receive(chat)
 
 
-async def say(chat: WebsocketCommunicator, text: str) -> dict[str, Any]:
+async def say(chat: SocketClient, text: str) -> dict[str, Any]:
     await chat.send_json_to({"type": "say", "text": text})
     return await receive(chat)
 
 
-async def order_a_large_margherita(chat: WebsocketCommunicator) -> dict[str, Any]:
+async def order_a_large_margherita(chat: SocketClient) -> dict[str, Any]:
     """Order, then answer what the assistant asks (extras, pick-up or delivery, read-back) until
     it confirms; returns the confirming reply."""
     reply = await say(chat, "Je voudrais une margherita grande")

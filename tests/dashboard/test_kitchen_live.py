@@ -10,13 +10,14 @@ from asgiref.sync import sync_to_async
 
 from stores.models import Source
 from stores.services.orders import order_create, ticket_set_status
-from tests.ai.test_chat_ws import WebsocketCommunicator, open_socket, session_cookie
+from tests.ai.test_chat_ws import open_socket, session_cookie
 from tests.factories import ProductFactory
+from tests.sockets import SocketClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
-async def _board(store_id: int, cookie: bytes | None, lang: bytes = b"en") -> WebsocketCommunicator:
+async def _board(store_id: int, cookie: bytes | None, lang: bytes = b"en") -> SocketClient:
     return await open_socket(f"/ws/stores/{store_id}/kitchen/", cookie, lang=lang)
 
 

@@ -6,10 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 
 from ai.voice.pipeline import VoiceCall
-from kalliky.asgi import application  # imported while DEBUG is on (it checks provider settings)
 
 
 class Wire:
@@ -61,46 +59,3 @@ def streamed_call(store, *, lang: str = "en", ccid: str = "v3:voice-test"):  # n
     call.control = {"mode": "stream", "greeting": reply.text}
     call.save()
     return call
-
-
-class MediaSocket:
-    """Telnyx's side of the media socket, in-process through the ASGI application (no daphne:
-    channels.testing would import it). Keeps Channels from closing the test database connection."""
-
-    def __init__(self, path: str, query: str, headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {
-            "type": "websocket",
-            "path": path,
-            "query_string": query.encode(),
-            "headers": headers,
-            "subprotocols": [],
-        }
-        self._app = ApplicationCommunicator(application, scope)
-
-    async def _in(self, message: dict[str, Any]) -> None:
-        from unittest import mock
-
-        with mock.patch("channels.db.close_old_connections", lambda: None):
-            await self._app.send_input(message)
-
-    async def _out(self, timeout: float) -> dict[str, Any]:
-        from unittest import mock
-
-        with mock.patch("channels.db.close_old_connections", lambda: None):
-            return await self._app.receive_output(timeout)
-
-    async def connect(self) -> tuple[bool, None]:
-        await self._in({"type": "websocket.connect"})
-        return (await self._out(10))["type"] == "websocket.accept", None
-
-    async def send_to(self, *, text_data: str) -> None:
-        await self._in({"type": "websocket.receive", "text": text_data})
-
-    async def receive_from(self, timeout: float = 10) -> str:
-        message = await self._out(timeout)
-        assert message["type"] == "websocket.send", message
-        return message["text"]
-
-    async def disconnect(self, code: int = 1000) -> None:
-        await self._in({"type": "websocket.disconnect", "code": code})
-        await self._app.wait(10)

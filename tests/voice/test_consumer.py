@@ -18,9 +18,10 @@ from stores.models import Store
 from telephony import media
 from telephony.models import TelnyxEvent
 from telephony.voice_relay import STREAM_LOST_EVENT
+from tests.sockets import SocketClient
 from tests.system_tools import needs
 
-from .conftest import MediaSocket, streamed_call
+from .conftest import streamed_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,11 +34,11 @@ def pizzeria(transactional_db, settings) -> Store:
     return Store.objects.get(slug="pizzeria-bella-napoli")
 
 
-def socket(ccid: str, token: str | None) -> MediaSocket:
+def socket(ccid: str, token: str | None) -> SocketClient:
     headers = [(b"host", b"127.0.0.1")]
     if token is not None:
         headers.append((b"x-telnyx-streaming-auth-token", token.encode()))
-    return MediaSocket("/ws/telnyx/media/", f"call={ccid}", headers)
+    return SocketClient("/ws/telnyx/media/", headers, query=f"call={ccid}")
 
 
 def start_frame(ccid: str) -> str:
@@ -83,7 +84,7 @@ async def test_a_socket_without_the_calls_token_is_refused(pizzeria, case) -> No
             "forged": f"{ccid}:1abc:forged",
             "other call": media.stream_token("v3:other"),
         }[case]
-    connected, _ = await socket(ccid, token).connect()
+    connected = await socket(ccid, token).connect()
     assert not connected
 
 
@@ -91,7 +92,7 @@ async def test_a_token_for_a_call_that_is_not_streamed_is_refused(pizzeria) -> N
     call = await database_sync_to_async(streamed_call)(pizzeria)
     call.control = {"mode": "ai"}
     await database_sync_to_async(call.save)()
-    connected, _ = await socket(call.call_control_id, media.stream_token(call.call_control_id)).connect()
+    connected = await socket(call.call_control_id, media.stream_token(call.call_control_id)).connect()
     assert not connected
 
 
@@ -99,7 +100,7 @@ async def test_a_token_for_a_call_that_is_not_streamed_is_refused(pizzeria) -> N
 async def test_the_greeting_plays_and_malformed_frames_are_counted_not_fatal(pizzeria) -> None:
     call = await database_sync_to_async(streamed_call)(pizzeria)
     ws = socket(call.call_control_id, media.stream_token(call.call_control_id))
-    connected, _ = await ws.connect()
+    connected = await ws.connect()
     assert connected
     await ws.send_to(text_data=json.dumps({"event": "connected", "version": "1.0.0"}))
     await ws.send_to(text_data=start_frame(call.call_control_id))
@@ -129,7 +130,7 @@ async def test_the_greeting_plays_and_malformed_frames_are_counted_not_fatal(piz
 async def test_a_socket_that_drops_hands_the_call_to_the_text_loop(pizzeria) -> None:
     call = await database_sync_to_async(streamed_call)(pizzeria)
     ws = socket(call.call_control_id, media.stream_token(call.call_control_id))
-    assert (await ws.connect())[0]
+    assert await ws.connect()
     await ws.send_to(text_data=start_frame(call.call_control_id))
     await ws.disconnect(code=1006)
     event = await database_sync_to_async(TelnyxEvent.objects.get)(event_type=STREAM_LOST_EVENT)
