@@ -110,7 +110,8 @@ def begin(
     if customer is not None and ctx.has_products and ctx.ai_active:
         usual = usual_lines(tc)
         if usual:
-            described = ", ".join(line_words(u) for u in usual)  # sizes and extras: the price said later
+            # sizes and extras named: the price is said later, at the read-back
+            described = ", ".join(line_words(u, lang) for u in usual)
             text += USUAL_HINT[lang].format(usual=described)
             session.usual_offered = True
             session.pending["usual_offered"] = True

@@ -31,6 +31,7 @@ from ai.matching import (
 )
 from ai.nlu import intents as nlu_intents
 from ai.nlu import kitchen_notes as kn
+from ai.nlu import tone, topics
 from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_name, parse_party_size
 from ai.nlu.text import normalize
@@ -169,6 +170,12 @@ class LocalBrain:
     def _dispatch(self, tc: ToolContext, h: Heard) -> str | None:
         pending = tc.session.pending
         if h.has("human"):
+            if tc.ctx.has_consultations and tone.pressing(h.norm) and _describes_a_need(h.words, _office(tc)):
+                # "contrôle fiscal ce matin, je dois parler à maître Durand aujourd'hui": recorded
+                # as urgent before the hand-over, so the office has it even if nobody picks up
+                tc.session.pending["booking"] = {"kind": "consultation", "problem": _without_greeting(h.text),
+                                                 "urgency": self._consult_urgency(h)}  # fmt: skip
+                return self._urgent_transfer(tc, h.lang)
             return self._transfer(tc, "caller asked for a person")
         if ABANDON.search(h.norm):
             # "laissez tomber, je rappellerai": nothing is ordered, the call ends politely
@@ -189,6 +196,10 @@ class LocalBrain:
             if h.no:
                 # "No thanks, I just want a table": the rest of the line is the real request
                 return self._new_request(tc, h) or ph.say(h.lang, "how_help")
+        if expect and h.yes and not (expect in YES_NO_EXPECTS or pending.get("yes_no")):
+            if all(w in BARE_YES for w in h.words):
+                # "oui" to "À quelle heure ?" answers nothing: never pick for the caller
+                return self._open_again(tc, h.lang)
         if expect:
             handler = getattr(self, f"_answer_{expect}", None)
             if handler is not None:
@@ -201,7 +212,7 @@ class LocalBrain:
     def _new_request(self, tc: ToolContext, h: Heard) -> str | None:
         ctx = tc.ctx
         session = tc.session
-        if h.has("complaint"):
+        if h.has("complaint") or (not h.mentions and (tone.angry(h.norm) or tone.waiting(h.norm))):
             return self._complaint(tc, h)
         if h.has("cancel_booking") or h.has("move_booking") or h.has("my_bookings"):
             return self._my_bookings(tc, h)
@@ -245,7 +256,12 @@ class LocalBrain:
             )
         ):
             return self._order(tc, h)
-        if h.has("goodbye") or (h.has("done") and not session.cart) or (h.has("no") and session.orders):
+        if (
+            h.has("goodbye")
+            or (h.has("done") and not session.cart)
+            or (h.has("no") and session.orders)
+            or tone.closing(h.norm)  # "non merci" with nothing pending
+        ):
             return self._goodbye(tc, h)
         if h.has("thanks"):
             return ph.say(h.lang, "welcome")
@@ -260,10 +276,24 @@ class LocalBrain:
         again = tc.session.pending.get("asked")
         return f"{answer} {again}" if again and tc.session.pending.get("expect") else answer
 
-    def _ask(self, tc: ToolContext, expect: str, text: str) -> str:
+    def _ask(self, tc: ToolContext, expect: str, text: str, *, yes_no: bool = False) -> str:
+        """Ask a question and wait for its answer; `yes_no` marks a question that a plain "yes"
+        answers when its expect is one that also asks open questions (see YES_NO_EXPECTS)."""
         tc.session.pending["expect"] = expect
+        tc.session.pending["yes_no"] = yes_no
         tc.session.pending["asked"] = text.split(". ")[-1] if ". " in text else text
         return text
+
+    def _open_again(self, tc: ToolContext, lang: str) -> str:
+        pending = tc.session.pending
+        offered = (pending.get("booking") or {}).get("offered") or []
+        if offered and pending.get("expect") == "booking":
+            times = ph.join([ph.clock(o["time"], lang) for o in offered], lang, "or")
+            return ph.say(lang, "time_pick", times=times)
+        asked = str(pending.get("asked") or "")
+        if asked in (ph.say(lang, "time_q"), ph.say(lang, "pref_q")):
+            return ph.say(lang, "time_open" if asked == ph.say(lang, "time_q") else "when_q")
+        return ph.say(lang, "open_again", asked=asked[:1].lower() + asked[1:])
 
     def _misunderstood(self, tc: ToolContext) -> str:
         session = tc.session
@@ -409,7 +439,10 @@ class LocalBrain:
         result = call_tool(tc, "describe_item", {"item": str(item.id)})
         view = result["item"]
         if view["sizes"]:
-            sizes = [f"{s['value'].lower()} {ph.money(s['price'], lang)}" for s in view["sizes"]]
+            sizes = [
+                f"{ph.size_name(s['value'], lang).lower()} {ph.money(s['price'], lang)}"
+                for s in view["sizes"]
+            ]
             return ph.say(lang, "price_sizes", item=item.name, sizes=ph.join(sizes, lang))
         return ph.say(lang, "price", item=item.name, price=ph.money(view["price"], lang))
 
@@ -680,7 +713,7 @@ class LocalBrain:
     def _which_line(self, tc: ToolContext, lang: str, change: dict[str, Any]) -> str:
         session = tc.session
         session.pending["line_change"] = {"change": change, "was": session.pending.get("expect")}
-        lines = ph.join([ph.line_words(li) for li in session.cart_view()["lines"]], lang, "or")
+        lines = ph.join([ph.line_words(li, lang) for li in session.cart_view()["lines"]], lang, "or")
         if change.get("quantity") is None:
             question = ph.say(lang, "which_line_note", note=change["add_notes"], lines=lines)
         else:
@@ -774,7 +807,7 @@ class LocalBrain:
                     tc, "quantity_check", ph.say(lang, "too_many", max=MAX_QUANTITY, item=item.name)
                 )
             if result["error"] == "missing_variation":
-                options = [o["value"].lower() for o in result["options"]]
+                options = [ph.size_name(o["value"], lang).lower() for o in result["options"]]
                 prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
                 session.pending["queue"] = queue
                 return prefix + self._ask(
@@ -799,7 +832,7 @@ class LocalBrain:
         return " ".join(parts)
 
     def _line_text(self, line: dict[str, Any], lang: str) -> str:
-        return ph.line_words(line)
+        return ph.line_words(line, lang)
 
     def _upsell_or_more(self, tc: ToolContext, lang: str) -> str:
         """Once per call, when the plan and the owner allow it: offer what the order lacks (a drink,
@@ -1128,7 +1161,7 @@ class LocalBrain:
         if not result["ok"]:
             return ph.say(lang, "no_usual") + " " + ph.say(lang, "how_help")
         self._note_delivery(tc, h)  # "oui c'est ça, à emporter": the read-back says it
-        items = [ph.line_words(u) for u in result["usual"]]
+        items = [ph.line_words(u, lang) for u in result["usual"]]
         return (
             ph.say(lang, "usual_added", items=ph.join(items, lang))
             + " "
@@ -1212,14 +1245,9 @@ class LocalBrain:
             if who:
                 booking["resource"] = who
         if kind == "consultation":
-            names = (
-                frozenset(w for r in tc.ctx.resources for w in normalize(r.name).split())
-                | frozenset(normalize(tc.ctx.store_name).split())
-                | frozenset({"maitre", "docteur", "monsieur", "madame"})
-            )
-            if first and _describes_a_need(h.words, names):
+            if first and _describes_a_need(h.words, _office(tc)):
                 booking["problem"] = _without_greeting(h.text)
-                booking["urgency"] = nlu_intents.urgency(h.text)
+                booking["urgency"] = self._consult_urgency(h)
             service = self._service_in(tc, h)
             if service is not None:
                 booking["expertise"] = service.name
@@ -1239,6 +1267,11 @@ class LocalBrain:
         if kind == "consultation":
             if not booking.get("problem"):
                 return self._ask(tc, "booking_problem", ph.say(lang, "problem_q"))
+            if booking.get("urgency") in ("high", "emergency") and not booking.get("urgent_offered"):
+                booking["urgent_offered"] = True
+                about = topics.known(booking["problem"], lang)
+                offer = ph.say(lang, "urgent_offer", about=f" ({about})" if about else "")
+                return self._ask(tc, "urgent_offer", offer)
             if not booking.get("date") and not booking.get("no_preference"):
                 return self._ask(tc, "booking", ph.say(lang, "pref_q"))
             refused = self._day_refused(tc, lang) if booking.get("date") else None
@@ -1270,7 +1303,9 @@ class LocalBrain:
         if kind == "service":
             missing = self._missing_field(tc, booking)
             if missing is not None:
-                return self._ask(tc, "booking_field", missing)
+                return self._ask(
+                    tc, "booking_field", missing, yes_no=self._field_kind(tc, booking) in YES_NO_FIELDS
+                )
         if not booking.get("name") and not tc.session.customer_name:
             return self._ask(tc, "booking_name", ph.say(lang, "name_q"))
         booking.setdefault("name", tc.session.customer_name)
@@ -1395,9 +1430,8 @@ class LocalBrain:
         elif code == "party_too_large":
             booking.pop("party_size", None)
             tc.session.pending["human_offered"] = True
-            return self._ask(
-                tc, "booking", ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
-            )
+            too_large = ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
+            return self._ask(tc, "booking", too_large, yes_no=True)
         elif code in ("closed_day", "holiday_unknown") and result.get("date"):
             text = self._day_text(tc, call_tool(tc, "hours_on_date", {"date": result["date"]}), lang)
             booking.pop("date", None) if not alternatives else None
@@ -1407,8 +1441,9 @@ class LocalBrain:
                 booking.pop("date", None) if not alternatives else None
         else:
             text = result.get("message", "")
-        if alternatives:
-            return self._ask(tc, "booking", text + " " + self._alternatives_text(tc, alternatives, lang))
+        if alternatives:  # "… Cela vous convient ?": yes takes the first
+            alternatives_text = self._alternatives_text(tc, alternatives, lang)
+            return self._ask(tc, "booking", text + " " + alternatives_text, yes_no=True)
         return self._ask(tc, "booking", text + " " + ph.say(lang, "when_q"))
 
     def _alternatives_text(self, tc: ToolContext, alternatives: list[dict[str, Any]], lang: str) -> str:
@@ -1436,6 +1471,11 @@ class LocalBrain:
                     lang, "field_q", service=service.name, field=str(name).replace("_", " "), choices=extra
                 )
         return None
+
+    def _field_kind(self, tc: ToolContext, booking: dict[str, Any]) -> str:
+        service = next((s for s in tc.ctx.services if s.name == booking.get("service")), None)
+        fields = service.custom_fields if service else ()
+        return str(next((f.get("type") for f in fields if f.get("name") == booking.get("asking_field")), ""))
 
     def _answer_booking_field(self, tc: ToolContext, h: Heard) -> str | None:
         booking = tc.session.pending.get("booking") or {}
@@ -1496,8 +1536,32 @@ class LocalBrain:
         if booking is None or len(h.words) < 2:
             return None
         booking["problem"] = _without_greeting(h.text)
-        booking["urgency"] = nlu_intents.urgency(h.text)
+        booking["urgency"] = self._consult_urgency(h)
         return self._booking_fill(tc, h)
+
+    @staticmethod
+    def _consult_urgency(h: Heard) -> str:
+        """ "urgent", or someone to reach today, makes the matter urgent (health stays emergency)."""
+        said = nlu_intents.urgency(h.text)
+        return "high" if said in ("low", "normal") and tone.pressing(h.norm) else said
+
+    def _answer_urgent_offer(self, tc: ToolContext, h: Heard) -> str | None:
+        if h.yes:
+            return self._urgent_transfer(tc, h.lang)
+        if h.no:
+            return self._booking_next(tc, h.lang)
+        return self._answer_booking(tc, h)  # "lundi à 10h": no person now, that time instead
+
+    def _urgent_transfer(self, tc: ToolContext, lang: str) -> str:
+        """Record the urgent request (name if we have it), then hand over."""
+        booking = tc.session.pending["booking"]
+        name = booking.get("name") or tc.session.customer_name
+        args = {"problem": booking["problem"], "urgency": booking.get("urgency") or "high"}
+        call_tool(tc, "request_consultation", {**args, **({"customer_name": name} if name else {})})
+        about = topics.known(booking["problem"], lang)
+        text = ph.say(lang, "urgent_transfer", about=f" ({about})" if about else "")
+        self._transfer(tc, "urgent consultation")
+        return text
 
     def _answer_booking_name(self, tc: ToolContext, h: Heard) -> str | None:
         booking = tc.session.pending.get("booking")
@@ -1542,10 +1606,10 @@ class LocalBrain:
         pref = ""
         if booking.get("date") and booking.get("time"):
             pref = ph.say(lang, "consult_pref", when=self._booking_when(tc, booking, lang))
-        problem = booking["problem"]
-        if len(problem) > 80:
-            problem = problem[:77].rsplit(" ", 1)[0] + "…"
-        return ph.say(lang, "consult_readback", problem=problem, pref=pref, name=booking["name"])
+        urgent = booking.get("urgency") in ("high", "emergency")
+        what = ph.say(lang, "consult_what_urgent" if urgent else "consult_what")
+        problem = topics.summary(booking["problem"], lang)  # the matter in a few words, not the sentence
+        return ph.say(lang, "consult_readback", what=what, problem=problem, pref=pref, name=booking["name"])
 
     def _answer_booking_confirm(self, tc: ToolContext, h: Heard) -> str | None:
         booking = tc.session.pending.get("booking")
@@ -1725,9 +1789,14 @@ class LocalBrain:
     # --- complaints ---------------------------------------------------------------------
     def _complaint(self, tc: ToolContext, h: Heard) -> str:
         # "I want to complain" carries no detail: ask what happened first.
-        detail_words = [w for w in h.words if len(w) > 3 and w not in COMPLAINT_GENERIC]
+        said = tone.without_anger(h.norm).split()  # "c'est n'importe quoi !" says nothing of what
+        detail_words = [w for w in said if len(w) > 3 and w not in COMPLAINT_GENERIC]
         if len(detail_words) < 2 and not tc.session.pending.get("complaint_asked"):
             tc.session.pending["complaint_asked"] = True
+            if tone.angry(h.norm):  # the anger is acknowledged before the question
+                tc.session.pending["angry"] = True
+                question = ph.say(h.lang, "angry") + " " + ph.say(h.lang, "angry_what")
+                return self._ask(tc, "complaint", question)
             return self._ask(tc, "complaint", ph.say(h.lang, "complaint_q"))
         return self._record_complaint(tc, h)
 
@@ -1738,6 +1807,9 @@ class LocalBrain:
 
     def _record_complaint(self, tc: ToolContext, h: Heard) -> str:
         urgency = nlu_intents.urgency(h.text)
+        angry = tc.session.pending.get("angry") or tone.angry(h.norm)
+        if angry and urgency in ("low", "normal"):
+            urgency = "high"
         call_tool(
             tc,
             "report_issue",
@@ -1748,9 +1820,27 @@ class LocalBrain:
             },
         )
         tc.session.pending.clear()
+        if angry:
+            # sorry and taken seriously first, then a person offered: an upset caller may want one
+            said = ph.say(h.lang, "angry") + " " + ph.say(h.lang, "angry_done")
+            return said + " " + self._ask(tc, "human_offer", ph.say(h.lang, "angry_offer"))
         key = "complaint_urgent" if urgency in ("high", "emergency") else "complaint_done"
         return ph.say(h.lang, key) + " " + ph.say(h.lang, "how_help")
 
+
+# Expects whose every question is a yes/no one: a plain "oui" answers them. Any other expect is an
+# open question ("À quelle heure ?", "À quel nom ?", "Quelle taille ?") unless that one question
+# was asked with yes_no=True ("… Cela vous convient ?"); to an open question a bare "oui" picks
+# nothing and the question is asked again.
+YES_NO_EXPECTS = frozenset(
+    {"confirm_order", "booking_confirm", "manage_confirm", "quantity_check", "upsell", "more", "human_offer",
+     "urgent_offer"}
+)  # fmt: skip
+BARE_YES = frozenset(
+    "oui ouais ouaip ok okay d accord daccord parfait tres bien bien sur volontiers yes yeah yep yup sure "
+    "please of course certainly alright right fine s il vous plait svp merci thanks euh um".split()
+)
+YES_NO_FIELDS = frozenset({"bool", "boolean", "yes_no", "yesno", "checkbox"})
 
 GREETING = re.compile(r"^\s*(bonjour|bonsoir|allo|hello|hi|good (morning|afternoon|evening))\b[\s,.!]*", re.I)
 
@@ -1904,6 +1994,15 @@ def _describes_a_need(words: list[str], names: frozenset[str] = frozenset()) -> 
     """Whether the line says what the meeting is about, beyond asking for one (and beyond the
     names of the people or the office, "rendez-vous avec Maître Durand")."""
     return len([w for w in words if w not in GENERIC_REQUEST and w not in names and len(w) > 2]) >= 2
+
+
+def _office(tc: ToolContext) -> frozenset[str]:
+    """The words that name the office and its people ("Maître Durand"): not what a meeting is about."""
+    return (
+        frozenset(w for r in tc.ctx.resources for w in normalize(r.name).split())
+        | frozenset(normalize(tc.ctx.store_name).split())
+        | frozenset({"maitre", "docteur", "monsieur", "madame"})
+    )
 
 
 def _upsell_kind(category: str) -> str:

@@ -82,7 +82,7 @@ P: dict[str, dict[str, str]] = {
         "field_q": "Pour {service}, pouvez-vous me dire : {field}{choices} ?",
         "problem_q": "Pouvez-vous me décrire brièvement votre besoin ?",
         "pref_q": "Avez-vous une préférence de jour et d'heure pour le rendez-vous ?",
-        "consult_readback": "Je récapitule : une demande de consultation pour « {problem} »{pref}, "
+        "consult_readback": "Je récapitule : {what} pour « {problem} »{pref}, "
         "au nom de {name}. Je l'enregistre ?",
         "consult_pref": ", de préférence {when}",
         "consult_done": "C'est enregistré{sched}. Le cabinet vous recontacte pour confirmer. Autre chose ?",
@@ -144,6 +144,19 @@ P: dict[str, dict[str, str]] = {
         "no_usual": "Je ne retrouve pas de commande précédente à votre numéro.",
         "paused": "Je vous passe un collègue.",
         "no_orders": "Nous ne prenons pas de commandes par téléphone.",
+        "open_again": "Il me faut juste une précision : {asked}",
+        "time_pick": "Quelle heure vous conviendrait : {times} ?",
+        "time_open": "Quelle heure vous conviendrait ?",
+        "angry": "Je comprends votre colère et je suis vraiment désolé ; je prends cela très au sérieux.",
+        "angry_what": "Pouvez-vous me dire ce qui s'est passé ?",
+        "angry_done": "C'est transmis en urgence au responsable, qui vous recontactera rapidement.",
+        "angry_offer": "Voulez-vous que je vous passe quelqu'un tout de suite ?",
+        "consult_what": "une demande de consultation",
+        "consult_what_urgent": "une demande de consultation urgente",
+        "urgent_offer": "Je comprends, c'est urgent{about} : je le note en priorité. "
+        "Voulez-vous que je vous passe quelqu'un du cabinet tout de suite ?",
+        "urgent_transfer": "C'est noté en urgence{about}. Je vous passe quelqu'un tout de suite, "
+        "ne quittez pas.",
         "and": "et",
         "or": "ou",
     },
@@ -209,7 +222,7 @@ P: dict[str, dict[str, str]] = {
         "field_q": "For the {service}, could you tell me the {field}{choices}?",
         "problem_q": "Could you briefly describe what you need?",
         "pref_q": "Do you have a preferred day and time for the appointment?",
-        "consult_readback": "Let me confirm: a consultation request about “{problem}”{pref}, "
+        "consult_readback": "Let me confirm: {what} about “{problem}”{pref}, "
         "under the name {name}. Shall I record it?",
         "consult_pref": ", preferably {when}",
         "consult_done": "It's recorded{sched}. The office will call you back to confirm. Anything else?",
@@ -271,10 +284,32 @@ P: dict[str, dict[str, str]] = {
         "no_usual": "I can't find a previous order for your number.",
         "paused": "Let me put you through to a colleague.",
         "no_orders": "We don't take orders over the phone.",
+        "open_again": "I just need one detail: {asked}",
+        "time_pick": "Which time would suit you: {times}?",
+        "time_open": "What time would suit you?",
+        "angry": "I understand you're upset, and I'm really sorry; I'm taking this very seriously.",
+        "angry_what": "Could you tell me what happened?",
+        "angry_done": "I've flagged it as urgent for the manager, who will get back to you shortly.",
+        "angry_offer": "Would you like me to put you through to someone right now?",
+        "consult_what": "a consultation request",
+        "consult_what_urgent": "an urgent consultation request",
+        "urgent_offer": "I understand, it's urgent{about}: I'm marking it as a priority. "
+        "Would you like me to put you through to someone at the office right now?",
+        "urgent_transfer": "I've flagged it as urgent{about}. I'm putting you through to someone now, "
+        "please hold.",
         "and": "and",
         "or": "or",
     },
 }
+
+# Size names we know in both languages, said in the caller's: the pizzeria's "grande" is "large" to
+# an English caller. A French word for an English size names the format, whatever the gender.
+SIZE_NAMES = {
+    "en": {"petite": "small", "petit": "small", "moyenne": "medium", "moyen": "medium", "grande": "large",
+           "grand": "large", "familiale": "family size"},
+    "fr": {"small": "petit format", "medium": "format moyen", "large": "grand format",
+           "regular": "format normal"},
+}  # fmt: skip
 
 
 def say(lang: str, key: str, **values: object) -> str:
@@ -327,11 +362,15 @@ def when(at: datetime, lang: str, today: date | None = None) -> str:
     return day_name(at.date(), lang, today) + joiner + clock(at, lang)
 
 
-def line_words(line: dict) -> str:
-    """One order line as said aloud: "2 Regina grande jambon (bien cuite)". The kitchen note is
-    read back too, so the caller hears everything the kitchen will see."""
-    options = " ".join(str(o).lower() for o in line.get("options") or [])
-    text = f"{line['quantity']} {line['name']}" + (f" {options}" if options else "")
+def line_words(line: dict, lang: str = "fr") -> str:
+    """One order line as said aloud: "2 Regina grande jambon (bien cuite)", "1 large Pepperoni".
+    Sizes we know are said in the caller's language (English puts them before the name); the
+    kitchen note is read back too, so the caller hears everything the kitchen will see."""
+    raw = [str(o) for o in line.get("options") or []]
+    said = [size_name(o, lang).lower() for o in raw]
+    ahead = [o for o, r in zip(said, raw, strict=True) if lang == "en" and o != r.lower()]
+    options = " ".join(o for o in said if o not in ahead)
+    text = f"{line['quantity']} " + " ".join([*ahead, line["name"]]) + (f" {options}" if options else "")
     return text + (f" ({line['notes']})" if line.get("notes") else "")
 
 
@@ -342,3 +381,9 @@ def later_today(info: dict, lang: str) -> str:
     return "".join(
         again.format(opens=clock(p["opens"], lang), closes=clock(p["closes"], lang)) for p in periods
     )
+
+
+def size_name(value: str, lang: str) -> str:
+    """A size (or any option) as the caller's language says it; names we do not know stay as
+    the owner wrote them."""
+    return SIZE_NAMES.get(lang, {}).get(value.strip().lower(), value)

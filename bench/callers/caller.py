@@ -22,7 +22,8 @@ ASK = {
     "name": ("quel nom", "votre nom", "what name", "your name", "name for", "nom pour"),
     "phone": ("numero", "phone number", "telephone"),
     "party": ("combien de personnes", "how many people", "how many guests", "pour combien"),
-    "when": ("quel jour", "quelle heure", "what day", "what time", "which day", "when would", "quand"),
+    "when": ("quel jour", "quelle heure", "what day", "what time", "which day", "which time", "when would",
+             "quand"),
     "service": ("quelle prestation", "which service", "what service", "quel soin", "quel service"),
     "field": ("pouvez vous me dire", "can you tell me", "could you tell me"),
     "problem": ("votre besoin", "describe", "decrire"),
@@ -43,6 +44,13 @@ SAY = {
            "again": "I'd like {x}."},
 }  # fmt: skip
 MAX_TURNS = 16
+OPEN_QUESTIONS = ("size", "when", "name", "delivery", "party", "service")
+# A size the caller hears in the other language: "large" is the menu's "grande" (the caller's own
+# knowledge, not the brain's lists).
+SIZE_HEARD = {"grande": ("large", "big"), "grand": ("large", "big"), "petite": ("small",),
+              "petit": ("small",), "moyenne": ("medium",), "moyen": ("medium",), "large": ("grand", "grande"),
+              "small": ("petit", "petite"), "medium": ("moyen", "moyenne"),
+              "regular": ("normal",), "familiale": ("family",), "family": ("familiale",)}  # fmt: skip
 
 
 def asks(text: str, what: str) -> bool:
@@ -74,6 +82,7 @@ class Caller:
     off_topic_done: bool = False
     questioned: bool = False
     hung_up: bool = False
+    said_yes: bool = False
 
     def __post_init__(self) -> None:
         self.script = list(self.conv.turns)
@@ -104,6 +113,10 @@ class Caller:
             return self._readback(cart)
         if self.script:
             return self.script.pop(0)
+        if c.category == "yes_first" and not self.said_yes and not asks(reply_text, "more"):
+            if any(asks(reply_text, what) for what in OPEN_QUESTIONS):
+                self.said_yes = True  # "oui" to "which size?": the assistant must ask again
+                return "Oui." if self.lang == "fr" else "Yes."
         if c.category == "other_answer" and not self.off_topic_done and self._is_question(reply_text):
             self.off_topic_done = True
             return c.name if c.booking else s["off"]
@@ -145,11 +158,11 @@ class Caller:
         folded = fold(text)
         for line in self.conv.lines:
             if fold(spoken(line.product)) in folded:
-                size = next((o for o in line.options if fold(o) in folded), None)
+                size = next((h for h in (_heard(o, folded) for o in line.options) if h), None)
                 if size:
-                    return size.lower()
-        sized = [o for line in self.conv.lines for o in line.options if fold(o) in folded]
-        return sized[0].lower() if sized else SAY[self.lang]["no_more"]
+                    return size
+        sized = [h for line in self.conv.lines for h in (_heard(o, folded) for o in line.options) if h]
+        return sized[0] if sized else SAY[self.lang]["no_more"]
 
     def _missing_or_done(self, cart: dict[str, Any]) -> str:
         got = {li.key() for li in cart_lines(cart)}
@@ -186,3 +199,11 @@ class Caller:
             if self.lang == "fr"
             else " and ".join(describe(li, self.lang) for li in c.lines)
         )
+
+
+def _heard(option: str, folded: str) -> str:
+    """The option as the question said it (the menu's word or its translation), or ""."""
+    if fold(option) in folded:
+        return option.lower()
+    words = folded.split()
+    return next((alias for alias in SIZE_HEARD.get(fold(option), ()) if alias in words), "")

@@ -29,6 +29,7 @@ CATEGORIES = (
     "booking",  # a service on a day (same-day weekday, tomorrow, a date), maybe with a person
     "reservation",  # a table for a party
     "other_answer",  # answers another question than the one asked
+    "yes_first",  # answers a plain "oui" to an open question (which size, what time), then the answer
 )
 
 WEEK_START = date(2026, 11, 30)  # a Monday; conversations happen this week (and the holidays after)
@@ -286,9 +287,9 @@ class Generator:
         cats = []
         if self.items:
             cats += ["order", "extras", "multi", "correction", "quantity_after", "question_first", "absurd",
-                     "stt", "closed", "no_thanks", "other_answer"]  # fmt: skip
+                     "stt", "closed", "no_thanks", "other_answer", "yes_first"]  # fmt: skip
         if self.services:
-            cats += ["booking", "booking", "stt", "closed", "other_answer", "no_thanks"]
+            cats += ["booking", "booking", "stt", "closed", "other_answer", "no_thanks", "yes_first"]
         if self.store.has_reservations:
             cats += ["reservation"]
         if self.store.has_consultations and not self.items:
@@ -305,7 +306,9 @@ class Generator:
         return out
 
     def one(self, rng: random.Random, cid: str, lang: str, category: str) -> Conversation:
-        if category in ("booking",) or (category in ("stt", "closed", "other_answer") and not self.items):
+        if category in ("booking",) or (
+            category in ("stt", "closed", "other_answer", "yes_first") and not self.items
+        ):
             if self.services:
                 return self._booking(rng, cid, lang, category)
         if category == "reservation":
@@ -368,7 +371,8 @@ class Generator:
             now = _open_moments(self.store, rng, self.tz)
         c = self._conv(cid, lang, category, now, [], rng)
         digits = category == "stt" or rng.random() < 0.3
-        first = self._pick(rng, extras=False) if category != "extras" else None
+        sized = {"sizes": True} if category == "yes_first" else {}  # so that a size is asked
+        first = self._pick(rng, extras=False, **sized) if category != "extras" else None
         if category == "extras":
             first = next(
                 (
@@ -381,7 +385,8 @@ class Generator:
         assert first is not None
         q = rng.choice((1, 1, 2, 2, 3, 4))
         line, size, extra, option = self._line(first, q, rng, lang, extras=category == "extras")
-        text = self._phrase(first, q, lang, rng, size, extra, option, digits)
+        said_size = None if category == "yes_first" else size  # held back: "which size?" comes
+        text = self._phrase(first, q, lang, rng, said_size, extra, option, digits)
         c.lines, c.said = [line], [first.name]
         if (
             category in ("order", "stt", "closed", "extras", "other_answer", "correction")
@@ -543,6 +548,14 @@ class Generator:
         c.turns = [text]
         if category == "stt":
             c.turns = [stt(text, lang, rng)]
+        if category == "yes_first":
+            # the service and the day: the assistant offers times and asks which; the caller says
+            # "yes" (which picks none of them), then the time
+            day = day_words(local.date(), now.date(), lang, rng)
+            c.turns = [rng.choice(w["book"]).format(svc=service.name.lower(), when=day)]
+            c.when_words = day + w["at"].format(t=time_words(local.time(), lang))
+            if who is not None:
+                c.when_words += w["with"].format(who=who.name)
         if category == "other_answer":
             # the service alone first; asked when, the caller gives their name instead, then the time
             c.turns = [

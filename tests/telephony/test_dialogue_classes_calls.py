@@ -148,8 +148,8 @@ def test_en_quantity_size_and_item_corrected_in_one_call(line, seeded):
             "yes",
         ],
     )
-    assert "1 Diavola" in said(placed, 2)
-    assert "petite" in said(placed, 3)
+    assert "1 large Diavola" in said(placed, 2)  # sizes are said in the caller's language
+    assert "small Diavola" in said(placed, 3)
     assert "removed the Coca-Cola" in said(placed, 4) and "Limonade" in said(placed, 4)
     assert "€13.50" in said(placed, 6)
     assert lines_of(placed) == [("Diavola", 1, ["Petite"]), ("Limonade artisanale", 1, [])]
