@@ -474,13 +474,26 @@ _LINE_PROPS: dict[str, Any] = {
     "size": {"type": "string", "description": "Size value as on the menu, e.g. 'Grande'"},
     "extras": {"type": "array", "items": {"type": "string"}, "description": "Extra toppings/options"},
     "notes": {"type": "string", "description": "Kitchen note, e.g. 'sans oignons'"},
+    "quantity_confirmed": {
+        "type": "boolean",
+        "description": f"True only once the caller confirmed a count over {CHECK_QUANTITY} of one item",
+    },
 }
 
 
-def _quantity(value: Any) -> int:
+def _quantity(value: Any, confirmed: bool = False) -> int:
     quantity = int(value)
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ToolError("bad_quantity", f"Quantities go from 1 to {MAX_QUANTITY}.")
+    if quantity > CHECK_QUANTITY and not confirmed:
+        # "cinquante" for "sans", "vingt" for "vin": a count this size is asked back, never taken
+        # on the model's word alone.
+        raise ToolError(
+            "check_quantity",
+            f"{quantity} of one item is usually a mishearing: ask the caller to confirm the number, "
+            "then call again with quantity_confirmed true.",
+            quantity=quantity,
+        )
     return quantity
 
 
@@ -499,6 +512,7 @@ def add_to_order(
     size: str | None = None,
     extras: list[str] | None = None,
     notes: str = "",
+    quantity_confirmed: bool = False,
 ) -> dict[str, Any]:
     if not tc.ctx.has_products:
         raise ToolError("not_orderable", "This business does not take orders by phone.")
@@ -511,7 +525,7 @@ def add_to_order(
         )
     found = _item(tc, item)
     _check_available(tc, found)
-    quantity = _quantity(quantity)
+    quantity = _quantity(quantity, quantity_confirmed)
     chosen = _choose_variations(found, size, extras)
     session = tc.session
     ids = [v.id for v in chosen]
@@ -581,13 +595,14 @@ def update_order_line(
     size: str | None = None,
     extras: list[str] | None = None,
     notes: str | None = None,
+    quantity_confirmed: bool = False,
 ) -> dict[str, Any]:
     line = _line(tc, line_id, item)
     product = tc.ctx.item(line.product_id)
     if product is None:
         raise ToolError("unknown_item", f"{line.name} is no longer on the menu.")
     if quantity is not None:
-        line.quantity = _quantity(quantity)
+        line.quantity = _quantity(quantity, quantity_confirmed)
     if notes is not None:
         line.notes = notes
     if size is not None or extras is not None:
@@ -625,6 +640,7 @@ def replace_order_line(
     size: str | None = None,
     extras: list[str] | None = None,
     notes: str = "",
+    quantity_confirmed: bool = False,
 ) -> dict[str, Any]:
     line = _line(tc, line_id, item)
     found = _item(tc, new_item)
@@ -636,7 +652,7 @@ def replace_order_line(
     chosen = _choose_variations(found, size, extras)  # raises before anything changes
     line.product_id = found.id
     line.name = found.name
-    line.quantity = _quantity(quantity) if quantity is not None else line.quantity
+    line.quantity = _quantity(quantity, quantity_confirmed) if quantity is not None else line.quantity
     line.variation_ids = [v.id for v in chosen]
     line.variation_labels = [v.value for v in chosen if not (v.type == "size" and not found.needs_size)]
     line.unit_price = unit_price(found.price, chosen)

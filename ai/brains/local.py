@@ -785,6 +785,7 @@ class LocalBrain:
                 **({"size": request["size"]} if request["size"] else {}),
                 **({"extras": request["extras"]} if request["extras"] else {}),
                 **({"notes": request["notes"]} if request.get("notes") else {}),
+                **({"quantity_confirmed": True} if request.get("checked") else {}),
             }
             if request.get("replace_line") and any(
                 li.line_id == request["replace_line"] for li in session.cart

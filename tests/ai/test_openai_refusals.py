@@ -1,6 +1,7 @@
 """The OpenAI brain gets the same guarantees as the local one where they live, in the tools: a
 scripted model (tests/fakes/openai) asks for a closed day, a past time and a sized item without
-its size, and hears each refusal with its reason; nothing is written."""
+its size, and a count of one item that is likely a mishearing, and hears each refusal with its
+reason; nothing is written until it is right."""
 
 from __future__ import annotations
 
@@ -51,3 +52,21 @@ def test_a_sized_item_without_its_size_is_not_added(fake, demo_pizzeria):
     assert [o["value"] for o in answer["options"]] == ["Petite", "Moyenne", "Grande"]
     assert not session.cart
     assert not Order.objects.filter(store=demo_pizzeria).exists()
+
+
+def test_a_count_that_is_likely_a_mishearing_is_asked_back_before_it_is_taken(fake, demo_pizzeria):
+    fake.queue(
+        tool_calls([("add_to_order", {"item": "Tiramisu", "quantity": 50})]),
+        text("Did you say fifty tiramisus?"),
+        tool_calls([("add_to_order", {"item": "Tiramisu", "quantity": 50, "quantity_confirmed": True})]),
+        text("Fifty tiramisus, noted."),
+    )
+    session, _ = agent.begin(demo_pizzeria, channel="cli", brain="openai", now=FRIDAY_EVENING)
+    agent.respond(session, "cinquante tiramisus")  # "sans tiramisu"? asked, not taken
+    check = tool_answer(fake, 1)
+    assert check["ok"] is False and check["error"] == "check_quantity" and check["quantity"] == 50, check
+    assert not session.cart
+
+    agent.respond(session, "oui, cinquante, c'est pour une fête")
+    assert tool_answer(fake, 3)["ok"] is True
+    assert [(line.name, line.quantity) for line in session.cart] == [("Tiramisu", 50)]
