@@ -2,10 +2,12 @@
 the three demo stores and on four catalogs the brain has never seen, each judged on the rows it
 leaves. Prints the exact-outcome rate by category × language next to the goals, silent drops and
 corrections apart; writes bench/results/assistant_eval.json with a few failing transcripts per
-category. CONVERSATIONS (default 3,003) and SEED change the sample; BRAIN=openai judges that brain."""
+category. --conversations (default 3,003) and --seed change the sample (or CONVERSATIONS and
+SEED); --brain openai judges that brain."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -18,7 +20,20 @@ GOAL_UNSEEN = 0.97
 GOAL_LANG = 0.95
 
 
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--conversations", type=int, default=int(os.environ.get("CONVERSATIONS", "3003")), help="sample size"
+    )
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "2026")), help="sample seed")
+    parser.add_argument(
+        "--brain", choices=("local", "openai"), default=os.environ.get("BRAIN", "local"), help="brain judged"
+    )
+    return parser.parse_args()
+
+
 def main() -> int:
+    args = parse_args()
     setup_django()
     # The app's modules load only once Django is set up (as in the other benchmarks).
     from django.core.management import call_command
@@ -32,9 +47,7 @@ def main() -> int:
     for name in catalogs.UNSEEN:
         store = catalogs.load(name)
         stores[store.slug] = (store, "unseen")
-    total = int(os.environ.get("CONVERSATIONS", "3003"))
-    seed = int(os.environ.get("SEED", "2026"))
-    brain = os.environ.get("BRAIN", "local")
+    total, seed, brain = args.conversations, args.seed, args.brain
     started = time.perf_counter()
     convs = runner.generate(stores, per_store=-(-total // len(stores)), seed=seed)
     generated = time.perf_counter() - started
