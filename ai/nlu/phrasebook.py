@@ -623,6 +623,7 @@ PHRASES: dict[str, list[tuple[float, list[str]]]] = {
                 r"(?:vous etes|c est) un robot",
                 r"(?:pas|parler a) une machine",
                 r"(?:speak|talk) (?:to|with) (?:a|someone|somebody|the|a real|an actual|a live|your|an employee|anyone)",
+                r"(?:speak|talk) (?:directly |personally )?(?:to|with) (?:maitre|mr|mrs|ms|miss|mister|dr|doctor) \w+",
                 r"real person",
                 r"a human",
                 r"human being",

@@ -9,6 +9,7 @@ server's calls need a committed database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from stores.models import Consultation, Order, Reservation, ServiceBooking, Store
+from stores.models import Consultation, Order, PreparationTicket, Reservation, ServiceBooking, Store
+from telephony.models import Call
 from telephony.sandbox import PRETEND_NOW_HEADER
 from tests.fakes.telnyx import FakeCall, FakeTelnyx
 from tests.telephony.conftest import PIZZERIA_NUMBER, SALON_NUMBER, settle
@@ -63,15 +65,31 @@ def seeded(transactional_db, line: FakeTelnyx, settings) -> dict[str, Store]:
     return {s.slug: s for s in Store.objects.all()}
 
 
-def call(line: FakeTelnyx, *, to: str, caller: str, now: datetime, turns: list[str]) -> FakeCall:
-    """A whole call at `now`: every turn is said and answered, then the caller hangs up."""
+def call(
+    line: FakeTelnyx,
+    *,
+    to: str,
+    caller: str,
+    now: datetime,
+    turns: list[str],
+    until: Callable[[FakeCall], bool] | None = None,
+) -> FakeCall:
+    """A whole call at `now`: every turn is said and answered, then, once `until` holds if given
+    (the assistant hung up, a transfer rang), the caller hangs up if still on the line."""
     placed = line.place_call(
         from_=caller, to=to, custom_headers=[{"name": PRETEND_NOW_HEADER, "value": now.isoformat()}]
     )
     converse(placed, turns)
-    placed.hang_up()
+    if until is not None:
+        placed.wait_for(until, timeout=10)
+    if placed.state != "hangup":
+        placed.hang_up()
     settle(line)
     return placed
+
+
+def hung_up(placed: FakeCall) -> bool:
+    return placed.state == "hangup"
 
 
 def lines_of(placed: FakeCall) -> list[tuple[str, int, list[str]]]:
@@ -204,6 +222,111 @@ def test_fr_a_table_for_vin_personnes_is_twenty_people_not_a_glass_of_wine(line,
     assert not Order.objects.exists() and not Reservation.objects.exists()
 
 
+# --- 5. removals and notes reach the line, the ticket and the read-back ---------------------------
+@pytest.mark.parametrize(
+    ("turns", "read_back", "size", "notes"),
+    [
+        (
+            ["une regina sans champignons, bien cuite", "moyenne", "c'est tout", "à emporter", "oui"],
+            "1 Regina moyenne (sans champignons, bien cuite)",
+            "Moyenne",
+            "sans champignons, bien cuite",
+        ),
+        (
+            ["hi, a large pepperoni with no onions, well done", "that's all", "pick up", "yes"],
+            "1 large Pepperoni (no onions, well done)",
+            "Grande",
+            "no onions, well done",
+        ),
+    ],
+    ids=["fr", "en"],
+)
+def test_a_removal_and_a_note_reach_the_order_line_the_ticket_and_the_read_back(
+    line, seeded, turns, read_back, size, notes
+):
+    placed = call(line, to=PIZZERIA_NUMBER, caller="+33611180013", now=at(ordinary(FRIDAY), 19), turns=turns)
+    assert read_back in said(placed, len(turns) - 1)
+    order = Order.objects.get(call__call_control_id=placed.call_control_id)
+    # One pizza: "champignons" never matched the mushroom pasta's keyword as a second dish.
+    (item,) = order.items.all()
+    assert [v["value"] for v in item.variations] == [size]
+    assert item.notes == notes
+    ticket = PreparationTicket.objects.get(order=order)
+    assert [line_["notes"] for line_ in ticket.items] == [notes]
+
+
+# --- 6. questions are answered, not taken as orders ---------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "evening", "lunch"),
+    [
+        ("vous fermez à quelle heure ce soir ?", "23 h", "14 h 30"),
+        ("what time do you close tonight?", "11 pm", "2:30 pm"),
+    ],
+    ids=["fr", "en"],
+)
+def test_the_closing_time_tonight_asked_at_lunchtime_is_the_evening_one(
+    line, seeded, question, evening, lunch
+):
+    placed = call(
+        line, to=PIZZERIA_NUMBER, caller="+33611180014", now=at(ordinary(FRIDAY), 12, 30), turns=[question]
+    )
+    assert evening in said(placed, 1) and lunch not in said(placed, 1)
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("question", "intro"),
+    [("what do you have without meat?", "vegetarian"), ("qu'avez-vous sans viande ?", "végétarien")],
+    ids=["en", "fr"],
+)
+def test_without_meat_names_only_the_vegetarian_dishes(line, seeded, question, intro):
+    placed = call(
+        line, to=PIZZERIA_NUMBER, caller="+33611180015", now=at(ordinary(FRIDAY), 12, 30), turns=[question]
+    )
+    answer = said(placed, 1)
+    assert intro in answer
+    assert all(dish in answer for dish in ("Margherita", "Quatre fromages", "Végétarienne", "Burrata"))
+    meat = ("Regina", "Pepperoni", "Calzone", "Diavola", "Savoyarde", "Carbonara", "Lasagnes", "Carpaccio")
+    assert not [dish for dish in meat if dish in answer]
+    assert not Order.objects.exists()
+
+
+# --- 7. "oui" to an open question picks nothing -------------------------------------------------
+@pytest.mark.parametrize(
+    ("to", "turns", "asked", "read_back", "booked", "hour"),
+    [
+        (
+            PIZZERIA_NUMBER,
+            ["je voudrais réserver une table pour deux demain", "oui", "20h", "oui", "Martin", "oui"],
+            ("heure", "nom"),
+            "demain à 20 h, au nom de Martin",
+            Reservation,
+            20,
+        ),
+        (
+            SALON_NUMBER,
+            ["I'd like a men's cut on Friday", "yes", "10am", "yes", "Smith", "yes"],
+            ("time", "name"),
+            "tomorrow at 10 am, under the name Smith",
+            ServiceBooking,
+            10,
+        ),
+    ],
+    ids=["fr", "en"],
+)
+def test_yes_to_the_time_or_the_name_asks_again_then_books_what_was_said(
+    line, seeded, to, turns, asked, read_back, booked, hour
+):
+    thursday = ordinary(THURSDAY)
+    placed = call(line, to=to, caller="+33611180016", now=at(thursday, 10), turns=turns)
+    # Each "yes" gets its question again: no offered time and no name is picked for the caller.
+    assert asked[0] in said(placed, 2) and asked[1] in said(placed, 4)
+    assert read_back in said(placed, 5)
+    booking = booked.objects.get(call__call_control_id=placed.call_control_id)
+    assert timezone.localtime(booking.starts_at, PARIS) == at(thursday + timedelta(days=1), hour)
+    assert booking.customer_name == read_back.rsplit(" ", 1)[1]
+
+
 # --- 8. a weekday named on that day after its time is next week ---------------------------------
 def test_fr_tuesday_at_ten_said_on_tuesday_afternoon_books_next_tuesday(line, seeded):
     tuesday = ordinary(TUESDAY, clear_days=8)
@@ -252,6 +375,144 @@ def test_en_a_table_on_christmas_day_is_checked_with_the_team_never_booked(line,
     answer = said(placed, 1)
     assert "Christmas" in answer and "check" in answer and "guess" in answer
     assert not Reservation.objects.exists()
+
+
+# --- 10. ends and tone --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("turns", "goodbye"),
+    [
+        (["bonjour", "non merci"], "Merci de votre appel"),
+        (["what time do you close tonight?", "no thanks"], "Thank you for calling"),
+    ],
+    ids=["fr", "en"],
+)
+def test_no_thanks_with_nothing_pending_ends_the_call(line, seeded, turns, goodbye):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180018",
+        now=at(ordinary(FRIDAY), 19),
+        turns=turns,
+        until=hung_up,
+    )
+    assert goodbye in said(placed, len(turns))
+    assert placed.hangup_source != "caller"  # the assistant put the phone down, no "Autre chose ?" loop
+    row = Call.objects.get(call_control_id=placed.call_control_id)
+    assert row.status == Call.Status.COMPLETED and row.ended_at is not None
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("complaint", "apology"),
+    [
+        ("c'est scandaleux, ma pizza est arrivée froide et en retard !", "je suis vraiment désolé"),
+        (
+            "this is ridiculous, I've been waiting an hour for my order and nobody answers!",
+            "I'm really sorry",
+        ),
+    ],
+    ids=["fr", "en"],
+)
+def test_an_angry_caller_hears_an_apology_first(line, seeded, complaint, apology):
+    placed = call(
+        line, to=PIZZERIA_NUMBER, caller="+33611180019", now=at(ordinary(FRIDAY), 19), turns=[complaint]
+    )
+    answer = said(placed, 1)
+    assert apology in answer
+    assert answer.index(apology) < 60  # the apology opens the answer, before anything else
+    assert "Que puis-je" not in answer and "How can I help" not in answer
+
+
+@pytest.mark.parametrize(
+    ("turns", "flagged"),
+    [
+        (
+            ["contrôle fiscal ce matin, je dois parler à maître Durand aujourd'hui"],
+            "urgence (contrôle fiscal)",
+        ),
+        (["tax audit this morning, I need to speak to Maître Durand today"], "urgent (tax audit)"),
+    ],
+    ids=["fr", "en"],
+)
+def test_an_urgent_tax_audit_at_the_practice_is_flagged_and_put_through(line, seeded, turns, flagged):
+    placed = call(
+        line,
+        to=PRACTICE_NUMBER,
+        caller="+33611180020",
+        now=at(ordinary(THURSDAY), 9, 30),
+        turns=turns,
+        until=lambda c: c.state == "bridged",
+    )
+    # The matter is said back in a few words, not the caller's whole sentence.
+    assert flagged in said(placed, 1)
+    assert not any(words in said(placed, 1) for words in ("ce matin", "this morning"))
+    consultation = Consultation.objects.get(call__call_control_id=placed.call_control_id)
+    assert consultation.urgency == Consultation.Urgency.HIGH
+    # The person is not only offered: once that is said the call rings the practice's own line.
+    assert [t["to"] for t in placed.transfers] == [seeded["cabinet-conseil-durand"].phone]
+    assert Call.objects.get(call_control_id=placed.call_control_id).status == Call.Status.TRANSFERRED
+
+
+def test_en_a_read_back_says_large_and_small_not_the_french_size_names(line, seeded):
+    placed = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller="+33611180021",
+        now=at(ordinary(FRIDAY), 19),
+        turns=["a large margherita and a small diavola please", "that's all", "pick up", "yes"],
+    )
+    read_back = said(placed, 3)
+    assert "1 large Margherita" in read_back and "1 small Diavola" in read_back
+    assert not any(word in read_back for word in ("grande", "Grande", "petite", "Petite"))
+    assert lines_of(placed) == [("Diavola", 1, ["Petite"]), ("Margherita", 1, ["Grande"])]
+
+
+# --- 11. a returning caller's usual keeps every detail ------------------------------------------
+USUAL_CALLER = "+33611180022"
+USUAL_LINES = [("Coca-Cola 33 cl", 1, [], ""), ("Regina", 1, ["Grande", "Jambon"], "sans champignons")]
+
+
+def order_lines(placed: FakeCall) -> list[tuple[str, int, list[str], str]]:
+    order = Order.objects.get(call__call_control_id=placed.call_control_id)
+    return sorted(
+        (i.name, i.quantity, [v["value"] for v in i.variations], i.notes) for i in order.items.all()
+    )
+
+
+@pytest.mark.parametrize(
+    ("turns", "fulfilment"),
+    [
+        (["comme d'habitude, à emporter", "non c'est tout", "oui"], "à emporter"),
+        (["the usual, for pickup", "that's all", "yes"], "for pick-up"),
+    ],
+    ids=["fr", "en"],
+)
+def test_the_usual_repeats_sizes_extras_notes_and_price_with_the_fulfilment_said(
+    line, seeded, turns, fulfilment
+):
+    friday = ordinary(FRIDAY)
+    first = call(
+        line,
+        to=PIZZERIA_NUMBER,
+        caller=USUAL_CALLER,
+        now=at(friday, 19),
+        turns=[
+            "une grande regina avec supplément jambon, sans champignons, et un coca",
+            "c'est tout",
+            "à emporter",
+            "oui",
+        ],
+    )
+    earlier = Order.objects.get(call__call_control_id=first.call_control_id)
+    usual = call(
+        line, to=PIZZERIA_NUMBER, caller=USUAL_CALLER, now=at(friday + timedelta(days=1), 19), turns=turns
+    )
+    assert "Regina" in said(usual, 0)  # the greeting offers the usual
+    assert fulfilment in said(usual, 2)  # the read-back carries the fulfilment said with the usual
+    assert order_lines(first) == order_lines(usual) == USUAL_LINES
+    again = Order.objects.get(call__call_control_id=usual.call_control_id)
+    assert again.total == earlier.total
+    assert again.delivery_type == Order.DeliveryType.TAKEAWAY
 
 
 # --- 12. a booking lasts as long as its service ------------------------------------------------

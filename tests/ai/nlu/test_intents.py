@@ -60,6 +60,7 @@ CASES = [
     ("je veux parler à quelqu'un", "human"), ("je voudrais parler au responsable", "human"), ("un humain", "human"),
     ("parler directement à Maître Durand", "human"), ("can I speak to a person", "human"),
     ("I want the manager", "human"), ("can I talk to a real person please", "human"),
+    ("I need to speak to Maître Durand", "human"), ("could I talk with Dr Martin", "human"),
     # goodbye / thanks / greeting
     ("au revoir", "goodbye"), ("merci au revoir", "goodbye"), ("bonne soirée", "goodbye"), ("bye", "goodbye"),
     ("je rappellerai plus tard", "goodbye"), ("have a nice day", "goodbye"), ("merci beaucoup", "thanks"),
