@@ -168,5 +168,6 @@ def _list(tc: ToolContext, h: Heard, question: DietQuestion) -> str:
     else:
         text = ph.say(lang, "diet_none")
     if unknown:
-        text += " " + ph.say(lang, "diet_some_unknown", count=unknown)
+        # said aloud: no "(s)" for the voice to read
+        text += " " + ph.say(lang, "diet_one_unknown" if unknown == 1 else "diet_some_unknown", count=unknown)
     return text
