@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -50,6 +50,19 @@ class ScenarioResult:
             "error": self.error,
         }
 
+    def explain(self) -> str:
+        """The failures and the conversation, for a test's failure message."""
+        lines = [f"scenario {self.name!r} failed"]
+        lines += [f"- {failure}" for failure in self.failures]
+        if self.error:
+            lines.append(f"- error: {self.error}")
+        lines.append("transcript:")
+        for turn in self.transcript:
+            if "caller" in turn:
+                lines.append(f"  caller:    {turn['caller']}")
+            lines.append(f"  assistant: {turn.get('assistant', '')}")
+        return "\n".join(lines)
+
 
 def load_file(path: Path) -> list[dict[str, Any]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -71,12 +84,42 @@ class _Rollback(Exception):
     pass
 
 
-def run(spec: dict[str, Any], *, store: Store | None = None, rollback: bool = False) -> ScenarioResult:
-    """Play one scenario. With rollback=True nothing it wrote survives (the self-test)."""
+@dataclass
+class Talk:
+    """What a door heard: the greeting, one reply per caller line played (fewer when the call ended
+    early), and the ending actions it saw (hangup, transfer)."""
+
+    greeting: str
+    replies: list[str]
+    actions: list[str] = field(default_factory=list)
+
+
+class Door(Protocol):
+    """A way into the assistant (the agent itself, `manage.py chat`, the test chat's WebSocket…).
+    It plays the caller's lines in sandbox on the scenario's store, clock and caller number, and
+    must stop at a reply that ends the call."""
+
+    def __call__(self, store: Store, spec: dict[str, Any], lines: list[str]) -> Talk: ...
+
+
+def scenario_now(spec: dict[str, Any], store: Store) -> datetime | None:
+    """The scenario's frozen moment, in the store's time zone."""
+    return (
+        datetime.fromisoformat(str(spec["now"])).replace(tzinfo=ZoneInfo(store.timezone))
+        if spec.get("now")
+        else None
+    )
+
+
+def run(
+    spec: dict[str, Any], *, store: Store | None = None, rollback: bool = False, door: Door | None = None
+) -> ScenarioResult:
+    """Play one scenario. With rollback=True nothing it wrote survives (the self-test). `door`
+    plays the turns another way in; the setup and the judgement stay the same."""
     result = ScenarioResult(name=str(spec.get("name", "?")), passed=False)
     try:
         with transaction.atomic():
-            _play(spec, store, result)
+            _play(spec, store, result, door or _agent_door)
             if rollback:
                 raise _Rollback
     except _Rollback:
@@ -91,41 +134,47 @@ def run(spec: dict[str, Any], *, store: Store | None = None, rollback: bool = Fa
     return result
 
 
-def _play(spec: dict[str, Any], store: Store | None, result: ScenarioResult) -> None:
-    store = store or Store.objects.get(slug=spec["store"])
-    tz = ZoneInfo(store.timezone)
-    now = datetime.fromisoformat(str(spec["now"])).replace(tzinfo=tz) if spec.get("now") else None
-    phone = str(spec.get("phone", ""))
-    _setup(store, spec.get("setup") or {}, phone, now)
-    marks = _watermarks(store)
+def _agent_door(store: Store, spec: dict[str, Any], lines: list[str]) -> Talk:
+    """The agent called directly, in the scenario's language."""
     session, greeting = agent.begin(
         store,
         channel="selftest",
-        caller_phone=phone,
+        caller_phone=str(spec.get("phone", "")),
         sandbox=True,
         brain=spec.get("brain", "local"),
-        now=now,
+        now=scenario_now(spec, store),
         lang=spec.get("lang"),
     )
-    result.transcript.append({"assistant": greeting.text})
-    if spec.get("expect_greeting"):
-        _contains(result, "greeting", greeting.text, spec["expect_greeting"])
-    actions: list[str] = []
-    for n, turn in enumerate(spec.get("turns") or []):
-        line = turn["caller"] if isinstance(turn, dict) else str(turn)
+    talk = Talk(greeting=greeting.text, replies=[])
+    for line in lines:
         reply = agent.respond(session, line)
-        result.transcript.append({"caller": line, "assistant": reply.text})
-        actions.extend(a.get("action", "") for a in reply.actions)
-        if isinstance(turn, dict) and turn.get("expect_reply"):
-            _contains(result, f"turn {n + 1}", reply.text, turn["expect_reply"])
-        if isinstance(turn, dict) and turn.get("reject_reply"):
-            for bad in _as_list(turn["reject_reply"]):
-                if normalize(str(bad)) in normalize(reply.text):
-                    result.failures.append(f"turn {n + 1}: reply should not say {bad!r}: {reply.text!r}")
+        talk.replies.append(reply.text)
+        talk.actions.extend(a.get("action", "") for a in reply.actions)
         if reply.ended:
             break
     agent.finish(session)
-    _check(spec.get("expect") or {}, store, marks, actions, result)
+    return talk
+
+
+def _play(spec: dict[str, Any], store: Store | None, result: ScenarioResult, door: Door) -> None:
+    store = store or Store.objects.get(slug=spec["store"])
+    _setup(store, spec.get("setup") or {}, str(spec.get("phone", "")), scenario_now(spec, store))
+    marks = _watermarks(store)
+    turns = spec.get("turns") or []
+    lines = [turn["caller"] if isinstance(turn, dict) else str(turn) for turn in turns]
+    talk = door(store, spec, lines)
+    result.transcript.append({"assistant": talk.greeting})
+    if spec.get("expect_greeting"):
+        _contains(result, "greeting", talk.greeting, spec["expect_greeting"])
+    for n, (turn, line, reply) in enumerate(zip(turns, lines, talk.replies, strict=False)):
+        result.transcript.append({"caller": line, "assistant": reply})
+        if isinstance(turn, dict) and turn.get("expect_reply"):
+            _contains(result, f"turn {n + 1}", reply, turn["expect_reply"])
+        if isinstance(turn, dict) and turn.get("reject_reply"):
+            for bad in _as_list(turn["reject_reply"]):
+                if normalize(str(bad)) in normalize(reply):
+                    result.failures.append(f"turn {n + 1}: reply should not say {bad!r}: {reply!r}")
+    _check(spec.get("expect") or {}, store, marks, talk.actions, result)
     result.passed = not result.failures
 
 

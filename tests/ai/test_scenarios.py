@@ -19,19 +19,6 @@ def seeded(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
-def _explain(result: scenarios.ScenarioResult) -> str:
-    lines = [f"scenario {result.name!r} failed"]
-    lines += [f"- {failure}" for failure in result.failures]
-    if result.error:
-        lines.append(f"- error: {result.error}")
-    lines.append("transcript:")
-    for turn in result.transcript:
-        if "caller" in turn:
-            lines.append(f"  caller:    {turn['caller']}")
-        lines.append(f"  assistant: {turn.get('assistant', '')}")
-    return "\n".join(lines)
-
-
 def _param(spec: dict) -> object:
     # A scenario the engine does not handle yet says why under `known_gap`; it still runs, and the
     # day it passes the strict xfail fails the suite so the marker is removed.
@@ -42,7 +29,7 @@ def _param(spec: dict) -> object:
 @pytest.mark.parametrize("spec", [_param(s) for s in SCENARIOS])
 def test_scenario(spec, seeded):
     result = scenarios.run(spec)
-    assert result.passed, _explain(result)
+    assert result.passed, result.explain()
 
 
 def test_the_suite_covers_both_languages_and_every_demo_store():
