@@ -1,6 +1,6 @@
 """Through `manage.py chat`: a plain "oui" to an open question picks nothing for the caller, and an
-urgent matter at the practice is stored as urgent before the caller is put through (issue 18,
-classes 7 and 10). The YAML scenarios open_questions.yaml and ends_and_tone.yaml cover the rest."""
+urgent matter at the practice is stored as urgent before the caller is put through.
+The YAML scenarios open_questions.yaml and ends_and_tone.yaml cover the rest."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The issue-18 conversation classes played through the two other public doors: `manage.py chat`
-with its stdin piped, and the test chat's WebSocket. Each scenario is the YAML one, with its setup
-and its judgement on the database (ai/scenarios.py); only the way the turns reach the assistant
+"""The dialogue classes (README, "What a caller can count on") played through the two other
+public doors: `manage.py chat` with its stdin piped, and the test chat's WebSocket. Each scenario
+is the YAML one, with its setup and its judgement on the database (ai/scenarios.py); only the way the turns reach the assistant
 changes. Whole phone calls of the same classes are in tests/telephony/test_dialogue_classes_calls.py.
 
 Neither door takes a language: a conversation starts in the store's language and the caller's
@@ -30,7 +30,7 @@ SCENARIOS = {
     (spec["_file"], spec["name"]): spec for spec in scenarios.load_dir(Path(__file__).parent / "scenarios")
 }
 
-# issue-18 class → (file, scenario name), in French and in English
+# dialogue class → (file, scenario name), in French and in English
 CLASSES: list[tuple[str, str, str]] = [
     ("item kept during a size question", "order_edits.yaml", "un tiramisu pendant la question de taille"),
     ("correction", "order_edits.yaml", "non deux pas une"),

@@ -145,7 +145,7 @@ def minimal(alice_client, alice_business, settings, django_capture_on_commit_cal
     service = api(c, "POST", f"{s}/services", {"name": "Coupe"})
     api(c, "POST", f"{s}/resources", {"type": "staff", "name": "Zoe"})
     with django_capture_on_commit_callbacks(execute=True):
-        # The bug of issue 17: an order with no customer broke the dashboard for the business.
+        # The bug this guards: an order with no customer broke the dashboard for the business.
         order = api(c, "POST", f"{s}/orders", {"items": [{"product_id": product["id"]}]})
         # A customer row has one required field, its phone.
         with_phone = {"items": [{"product_id": product["id"]}], "customer_phone": "+33611111111"}

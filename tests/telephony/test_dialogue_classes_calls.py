@@ -1,5 +1,5 @@
-"""Issue 18's dialogue classes, each as a whole phone call: the Telnyx simulator places the call,
-sends signed webhooks and transcription events to the live app, and the app speaks through the
+"""The dialogue classes (README, "What a caller can count on"), each as a whole phone call: the
+Telnyx simulator places the call, sends signed webhooks and transcription events to the live app, and the app speaks through the
 real SDK. Each call pretends a moment (the sandbox's custom SIP header) so the store's hours and
 the weekday are known; the outcome is read in the database and in what was spoken on the wire.
 
