@@ -1,11 +1,10 @@
-"""The dialogue classes (README, "What a caller can count on") played through the two other
-public doors: `manage.py chat` with its stdin piped, and the test chat's WebSocket. Each scenario
-is the YAML one, with its setup and its judgement on the database (ai/scenarios.py); only the way the turns reach the assistant
-changes. Whole phone calls of the same classes are in tests/telephony/test_dialogue_classes_calls.py.
-
-Neither door takes a language: a conversation starts in the store's language and the caller's
-first English line switches it, so the English scenarios picked here are ones that do not depend
-on the first reply already being English."""
+"""The dialogue classes (README, "What a caller can count on") played through the two other public
+doors: `manage.py chat` with its stdin piped, and the test chat's WebSocket. Each scenario is the
+YAML one, with its setup and its judgement on the database (ai/scenarios.py); only the way the turns
+reach the assistant changes. Whole phone calls of the same classes are in
+tests/telephony/test_dialogue_classes_calls.py. Neither door takes a language: a conversation starts
+in the store's language and the caller's first English line switches it, so the English scenarios
+picked here are ones that do not depend on the first reply already being English."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
-"""The dialogue classes (README, "What a caller can count on"), each as a whole phone call: the
-Telnyx simulator places the call, sends signed webhooks and transcription events to the live app, and the app speaks through the
-real SDK. Each call pretends a moment (the sandbox's custom SIP header) so the store's hours and
-the weekday are known; the outcome is read in the database and in what was spoken on the wire.
-
-French and English callers alike (the assistant answers in the caller's language whatever the
-store's); the demo stores are seeded afresh for each call, about two seconds, because the live
-server's calls need a committed database."""
+"""The dialogue classes (README, "What a caller can count on"), each as a whole phone call: the Telnyx
+simulator places the call, sends signed webhooks and transcription events to the live app, and the
+app speaks through the real SDK. Each call pretends a moment (the sandbox's custom SIP header) so
+the store's hours and the weekday are known; the outcome is read in the database and in what was
+spoken on the wire. French and English callers alike (the assistant answers in the caller's language
+whatever the store's); the demo stores are seeded afresh for each call, about two seconds, because
+the live server's calls need a committed database."""
 
 from __future__ import annotations
 
