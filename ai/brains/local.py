@@ -3,7 +3,7 @@
 Each caller line goes through the same steps: detect the language (and follow the caller if
 they switch), classify intents and pull entities (catalog items with quantities, sizes and
 extras, dates and times in the store's zone, party size, names), then either answer the
-question the brain last asked (`session.pending["expect"]`) or start what the caller asked for.
+question the brain last asked (`Pending.expect`, see `ai.brains.state`) or start what the caller asked for.
 Every effect goes through the shared tools, so the local brain and the OpenAI brain are held to
 the same rules; a tool's refusal is spoken with the alternatives it offers."""
 
@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from ai.brains import BrainTurn, dietary
 from ai.brains import phrases as ph
+from ai.brains.state import Expect, Pending
 from ai.context import ItemCtx
 from ai.matching import (
     EXTRA_MARKERS,
@@ -29,9 +30,9 @@ from ai.matching import (
     removals_in_french,
     size_words,
 )
+from ai.nlu import complaints, language, tone, topics
 from ai.nlu import intents as nlu_intents
 from ai.nlu import kitchen_notes as kn
-from ai.nlu import tone, topics
 from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_name, parse_party_size
 from ai.nlu.text import normalize
@@ -122,7 +123,7 @@ class LocalBrain:
     # --- entry ------------------------------------------------------------------------
     def turn(self, tc: ToolContext, text: str) -> BrainTurn:
         session = tc.session
-        detected = nlu_intents.detect_language(text)
+        detected = language.detect_language(text)
         if detected in ("fr", "en") and detected != session.lang and len(text.split()) >= 3:
             session.lang = detected
         heard = self._hear(tc, text)
@@ -188,15 +189,16 @@ class LocalBrain:
             # A question about the menu is answered, never taken as an order; whatever we were
             # asking before is asked again.
             return self._with_followup(tc, diet)
-        expect = pending.get("expect")
-        if expect == "human_offer":
-            pending.pop("expect", None)
+        state = Pending(pending)
+        expect = state.expect
+        if expect is Expect.HUMAN_OFFER:
+            state.expect = None
             if h.yes:
                 return self._transfer(tc, "misunderstanding")
             if h.no:
                 # "No thanks, I just want a table": the rest of the line is the real request
                 return self._new_request(tc, h) or ph.say(h.lang, "how_help")
-        if expect and h.yes and not (expect in YES_NO_EXPECTS or pending.get("yes_no")):
+        if expect and h.yes and not (expect in YES_NO_EXPECTS or state.yes_no):
             if all(w in BARE_YES for w in h.words):
                 # "oui" to "À quelle heure ?" answers nothing: never pick for the caller
                 return self._open_again(tc, h.lang)
@@ -273,24 +275,23 @@ class LocalBrain:
 
     def _with_followup(self, tc: ToolContext, answer: str) -> str:
         """After answering a question in the middle of something, ask again what we were asking."""
-        again = tc.session.pending.get("asked")
-        return f"{answer} {again}" if again and tc.session.pending.get("expect") else answer
+        state = Pending(tc.session.pending)
+        again = state.asked
+        return f"{answer} {again}" if again and state.expect else answer
 
-    def _ask(self, tc: ToolContext, expect: str, text: str, *, yes_no: bool = False) -> str:
+    def _ask(self, tc: ToolContext, expect: Expect, text: str, *, yes_no: bool = False) -> str:
         """Ask a question and wait for its answer; `yes_no` marks a question that a plain "yes"
         answers when its expect is one that also asks open questions (see YES_NO_EXPECTS)."""
-        tc.session.pending["expect"] = expect
-        tc.session.pending["yes_no"] = yes_no
-        tc.session.pending["asked"] = text.split(". ")[-1] if ". " in text else text
+        Pending(tc.session.pending).ask(expect, text.split(". ")[-1] if ". " in text else text, yes_no=yes_no)
         return text
 
     def _open_again(self, tc: ToolContext, lang: str) -> str:
         pending = tc.session.pending
         offered = (pending.get("booking") or {}).get("offered") or []
-        if offered and pending.get("expect") == "booking":
+        if offered and Pending(pending).expect is Expect.BOOKING:
             times = ph.join([ph.clock(o["time"], lang) for o in offered], lang, "or")
             return ph.say(lang, "time_pick", times=times)
-        asked = str(pending.get("asked") or "")
+        asked = Pending(pending).asked or ""
         if asked in (ph.say(lang, "time_q"), ph.say(lang, "pref_q")):
             return ph.say(lang, "time_open" if asked == ph.say(lang, "time_q") else "when_q")
         return ph.say(lang, "open_again", asked=asked[:1].lower() + asked[1:])
@@ -301,9 +302,10 @@ class LocalBrain:
         lang = session.lang
         if session.failures >= 2:
             session.failures = 0
-            session.pending["expect"] = "human_offer"
+            Pending(session.pending).expect = Expect.HUMAN_OFFER
             return ph.say(lang, "offer_human")
-        again = session.pending.get("asked") if session.pending.get("expect") else None
+        state = Pending(session.pending)
+        again = state.asked if state.expect else None
         base = ph.say(lang, "reprompt")
         return f"{base} {again}" if again else base
 
@@ -588,12 +590,12 @@ class LocalBrain:
                 return self._checkout(tc, h)
             unknown = self._unknown_phrase(tc, h)
             if unknown:
-                return self._ask(tc, "more", self._not_on_menu(tc, h, unknown))
+                return self._ask(tc, Expect.MORE, self._not_on_menu(tc, h, unknown))
             if session.cart and h.has("order") is False:
                 return None
             return self._ask(
                 tc,
-                "more",
+                Expect.MORE,
                 ph.say(lang, "menu_cats", cats=ph.join([c.lower() for c in tc.ctx.categories], lang)),
             )
         in_cart = {li.product_id for li in session.cart}
@@ -718,14 +720,14 @@ class LocalBrain:
             question = ph.say(lang, "which_line_note", note=change["add_notes"], lines=lines)
         else:
             question = ph.say(lang, "which_line", quantity=change["quantity"], lines=lines)
-        return self._ask(tc, "which_line", question)
+        return self._ask(tc, Expect.WHICH_LINE, question)
 
     def _answer_which_line(self, tc: ToolContext, h: Heard) -> str | None:
         """ "The coke", "la première": the line the pending change was for."""
         pending = tc.session.pending
         asked = pending.pop("line_change", None)
         cart = tc.session.cart
-        pending.pop("expect", None)
+        Pending(pending).expect = None
         if not asked or not cart:
             return None
         named = [li for li in cart if any(m.item_id == li.product_id for m in h.mentions)]
@@ -777,7 +779,7 @@ class LocalBrain:
                 session.pending["queue"] = queue
                 return prefix + self._ask(
                     tc,
-                    "quantity_check",
+                    Expect.QUANTITY_CHECK,
                     ph.say(lang, "check_quantity", quantity=request["quantity"], item=item.name),
                 )
             args = {
@@ -804,7 +806,7 @@ class LocalBrain:
             if result["error"] == "bad_quantity":
                 session.pending["queue"] = queue
                 return self._ask(
-                    tc, "quantity_check", ph.say(lang, "too_many", max=MAX_QUANTITY, item=item.name)
+                    tc, Expect.QUANTITY_CHECK, ph.say(lang, "too_many", max=MAX_QUANTITY, item=item.name)
                 )
             if result["error"] == "missing_variation":
                 options = [ph.size_name(o["value"], lang).lower() for o in result["options"]]
@@ -812,7 +814,7 @@ class LocalBrain:
                 session.pending["queue"] = queue
                 return prefix + self._ask(
                     tc,
-                    "size",
+                    Expect.SIZE,
                     ph.say(lang, "which_size", item=item.name, options=ph.join(options, lang, "or")),
                 )
             queue.pop(0)
@@ -825,10 +827,10 @@ class LocalBrain:
             parts.append(ph.say(lang, "added", items=ph.join(added, lang)))
         parts.extend(problems)
         if not session.cart:
-            session.pending.pop("expect", None)
+            Pending(session.pending).expect = None
             return " ".join(parts)
         question = self._upsell_or_more(tc, lang)
-        parts.append(self._ask(tc, tc.session.pending.get("expect") or "more", question))
+        parts.append(self._ask(tc, Pending(session.pending).expect or Expect.MORE, question))
         return " ".join(parts)
 
     def _line_text(self, line: dict[str, Any], lang: str) -> str:
@@ -848,9 +850,9 @@ class LocalBrain:
                 session.pending["upsell_categories"] = missing
                 kinds = list(dict.fromkeys(_upsell_kind(c) for c in missing))
                 words = [ph.say(lang, f"upsell_{kind}") for kind in kinds]
-                tc.session.pending["expect"] = "upsell"
+                Pending(session.pending).expect = Expect.UPSELL
                 return ph.say(lang, "upsell", what=ph.join(words, lang, "or"))
-        tc.session.pending["expect"] = "more"
+        Pending(session.pending).expect = Expect.MORE
         return ph.say(lang, "anything_else")
 
     def _refusal_text(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
@@ -896,7 +898,7 @@ class LocalBrain:
             tc.session.pending.pop("queue", None)
             if tc.session.cart:
                 return f"{left_out} {self._checkout(tc, h)}"
-            tc.session.pending.pop("expect", None)
+            Pending(tc.session.pending).expect = None
             return f"{left_out} {ph.say(h.lang, 'how_help')}"
         if size is None:
             return None  # something else: the new request (or a reprompt) takes it
@@ -920,7 +922,9 @@ class LocalBrain:
             request["checked"] = True
             return self._drain_queue(tc, h.lang, [])
         if h.no and not h.mentions:
-            return self._ask(tc, "quantity_check", ph.say(h.lang, "how_many", item=item.name if item else ""))
+            return self._ask(
+                tc, Expect.QUANTITY_CHECK, ph.say(h.lang, "how_many", item=item.name if item else "")
+            )
         return None
 
     def _answer_more(self, tc: ToolContext, h: Heard) -> str | None:
@@ -929,7 +933,7 @@ class LocalBrain:
         if h.has("done") or h.no or h.has("goodbye"):
             return self._checkout(tc, h)
         if h.yes and not h.mentions:
-            tc.session.pending["expect"] = "more"
+            Pending(tc.session.pending).expect = Expect.MORE
             return ph.say(h.lang, "how_help")
         return None
 
@@ -940,13 +944,13 @@ class LocalBrain:
         if h.has("question_menu") or h.has("question_price"):
             answer = self._question(tc, h)
             if answer is not None:
-                return self._ask(tc, "more", answer)
+                return self._ask(tc, Expect.MORE, answer)
         if h.no or h.has("done"):
             return self._checkout(tc, h)
         if h.yes:
             categories = tc.session.pending.get("upsell_categories", [])
             names = [i.name for i in tc.ctx.items if i.category in categories and i.available][:6]
-            return self._ask(tc, "more", ph.say(h.lang, "upsell_list", items=ph.join(names, h.lang)))
+            return self._ask(tc, Expect.MORE, ph.say(h.lang, "upsell_list", items=ph.join(names, h.lang)))
         return None
 
     def _note_delivery(self, tc: ToolContext, h: Heard) -> None:
@@ -962,19 +966,21 @@ class LocalBrain:
         session = tc.session
         lang = h.lang
         if not session.cart:
-            session.pending.pop("expect", None)
+            Pending(session.pending).expect = None
             return self._goodbye(tc, h) if h.has("goodbye") else ph.say(lang, "empty_cart")
         self._note_delivery(tc, h)
         if tc.ctx.delivery_enabled and not session.delivery_type:
-            return self._ask(tc, "delivery_type", ph.say(lang, "delivery_q"))
+            return self._ask(tc, Expect.DELIVERY_TYPE, ph.say(lang, "delivery_q"))
         if session.delivery_type == "delivery" and not tc.ctx.delivery_enabled:
             session.delivery_type = "takeaway"
             return (
-                ph.say(lang, "no_delivery") + " " + self._ask(tc, "confirm_order", self._readback(tc, lang))
+                ph.say(lang, "no_delivery")
+                + " "
+                + self._ask(tc, Expect.CONFIRM_ORDER, self._readback(tc, lang))
             )
         if session.delivery_type == "delivery" and not session.delivery_address:
-            return self._ask(tc, "address", ph.say(lang, "address_q"))
-        return self._ask(tc, "confirm_order", self._readback(tc, lang))
+            return self._ask(tc, Expect.ADDRESS, ph.say(lang, "address_q"))
+        return self._ask(tc, Expect.CONFIRM_ORDER, self._readback(tc, lang))
 
     def _readback(self, tc: ToolContext, lang: str) -> str:
         summary = call_tool(tc, "order_summary", {})
@@ -985,7 +991,7 @@ class LocalBrain:
             mode = ph.say(lang, "mode_delivery", address=session.delivery_address)
         elif session.delivery_type in ("takeaway", "dine_in") and tc.ctx.delivery_enabled:
             mode = ph.say(lang, f"mode_{session.delivery_type}")
-        session.pending["expect"] = "confirm_order"
+        Pending(session.pending).expect = Expect.CONFIRM_ORDER
         return ph.say(
             lang,
             "readback",
@@ -1055,7 +1061,7 @@ class LocalBrain:
         if corrected is not None:
             return corrected
         if h.no:
-            return self._ask(tc, "more", ph.say(lang, "what_change"))
+            return self._ask(tc, Expect.MORE, ph.say(lang, "what_change"))
         return None
 
     def _swap(self, tc: ToolContext, h: Heard) -> str | None:
@@ -1151,9 +1157,9 @@ class LocalBrain:
         )
 
     def _after_change(self, tc: ToolContext, lang: str) -> str:
-        if tc.session.pending.get("expect") == "confirm_order":
+        if Pending(tc.session.pending).expect is Expect.CONFIRM_ORDER:
             return self._readback(tc, lang)
-        return self._ask(tc, "more", ph.say(lang, "anything_else"))
+        return self._ask(tc, Expect.MORE, ph.say(lang, "anything_else"))
 
     def _usual(self, tc: ToolContext, h: Heard) -> str:
         result = call_tool(tc, "usual_order", {"add": True})
@@ -1165,7 +1171,7 @@ class LocalBrain:
         return (
             ph.say(lang, "usual_added", items=ph.join(items, lang))
             + " "
-            + self._ask(tc, "more", ph.say(lang, "anything_else"))
+            + self._ask(tc, Expect.MORE, ph.say(lang, "anything_else"))
         )
 
     # --- bookings -----------------------------------------------------------------------
@@ -1257,23 +1263,25 @@ class LocalBrain:
         booking = tc.session.pending["booking"]
         kind = booking["kind"]
         if kind == "reservation" and not booking.get("party_size"):
-            return self._ask(tc, "booking", ph.say(lang, "party_q"))
+            return self._ask(tc, Expect.BOOKING, ph.say(lang, "party_q"))
         if kind == "service" and not booking.get("service"):
             options = [s.name for s in tc.ctx.services]
             if len(options) == 1:
                 booking["service"] = options[0]
             else:
-                return self._ask(tc, "booking", ph.say(lang, "svc_q", options=ph.join(options, lang, "or")))
+                return self._ask(
+                    tc, Expect.BOOKING, ph.say(lang, "svc_q", options=ph.join(options, lang, "or"))
+                )
         if kind == "consultation":
             if not booking.get("problem"):
-                return self._ask(tc, "booking_problem", ph.say(lang, "problem_q"))
+                return self._ask(tc, Expect.BOOKING_PROBLEM, ph.say(lang, "problem_q"))
             if booking.get("urgency") in ("high", "emergency") and not booking.get("urgent_offered"):
                 booking["urgent_offered"] = True
                 about = topics.known(booking["problem"], lang)
                 offer = ph.say(lang, "urgent_offer", about=f" ({about})" if about else "")
-                return self._ask(tc, "urgent_offer", offer)
+                return self._ask(tc, Expect.URGENT_OFFER, offer)
             if not booking.get("date") and not booking.get("no_preference"):
-                return self._ask(tc, "booking", ph.say(lang, "pref_q"))
+                return self._ask(tc, Expect.BOOKING, ph.say(lang, "pref_q"))
             refused = self._day_refused(tc, lang) if booking.get("date") else None
             if refused is not None:
                 return refused
@@ -1282,13 +1290,13 @@ class LocalBrain:
                     booking.get("part_of_day") or "", ""
                 )
                 if not booking["time"]:
-                    return self._ask(tc, "booking", ph.say(lang, "time_q"))
+                    return self._ask(tc, Expect.BOOKING, ph.say(lang, "time_q"))
             if booking.get("date") and booking.get("time") and self._gone(tc, booking):
                 booking.pop("time", None)  # "ce matin" said in the afternoon: never read back a past time
-                return self._ask(tc, "booking", ph.say(lang, "past") + " " + ph.say(lang, "time_q"))
+                return self._ask(tc, Expect.BOOKING, ph.say(lang, "past") + " " + ph.say(lang, "time_q"))
         else:
             if not booking.get("date") and not booking.get("time"):
-                return self._ask(tc, "booking", ph.say(lang, "when_q"))
+                return self._ask(tc, Expect.BOOKING, ph.say(lang, "when_q"))
             if not booking.get("date"):
                 booking["date"] = tc.now.date().isoformat()
             refused = None if booking.get("time") else self._day_refused(tc, lang)
@@ -1304,12 +1312,12 @@ class LocalBrain:
             missing = self._missing_field(tc, booking)
             if missing is not None:
                 return self._ask(
-                    tc, "booking_field", missing, yes_no=self._field_kind(tc, booking) in YES_NO_FIELDS
+                    tc, Expect.BOOKING_FIELD, missing, yes_no=self._field_kind(tc, booking) in YES_NO_FIELDS
                 )
         if not booking.get("name") and not tc.session.customer_name:
-            return self._ask(tc, "booking_name", ph.say(lang, "name_q"))
+            return self._ask(tc, Expect.BOOKING_NAME, ph.say(lang, "name_q"))
         booking.setdefault("name", tc.session.customer_name)
-        return self._ask(tc, "booking_confirm", self._booking_readback(tc, lang))
+        return self._ask(tc, Expect.BOOKING_CONFIRM, self._booking_readback(tc, lang))
 
     def _day_refused(self, tc: ToolContext, lang: str) -> str | None:
         """The day asked for, said back when nothing can be booked on it: gone by, closed (weekly
@@ -1321,7 +1329,7 @@ class LocalBrain:
             return None
         booking.pop("date", None)
         booking.pop("time", None)
-        return self._ask(tc, "booking", self._day_text(tc, info, lang) + " " + ph.say(lang, "date_q"))
+        return self._ask(tc, Expect.BOOKING, self._day_text(tc, info, lang) + " " + ph.say(lang, "date_q"))
 
     def _gone(self, tc: ToolContext, booking: dict[str, Any]) -> bool:
         at = datetime.fromisoformat(f"{booking['date']}T{booking['time']}").replace(tzinfo=tc.tz)
@@ -1384,13 +1392,13 @@ class LocalBrain:
         if not slots:
             booking.pop("date", None)
             return self._ask(
-                tc, "booking", ph.say(lang, "no_slot_day", day=day) + " " + ph.say(lang, "date_q")
+                tc, Expect.BOOKING, ph.say(lang, "no_slot_day", day=day) + " " + ph.say(lang, "date_q")
             )
         picks = self._spread(slots, 3)
         booking["offered"] = [{"date": s["date"], "time": s["time"]} for s in picks]
         times = ph.join([ph.clock(s["time"], lang) for s in picks], lang)
         return self._ask(
-            tc, "booking", ph.say(lang, "slots_on", day=day, times=times) + " " + ph.say(lang, "time_q")
+            tc, Expect.BOOKING, ph.say(lang, "slots_on", day=day, times=times) + " " + ph.say(lang, "time_q")
         )
 
     @staticmethod
@@ -1431,7 +1439,7 @@ class LocalBrain:
             booking.pop("party_size", None)
             tc.session.pending["human_offered"] = True
             too_large = ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
-            return self._ask(tc, "booking", too_large, yes_no=True)
+            return self._ask(tc, Expect.BOOKING, too_large, yes_no=True)
         elif code in ("closed_day", "holiday_unknown") and result.get("date"):
             text = self._day_text(tc, call_tool(tc, "hours_on_date", {"date": result["date"]}), lang)
             booking.pop("date", None) if not alternatives else None
@@ -1443,8 +1451,8 @@ class LocalBrain:
             text = result.get("message", "")
         if alternatives:  # "… Cela vous convient ?": yes takes the first
             alternatives_text = self._alternatives_text(tc, alternatives, lang)
-            return self._ask(tc, "booking", text + " " + alternatives_text, yes_no=True)
-        return self._ask(tc, "booking", text + " " + ph.say(lang, "when_q"))
+            return self._ask(tc, Expect.BOOKING, text + " " + alternatives_text, yes_no=True)
+        return self._ask(tc, Expect.BOOKING, text + " " + ph.say(lang, "when_q"))
 
     def _alternatives_text(self, tc: ToolContext, alternatives: list[dict[str, Any]], lang: str) -> str:
         slots = [
@@ -1542,7 +1550,7 @@ class LocalBrain:
     @staticmethod
     def _consult_urgency(h: Heard) -> str:
         """ "urgent", or someone to reach today, makes the matter urgent (health stays emergency)."""
-        said = nlu_intents.urgency(h.text)
+        said = complaints.urgency(h.text)
         return "high" if said in ("low", "normal") and tone.pressing(h.norm) else said
 
     def _answer_urgent_offer(self, tc: ToolContext, h: Heard) -> str | None:
@@ -1673,7 +1681,7 @@ class LocalBrain:
             tc.session.pending.clear()
             return done
         if h.no:
-            return self._ask(tc, "booking", ph.say(lang, "what_change"))
+            return self._ask(tc, Expect.BOOKING, ph.say(lang, "what_change"))
         if self._booking_extract(tc, h):
             return self._booking_next(tc, lang)
         return None
@@ -1692,15 +1700,15 @@ class LocalBrain:
             tc.session.pending["manage"]["ref"] = bookings[0]["booking_ref"]
             head = ph.say(lang, "bookings_one", what=described[0])
             if action == "cancel":
-                return self._ask(tc, "manage_confirm", f"{head} {ph.say(lang, 'cancel_q')}")
+                return self._ask(tc, Expect.MANAGE_CONFIRM, f"{head} {ph.say(lang, 'cancel_q')}")
             if action == "move":
                 if h.when is not None and h.when.time is not None:
                     return self._move(tc, h)
-                return self._ask(tc, "manage_when", f"{head} {ph.say(lang, 'move_q')}")
+                return self._ask(tc, Expect.MANAGE_WHEN, f"{head} {ph.say(lang, 'move_q')}")
             return f"{head} {ph.say(lang, 'how_help')}"
         return self._ask(
             tc,
-            "manage_pick",
+            Expect.MANAGE_PICK,
             ph.say(lang, "bookings_many", count=len(bookings), what=ph.join(described, lang)),
         )
 
@@ -1736,9 +1744,9 @@ class LocalBrain:
         manage["ref"] = pick
         lang = h.lang
         if manage["action"] == "cancel":
-            return self._ask(tc, "manage_confirm", ph.say(lang, "cancel_q"))
+            return self._ask(tc, Expect.MANAGE_CONFIRM, ph.say(lang, "cancel_q"))
         if manage["action"] == "move":
-            return self._ask(tc, "manage_when", ph.say(lang, "move_q"))
+            return self._ask(tc, Expect.MANAGE_WHEN, ph.say(lang, "move_q"))
         return ph.say(lang, "how_help")
 
     def _answer_manage_confirm(self, tc: ToolContext, h: Heard) -> str | None:
@@ -1769,7 +1777,7 @@ class LocalBrain:
         assert when is not None
         at = combine(when, tc.now)
         if at is None or when.time is None:
-            return self._ask(tc, "manage_when", ph.say(lang, "time_q"))
+            return self._ask(tc, Expect.MANAGE_WHEN, ph.say(lang, "time_q"))
         result = call_tool(
             tc,
             "move_booking",
@@ -1782,7 +1790,7 @@ class LocalBrain:
             )
             if alternatives:
                 text += " " + self._alternatives_text(tc, alternatives, lang)
-            return self._ask(tc, "manage_when", text)
+            return self._ask(tc, Expect.MANAGE_WHEN, text)
         tc.session.pending.clear()
         return ph.say(lang, "moved", when=ph.when(at, lang, tc.now.date()))
 
@@ -1796,8 +1804,8 @@ class LocalBrain:
             if tone.angry(h.norm):  # the anger is acknowledged before the question
                 tc.session.pending["angry"] = True
                 question = ph.say(h.lang, "angry") + " " + ph.say(h.lang, "angry_what")
-                return self._ask(tc, "complaint", question)
-            return self._ask(tc, "complaint", ph.say(h.lang, "complaint_q"))
+                return self._ask(tc, Expect.COMPLAINT, question)
+            return self._ask(tc, Expect.COMPLAINT, ph.say(h.lang, "complaint_q"))
         return self._record_complaint(tc, h)
 
     def _answer_complaint(self, tc: ToolContext, h: Heard) -> str | None:
@@ -1806,7 +1814,7 @@ class LocalBrain:
         return self._record_complaint(tc, h)
 
     def _record_complaint(self, tc: ToolContext, h: Heard) -> str:
-        urgency = nlu_intents.urgency(h.text)
+        urgency = complaints.urgency(h.text)
         angry = tc.session.pending.get("angry") or tone.angry(h.norm)
         if angry and urgency in ("low", "normal"):
             urgency = "high"
@@ -1815,7 +1823,7 @@ class LocalBrain:
             "report_issue",
             {
                 "description": h.text.strip(),
-                "category": nlu_intents.complaint_category(h.text),
+                "category": complaints.complaint_category(h.text),
                 "urgency": urgency,
             },
         )
@@ -1823,7 +1831,7 @@ class LocalBrain:
         if angry:
             # sorry and taken seriously first, then a person offered: an upset caller may want one
             said = ph.say(h.lang, "angry") + " " + ph.say(h.lang, "angry_done")
-            return said + " " + self._ask(tc, "human_offer", ph.say(h.lang, "angry_offer"))
+            return said + " " + self._ask(tc, Expect.HUMAN_OFFER, ph.say(h.lang, "angry_offer"))
         key = "complaint_urgent" if urgency in ("high", "emergency") else "complaint_done"
         return ph.say(h.lang, key) + " " + ph.say(h.lang, "how_help")
 
@@ -1833,9 +1841,17 @@ class LocalBrain:
 # was asked with yes_no=True ("… Cela vous convient ?"); to an open question a bare "oui" picks
 # nothing and the question is asked again.
 YES_NO_EXPECTS = frozenset(
-    {"confirm_order", "booking_confirm", "manage_confirm", "quantity_check", "upsell", "more", "human_offer",
-     "urgent_offer"}
-)  # fmt: skip
+    {
+        Expect.CONFIRM_ORDER,
+        Expect.BOOKING_CONFIRM,
+        Expect.MANAGE_CONFIRM,
+        Expect.QUANTITY_CHECK,
+        Expect.UPSELL,
+        Expect.MORE,
+        Expect.HUMAN_OFFER,
+        Expect.URGENT_OFFER,
+    }
+)
 BARE_YES = frozenset(
     "oui ouais ouaip ok okay d accord daccord parfait tres bien bien sur volontiers yes yeah yep yup sure "
     "please of course certainly alright right fine s il vous plait svp merci thanks euh um".split()
