@@ -10,9 +10,10 @@ the same rules; a tool's refusal is spoken with the alternatives it offers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rapidfuzz import fuzz
 
@@ -203,9 +204,9 @@ class LocalBrain:
                 # "oui" to "À quelle heure ?" answers nothing: never pick for the caller
                 return self._open_again(tc, h.lang)
         if expect:
-            handler = getattr(self, f"_answer_{expect}", None)
+            handler = self.ANSWERS.get(expect)
             if handler is not None:
-                reply = handler(tc, h)
+                reply = handler(self, tc, h)
                 if reply is not None:
                     return reply
         return self._new_request(tc, h)
@@ -1834,6 +1835,34 @@ class LocalBrain:
             return said + " " + self._ask(tc, Expect.HUMAN_OFFER, ph.say(h.lang, "angry_offer"))
         key = "complaint_urgent" if urgency in ("high", "emergency") else "complaint_done"
         return ph.say(h.lang, key) + " " + ph.say(h.lang, "how_help")
+
+    # What the brain does with the line that answers each question it asks. A handler returning
+    # None lets the line start something new instead; HUMAN_OFFER is settled in `_dispatch`
+    # before this table, because its "yes" hands over and its "no" carries the real request.
+    ANSWERS: ClassVar[dict[Expect, Callable[[LocalBrain, ToolContext, Heard], str | None]]] = {
+        # orders
+        Expect.MORE: _answer_more,
+        Expect.SIZE: _answer_size,
+        Expect.QUANTITY_CHECK: _answer_quantity_check,
+        Expect.WHICH_LINE: _answer_which_line,
+        Expect.UPSELL: _answer_upsell,
+        Expect.DELIVERY_TYPE: _answer_delivery_type,
+        Expect.ADDRESS: _answer_address,
+        Expect.CONFIRM_ORDER: _answer_confirm_order,
+        # bookings
+        Expect.BOOKING: _answer_booking,
+        Expect.BOOKING_FIELD: _answer_booking_field,
+        Expect.BOOKING_PROBLEM: _answer_booking_problem,
+        Expect.URGENT_OFFER: _answer_urgent_offer,
+        Expect.BOOKING_NAME: _answer_booking_name,
+        Expect.BOOKING_CONFIRM: _answer_booking_confirm,
+        # managing bookings
+        Expect.MANAGE_PICK: _answer_manage_pick,
+        Expect.MANAGE_CONFIRM: _answer_manage_confirm,
+        Expect.MANAGE_WHEN: _answer_manage_when,
+        # complaints
+        Expect.COMPLAINT: _answer_complaint,
+    }
 
 
 # Expects whose every question is a yes/no one: a plain "oui" answers them. Any other expect is an
