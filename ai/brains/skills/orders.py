@@ -474,14 +474,7 @@ class Orders(Dialogue):
                 request["extras"] = [v.value for v in current if v.type != "size"]
             tc.session.pending["queue"] = [request]
             return self._drain_queue(tc, lang, [])
-        result = call_tool(tc, "update_order_line", {"line_id": line_id, **change})
-        if not result["ok"]:
-            return self._refusal_text(tc, result, lang)
-        return (
-            ph.say(lang, "updated", item=self._line_text(result["line"], lang))
-            + " "
-            + self._after_change(tc, lang)
-        )
+        return self._update_line(tc, lang, {"line_id": line_id, **change})
 
     def _drain_queue(self, tc: ToolContext, lang: str, added: list[str]) -> str:
         session = tc.session
@@ -865,6 +858,10 @@ class Orders(Dialogue):
             len(args) == 2 and "quantity" in args and args["quantity"] == 1 and not requests
         ):
             return None
+        return self._update_line(tc, lang, args)
+
+    def _update_line(self, tc: ToolContext, lang: str, args: dict[str, Any]) -> str:
+        """Sets a line as the caller corrected it and says the line back, or says why not."""
         result = call_tool(tc, "update_order_line", args)
         if not result["ok"]:
             return self._refusal_text(tc, result, lang)
