@@ -14,7 +14,7 @@ from ai.nlu.dietary import DietQuestion, parse
 from ai.tools import ToolContext, call_tool
 
 if TYPE_CHECKING:
-    from ai.brains.local import Heard
+    from ai.brains.skills.common import Heard
 
 MAX_NAMES = 16
 # "c'est végétarien ?", "does it have nuts", "il y a des noix dedans ?" after talking of an item

@@ -21,10 +21,6 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-# Re-exported only for ai/brains/local.py, which calls them as `nlu_intents.…` and is being split at
-# the same time; its call sites move to these modules with that split. Others import them directly.
-from ai.nlu.complaints import complaint_category, urgency  # noqa: F401
-from ai.nlu.language import detect_language  # noqa: F401
 from ai.nlu.phrasebook import (
     ALREADY_KNOWN,
     ASKING,
