@@ -17,6 +17,7 @@ from ai import context
 from ai import session as sessions
 from ai.brains import BrainTurn, get_brain
 from ai.brains.phrases import line_words
+from ai.brains.state import Pending
 from ai.session import CallSession
 from ai.tools import ToolContext, usual_lines
 from stores.models import Customer, Store
@@ -114,7 +115,7 @@ def begin(
             described = ", ".join(line_words(u, lang) for u in usual)
             text += USUAL_HINT[lang].format(usual=described)
             session.usual_offered = True
-            session.pending["usual_offered"] = True
+            Pending(session.pending).usual_offered = True
     session.messages.append({"role": "assistant", "content": text})
     sessions.save(session)
     return session, AgentReply(text=text, actions=actions, cart=session.cart_view(), lang=lang)

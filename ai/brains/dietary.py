@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ai.brains import phrases as ph
+from ai.brains.state import Pending
 from ai.matching import Mention, index_for
 from ai.nlu.dietary import DietQuestion, parse
 from ai.tools import ToolContext, call_tool
@@ -100,16 +101,16 @@ def answer(tc: ToolContext, h: Heard) -> str | None:
     if not item_ids and topic is not None and _IT.search(h.norm):
         item_ids = [topic]
     if item_ids:
-        tc.session.pending["topic_item"] = item_ids[0]  # "and is it vegan?" follows the same item
+        Pending(tc.session.pending).topic_item = item_ids[0]  # "and is it vegan?" follows the same item
         return " ".join(_about_item(tc, item_id, question, h.lang) for item_id in item_ids[:3])
     return _list(tc, h, question)
 
 
 def _topic(tc: ToolContext) -> int | None:
     """The item "it" is: the one whose size we are asking, else the last one talked about."""
-    pending = tc.session.pending
-    queue = pending.get("queue") or []
-    for item_id in ([queue[0].get("item_id")] if queue else []) + [pending.get("topic_item")]:
+    pending = Pending(tc.session.pending)
+    queue = pending.queue
+    for item_id in ([queue[0].get("item_id")] if queue else []) + [pending.topic_item]:
         if item_id is not None and tc.ctx.item(item_id) is not None:
             return item_id
     return None

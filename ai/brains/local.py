@@ -136,8 +136,11 @@ class LocalBrain(Orders, Bookings, ManageBookings, Questions, Complaints, Handov
             if tc.ctx.has_consultations and tone.pressing(h.norm) and _describes_a_need(h.words, _office(tc)):
                 # "contrôle fiscal ce matin, je dois parler à maître Durand aujourd'hui": recorded
                 # as urgent before the hand-over, so the office has it even if nobody picks up
-                tc.session.pending["booking"] = {"kind": "consultation", "problem": _without_greeting(h.text),
-                                                 "urgency": self._consult_urgency(h)}  # fmt: skip
+                Pending(tc.session.pending).booking = {
+                    "kind": "consultation",
+                    "problem": _without_greeting(h.text),
+                    "urgency": self._consult_urgency(h),
+                }
                 return self._urgent_transfer(tc, h.lang)
             return self._transfer(tc, "caller asked for a person")
         if ABANDON.search(h.norm):
@@ -179,10 +182,10 @@ class LocalBrain(Orders, Bookings, ManageBookings, Questions, Complaints, Handov
             return self._complaint(tc, h)
         if h.has("cancel_booking") or h.has("move_booking") or h.has("my_bookings"):
             return self._my_bookings(tc, h)
-        if h.has("usual") or (session.pending.get("usual_offered") and h.yes and not h.mentions):
-            session.pending.pop("usual_offered", None)
+        state = Pending(session.pending)
+        usual_offered, state.usual_offered = state.usual_offered, False  # offered for the first answer only
+        if h.has("usual") or (usual_offered and h.yes and not h.mentions):
             return self._usual(tc, h)
-        session.pending.pop("usual_offered", None)
         question = self._question(tc, h)
         if question is not None:
             return self._with_followup(tc, question)
@@ -210,8 +213,8 @@ class LocalBrain(Orders, Bookings, ManageBookings, Questions, Complaints, Handov
             or h.has("order")
             or h.has("modify_order")
             or h.has("cancel_item")
-            or (ANAPHORA.search(h.norm) and session.pending.get("topic_item"))
-            or (SET_QUANTITY.search(h.norm) and find_numbers(h.norm) and session.pending.get("topic_item"))
+            or (ANAPHORA.search(h.norm) and state.topic_item)
+            or (SET_QUANTITY.search(h.norm) and find_numbers(h.norm) and state.topic_item)
             or (
                 session.cart
                 and find_numbers(h.norm)

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from ai.brains import phrases as ph
 from ai.brains.skills.common import ORDINALS, Dialogue, Heard, _describes_a_need, _office, _without_greeting
-from ai.brains.state import Expect
+from ai.brains.state import Expect, Pending
 from ai.matching import SERVICE_LEXICON
 from ai.nlu import complaints, tone, topics
 from ai.nlu.numbers import find_numbers
@@ -68,10 +68,11 @@ class Bookings(Dialogue):
         return None
 
     def _booking_start(self, tc: ToolContext, h: Heard, kind: str) -> str:
-        tc.session.pending["booking"] = {"kind": kind}
-        if kind == "service" and tc.session.pending.get("topic_service"):
-            tc.session.pending["booking"]["service"] = tc.session.pending["topic_service"]
-        tc.session.pending.pop("queue", None)
+        state = Pending(tc.session.pending)
+        state.booking = {"kind": kind}
+        if kind == "service" and state.topic_service:
+            state.booking["service"] = state.topic_service
+        state.queue = None
         return self._booking_fill(tc, h, first=True)
 
     def _booking_fill(self, tc: ToolContext, h: Heard, first: bool = False) -> str:
@@ -83,7 +84,7 @@ class Bookings(Dialogue):
     def _booking_extract(self, tc: ToolContext, h: Heard, first: bool = False) -> bool:
         """People, day, time, name, service, stylist, problem: whatever this line carries.
         Returns whether anything new was understood."""
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         before = dict(booking)
         kind = booking["kind"]
         party = parse_party_size(h.norm)  # with STT homophones fixed ("vin" → "vingt")
@@ -125,7 +126,7 @@ class Bookings(Dialogue):
         return booking != before
 
     def _booking_next(self, tc: ToolContext, lang: str) -> str:
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         kind = booking["kind"]
         if kind == "reservation" and not booking.get("party_size"):
             return self._ask(tc, Expect.BOOKING, ph.say(lang, "party_q"))
@@ -188,7 +189,7 @@ class Bookings(Dialogue):
         """The day asked for, said back when nothing can be booked on it: gone by, closed (weekly
         or that date, with the next opening and its date), or a public holiday the owner has not
         decided about (we will check). None when the store opens that day."""
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         info = call_tool(tc, "hours_on_date", {"date": booking["date"]})
         if not info.get("ok") or (info["status"] in ("open", "special") and not info["past"]):
             return None
@@ -240,7 +241,7 @@ class Bookings(Dialogue):
         return args
 
     def _offer_day(self, tc: ToolContext, lang: str) -> str:
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         args = self._check_args(booking, with_time=False)
         ranges = {"morning": ("00:00", "12:00"), "noon": ("11:00", "15:00"), "afternoon": ("12:00", "18:00"),
                   "evening": ("17:00", "23:59"), "night": ("19:00", "23:59")}  # fmt: skip
@@ -274,7 +275,7 @@ class Bookings(Dialogue):
         return [slots[round(i * step)] for i in range(n)]
 
     def _booking_refused(self, tc: ToolContext, result: dict[str, Any], lang: str) -> str:
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         code = result["error"]
         if code != "party_too_large":  # a smaller party keeps the day and time they asked for
             booking.pop("time", None)
@@ -302,7 +303,7 @@ class Bookings(Dialogue):
             text = ph.say(lang, "closed_hours", last=last)
         elif code == "party_too_large":
             booking.pop("party_size", None)
-            tc.session.pending["human_offered"] = True
+            Pending(tc.session.pending).human_offered = True
             too_large = ph.say(lang, "party_too_large", max=result.get("max_party", tc.ctx.max_party))
             return self._ask(tc, Expect.BOOKING, too_large, yes_no=True)
         elif code in ("closed_day", "holiday_unknown") and result.get("date"):
@@ -351,7 +352,7 @@ class Bookings(Dialogue):
         return str(next((f.get("type") for f in fields if f.get("name") == booking.get("asking_field")), ""))
 
     def _answer_booking_field(self, tc: ToolContext, h: Heard) -> str | None:
-        booking = tc.session.pending.get("booking") or {}
+        booking = Pending(tc.session.pending).booking or {}
         name = booking.pop("asking_field", None)
         if not name:
             return None
@@ -370,11 +371,13 @@ class Bookings(Dialogue):
         return self._booking_next(tc, h.lang)
 
     def _answer_booking(self, tc: ToolContext, h: Heard) -> str | None:
-        booking = tc.session.pending.get("booking")
+        state = Pending(tc.session.pending)
+        booking = state.booking
         if booking is None:
             return None
         lang = h.lang
-        if tc.session.pending.pop("human_offered", False) and h.yes and not parse_party_size(h.text):
+        human_offered, state.human_offered = state.human_offered, False  # the offer holds for one answer
+        if human_offered and h.yes and not parse_party_size(h.text):
             return self._transfer(tc, "group booking")
         offered = booking.get("offered") or []
         if offered and h.when is None:
@@ -405,7 +408,7 @@ class Bookings(Dialogue):
         return None  # not about the booking: the caller's new request (or a reprompt) takes it
 
     def _answer_booking_problem(self, tc: ToolContext, h: Heard) -> str | None:
-        booking = tc.session.pending.get("booking")
+        booking = Pending(tc.session.pending).booking
         if booking is None or len(h.words) < 2:
             return None
         booking["problem"] = _without_greeting(h.text)
@@ -427,7 +430,7 @@ class Bookings(Dialogue):
 
     def _urgent_transfer(self, tc: ToolContext, lang: str) -> str:
         """Record the urgent request (name if we have it), then hand over."""
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         name = booking.get("name") or tc.session.customer_name
         args = {"problem": booking["problem"], "urgency": booking.get("urgency") or "high"}
         call_tool(tc, "request_consultation", {**args, **({"customer_name": name} if name else {})})
@@ -437,7 +440,7 @@ class Bookings(Dialogue):
         return text
 
     def _answer_booking_name(self, tc: ToolContext, h: Heard) -> str | None:
-        booking = tc.session.pending.get("booking")
+        booking = Pending(tc.session.pending).booking
         if booking is None:
             return None
         name = parse_name(h.text)
@@ -456,7 +459,7 @@ class Bookings(Dialogue):
         return ph.when(at, lang, tc.now.date())
 
     def _booking_readback(self, tc: ToolContext, lang: str) -> str:
-        booking = tc.session.pending["booking"]
+        booking = Pending(tc.session.pending).booking
         kind = booking["kind"]
         if kind == "reservation":
             return ph.say(
@@ -485,7 +488,7 @@ class Bookings(Dialogue):
         return ph.say(lang, "consult_readback", what=what, problem=problem, pref=pref, name=booking["name"])
 
     def _answer_booking_confirm(self, tc: ToolContext, h: Heard) -> str | None:
-        booking = tc.session.pending.get("booking")
+        booking = Pending(tc.session.pending).booking
         if booking is None:
             return None
         lang = h.lang

@@ -127,12 +127,12 @@ class Dialogue:
         return text
 
     def _open_again(self, tc: ToolContext, lang: str) -> str:
-        pending = tc.session.pending
-        offered = (pending.get("booking") or {}).get("offered") or []
-        if offered and Pending(pending).expect is Expect.BOOKING:
+        state = Pending(tc.session.pending)
+        offered = (state.booking or {}).get("offered") or []
+        if offered and state.expect is Expect.BOOKING:
             times = ph.join([ph.clock(o["time"], lang) for o in offered], lang, "or")
             return ph.say(lang, "time_pick", times=times)
-        asked = Pending(pending).asked or ""
+        asked = state.asked or ""
         if asked in (ph.say(lang, "time_q"), ph.say(lang, "pref_q")):
             return ph.say(lang, "time_open" if asked == ph.say(lang, "time_q") else "when_q")
         return ph.say(lang, "open_again", asked=asked[:1].lower() + asked[1:])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ai.brains import phrases as ph
 from ai.brains.skills.common import Dialogue, Heard
-from ai.brains.state import Expect
+from ai.brains.state import Expect, Pending
 from ai.nlu import complaints, tone
 from ai.tools import ToolContext, call_tool
 
@@ -20,10 +20,11 @@ class Complaints(Dialogue):
         # "I want to complain" carries no detail: ask what happened first.
         said = tone.without_anger(h.norm).split()  # "c'est n'importe quoi !" says nothing of what
         detail_words = [w for w in said if len(w) > 3 and w not in COMPLAINT_GENERIC]
-        if len(detail_words) < 2 and not tc.session.pending.get("complaint_asked"):
-            tc.session.pending["complaint_asked"] = True
+        state = Pending(tc.session.pending)
+        if len(detail_words) < 2 and not state.complaint_asked:
+            state.complaint_asked = True
             if tone.angry(h.norm):  # the anger is acknowledged before the question
-                tc.session.pending["angry"] = True
+                state.angry = True
                 question = ph.say(h.lang, "angry") + " " + ph.say(h.lang, "angry_what")
                 return self._ask(tc, Expect.COMPLAINT, question)
             return self._ask(tc, Expect.COMPLAINT, ph.say(h.lang, "complaint_q"))
@@ -36,7 +37,7 @@ class Complaints(Dialogue):
 
     def _record_complaint(self, tc: ToolContext, h: Heard) -> str:
         urgency = complaints.urgency(h.text)
-        angry = tc.session.pending.get("angry") or tone.angry(h.norm)
+        angry = Pending(tc.session.pending).angry or tone.angry(h.norm)
         if angry and urgency in ("low", "normal"):
             urgency = "high"
         call_tool(

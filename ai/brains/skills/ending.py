@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from ai.brains import phrases as ph
 from ai.brains.skills.common import Dialogue, Heard
+from ai.brains.state import Pending
 from ai.tools import ToolContext, call_tool
 
 
 class Ending(Dialogue):
     def _goodbye(self, tc: ToolContext, h: Heard) -> str:
-        if tc.session.cart and not tc.session.pending.get("goodbye_warned"):
-            tc.session.pending["goodbye_warned"] = True
+        state = Pending(tc.session.pending)
+        if tc.session.cart and not state.goodbye_warned:
+            state.goodbye_warned = True
             return ph.say(h.lang, "unconfirmed") + " " + self._readback(tc, h.lang)
         call_tool(tc, "end_call", {"reason": "goodbye"})
         tc.session.pending.clear()

@@ -7,7 +7,7 @@ from typing import Any
 
 from ai.brains import phrases as ph
 from ai.brains.skills.common import ORDINALS, Dialogue, Heard
-from ai.brains.state import Expect
+from ai.brains.state import Expect, Pending
 from ai.nlu.when import combine
 from ai.tools import ToolContext, call_tool
 
@@ -20,10 +20,10 @@ class ManageBookings(Dialogue):
         if not bookings:
             return ph.say(lang, "bookings_none") + " " + ph.say(lang, "how_help")
         action = "cancel" if h.has("cancel_booking") else "move" if h.has("move_booking") else "show"
-        tc.session.pending["manage"] = {"action": action, "refs": [b["booking_ref"] for b in bookings]}
+        Pending(tc.session.pending).manage = {"action": action, "refs": [b["booking_ref"] for b in bookings]}
         described = [self._describe_booking(tc, b, lang) for b in bookings]
         if len(bookings) == 1:
-            tc.session.pending["manage"]["ref"] = bookings[0]["booking_ref"]
+            Pending(tc.session.pending).manage["ref"] = bookings[0]["booking_ref"]
             head = ph.say(lang, "bookings_one", what=described[0])
             if action == "cancel":
                 return self._ask(tc, Expect.MANAGE_CONFIRM, f"{head} {ph.say(lang, 'cancel_q')}")
@@ -52,7 +52,7 @@ class ManageBookings(Dialogue):
         return ("une demande de consultation " if lang == "fr" else "a consultation request ") + when
 
     def _answer_manage_pick(self, tc: ToolContext, h: Heard) -> str | None:
-        manage = tc.session.pending.get("manage")
+        manage = Pending(tc.session.pending).manage
         if not manage:
             return None
         refs = manage["refs"]
@@ -76,7 +76,7 @@ class ManageBookings(Dialogue):
         return ph.say(lang, "how_help")
 
     def _answer_manage_confirm(self, tc: ToolContext, h: Heard) -> str | None:
-        manage = tc.session.pending.get("manage")
+        manage = Pending(tc.session.pending).manage
         if not manage:
             return None
         if h.yes:
@@ -97,7 +97,7 @@ class ManageBookings(Dialogue):
         return self._move(tc, h)
 
     def _move(self, tc: ToolContext, h: Heard) -> str:
-        manage = tc.session.pending["manage"]
+        manage = Pending(tc.session.pending).manage
         lang = h.lang
         when = h.when
         assert when is not None

@@ -283,7 +283,7 @@ class Orders(Dialogue):
             if changed is not None:
                 return changed
         requests = self._requests(tc, h)
-        topic = tc.ctx.item(session.pending.get("topic_item") or 0)
+        topic = tc.ctx.item(Pending(session.pending).topic_item or 0)
         anaphora = ANAPHORA.search(h.norm) is not None
         counted = bool(find_numbers(h.norm)) and SET_QUANTITY.search(h.norm) is not None
         if (
@@ -293,7 +293,7 @@ class Orders(Dialogue):
         ):
             numbers = [n for n in find_numbers(h.norm) if n.value <= 999]
             size = find_size(topic, h.words) or next(
-                (v for v in topic.sizes if v.value == session.pending.get("topic_size")), None
+                (v for v in topic.sizes if v.value == Pending(session.pending).topic_size), None
             )
             requests = [
                 {
@@ -333,7 +333,8 @@ class Orders(Dialogue):
                         updated = ph.say(lang, "updated", item=self._line_text(result["line"], lang))
                         return updated + " " + self._after_change(tc, lang)
         # Said while a size was asked for another item: add these, then ask that question again.
-        session.pending["queue"] = requests + list(session.pending.get("queue") or [])
+        state = Pending(session.pending)
+        state.queue = requests + state.queue
         return self._drain_queue(tc, lang, [])
 
     def _wanted_count(self, h: Heard) -> int | None:
@@ -359,7 +360,7 @@ class Orders(Dialogue):
         lang = h.lang
         if not h.mentions:
             count = self._wanted_count(h)
-            topic = session.pending.get("topic_item")
+            topic = Pending(session.pending).topic_item
             topic_line = next((li for li in reversed(session.cart) if li.product_id == topic), None)
             target = topic_line or session.cart[-1]
             item = tc.ctx.item(target.product_id)
@@ -372,7 +373,7 @@ class Orders(Dialogue):
                 return None
             if (
                 topic
-                and session.pending.get("last_was_price")
+                and Pending(session.pending).last_was_price
                 and not any(li.product_id == topic for li in session.cart)
             ):
                 return None  # "mettez-m'en deux" after a price: an order of that item
@@ -426,13 +427,15 @@ class Orders(Dialogue):
             return None
         text = ph.say(lang, "updated", item=ph.join(changes, lang)) if changes else ""
         if new:
-            session.pending["queue"] = new
+            Pending(session.pending).queue = new
             return (text + " " + self._drain_queue(tc, lang, [])).strip()
         return text + " " + self._after_change(tc, lang)
 
     def _which_line(self, tc: ToolContext, lang: str, change: dict[str, Any]) -> str:
         session = tc.session
-        session.pending["line_change"] = {"change": change, "was": session.pending.get("expect")}
+        state = Pending(session.pending)
+        was = state.expect
+        state.line_change = {"change": change, "was": str(was) if was else None}
         lines = ph.join([ph.line_words(li, lang) for li in session.cart_view()["lines"]], lang, "or")
         if change.get("quantity") is None:
             question = ph.say(lang, "which_line_note", note=change["add_notes"], lines=lines)
@@ -442,10 +445,10 @@ class Orders(Dialogue):
 
     def _answer_which_line(self, tc: ToolContext, h: Heard) -> str | None:
         """ "The coke", "la première": the line the pending change was for."""
-        pending = tc.session.pending
-        asked = pending.pop("line_change", None)
+        state = Pending(tc.session.pending)
+        asked, state.line_change = state.line_change, None
         cart = tc.session.cart
-        Pending(pending).expect = None
+        state.expect = None
         if not asked or not cart:
             return None
         named = [li for li in cart if any(m.item_id == li.product_id for m in h.mentions)]
@@ -455,7 +458,7 @@ class Orders(Dialogue):
         if len(named) != 1:
             return None
         if asked["was"]:
-            pending["expect"] = asked["was"]  # back at the read-back, it is read again after the change
+            state.expect = Expect(asked["was"])  # back at the read-back, it is read again after the change
         return self._set_line(tc, h.lang, named[0].line_id, asked["change"])
 
     def _set_line(self, tc: ToolContext, lang: str, line_id: int, change: dict[str, Any]) -> str:
@@ -472,13 +475,13 @@ class Orders(Dialogue):
                 current = [v for v in item.variations if v.id in line.variation_ids]
                 request["size"] = next((v.value for v in current if v.type == "size"), None)
                 request["extras"] = [v.value for v in current if v.type != "size"]
-            tc.session.pending["queue"] = [request]
+            Pending(tc.session.pending).queue = [request]
             return self._drain_queue(tc, lang, [])
         return self._update_line(tc, lang, {"line_id": line_id, **change})
 
     def _drain_queue(self, tc: ToolContext, lang: str, added: list[str]) -> str:
         session = tc.session
-        queue: list[dict[str, Any]] = session.pending.get("queue", [])
+        queue: list[dict[str, Any]] = Pending(session.pending).queue
         problems: list[str] = []
         while queue:
             request = queue[0]
@@ -487,7 +490,7 @@ class Orders(Dialogue):
             if request["quantity"] > ABSURD_QUANTITY and not request.get("checked"):
                 # "cinquante pizzas" is more often a slip than a party: asked back, kept pending
                 prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
-                session.pending["queue"] = queue
+                Pending(session.pending).queue = queue
                 return prefix + self._ask(
                     tc,
                     Expect.QUANTITY_CHECK,
@@ -516,14 +519,14 @@ class Orders(Dialogue):
                 )
                 continue
             if result["error"] == "bad_quantity":
-                session.pending["queue"] = queue
+                Pending(session.pending).queue = queue
                 return self._ask(
                     tc, Expect.QUANTITY_CHECK, ph.say(lang, "too_many", max=MAX_QUANTITY, item=item.name)
                 )
             if result["error"] == "missing_variation":
                 options = [ph.size_name(o["value"], lang).lower() for o in result["options"]]
                 prefix = ph.say(lang, "added", items=ph.join(added, lang)) + " " if added else ""
-                session.pending["queue"] = queue
+                Pending(session.pending).queue = queue
                 return prefix + self._ask(
                     tc,
                     Expect.SIZE,
@@ -533,7 +536,7 @@ class Orders(Dialogue):
             problems.append(self._refusal_text(tc, result, lang))
             if result["error"] == "closed":
                 queue.clear()
-        session.pending.pop("queue", None)
+        Pending(session.pending).queue = None
         parts = []
         if added:
             parts.append(ph.say(lang, "added", items=ph.join(added, lang)))
@@ -559,7 +562,7 @@ class Orders(Dialogue):
             missing = [c for c in tc.ctx.categories if c not in in_cart and _upsell_kind(c)]
             if missing:
                 session.upsell_done = True
-                session.pending["upsell_categories"] = missing
+                Pending(session.pending).upsell_categories = missing
                 kinds = list(dict.fromkeys(_upsell_kind(c) for c in missing))
                 words = [ph.say(lang, f"upsell_{kind}") for kind in kinds]
                 Pending(session.pending).expect = Expect.UPSELL
@@ -584,7 +587,7 @@ class Orders(Dialogue):
         return result.get("message", "")
 
     def _answer_size(self, tc: ToolContext, h: Heard) -> str | None:
-        queue = tc.session.pending.get("queue") or []
+        queue = Pending(tc.session.pending).queue
         if not queue:
             return None
         item = tc.ctx.item(queue[0]["item_id"])
@@ -607,7 +610,7 @@ class Orders(Dialogue):
             # with what is already in the order
             names = [i.name for r in queue if (i := tc.ctx.item(r["item_id"])) is not None]
             left_out = ph.say(h.lang, "left_out", items=ph.join(names, h.lang))
-            tc.session.pending.pop("queue", None)
+            Pending(tc.session.pending).queue = None
             if tc.session.cart:
                 return f"{left_out} {self._checkout(tc, h)}"
             Pending(tc.session.pending).expect = None
@@ -620,7 +623,7 @@ class Orders(Dialogue):
         return self._drain_queue(tc, h.lang, [])
 
     def _answer_quantity_check(self, tc: ToolContext, h: Heard) -> str | None:
-        queue = tc.session.pending.get("queue") or []
+        queue = Pending(tc.session.pending).queue
         if not queue:
             return None
         request = queue[0]
@@ -660,7 +663,7 @@ class Orders(Dialogue):
         if h.no or h.has("done"):
             return self._checkout(tc, h)
         if h.yes:
-            categories = tc.session.pending.get("upsell_categories", [])
+            categories = Pending(tc.session.pending).upsell_categories
             names = [i.name for i in tc.ctx.items if i.category in categories and i.available][:6]
             return self._ask(tc, Expect.MORE, ph.say(h.lang, "upsell_list", items=ph.join(names, h.lang)))
         return None
@@ -813,7 +816,7 @@ class Orders(Dialogue):
         quantity = line.quantity
         call_tool(tc, "remove_from_order", {"line_id": line.line_id})  # the new one needs a question
         request["quantity"] = quantity
-        session.pending["queue"] = [request]
+        Pending(session.pending).queue = [request]
         return ph.say(h.lang, "removed", item=line.name) + " " + self._drain_queue(tc, h.lang, [])
 
     def _remove(self, tc: ToolContext, h: Heard) -> str:

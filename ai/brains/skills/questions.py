@@ -8,6 +8,7 @@ from typing import Any
 
 from ai.brains import phrases as ph
 from ai.brains.skills.common import ORDER_WORDS, Dialogue, Heard
+from ai.brains.state import Pending
 from ai.matching import find_size, index_for
 from ai.nlu.numbers import find_numbers
 from ai.nlu.text import normalize
@@ -21,7 +22,7 @@ class Questions(Dialogue):
         if h.has("question_price") and h.mentions:
             priced = tc.ctx.item(h.mentions[0].item_id)
             size = find_size(priced, h.words) if priced else None
-            tc.session.pending["topic_size"] = size.value if size else None  # "how much is a large X"
+            Pending(tc.session.pending).topic_size = size.value if size else None  # "how much is a large X"
             return self._price(tc, h.mentions[0].item_id, lang)
         if h.has("question_hours") and h.when is not None and h.when.date not in (None, tc.now.date()):
             # "Êtes-vous ouverts le 25 décembre ?": that date's answer, not today's hours
@@ -50,8 +51,8 @@ class Questions(Dialogue):
         if h.has("question_price") and ctx.services and not h.mentions:
             service = self._service_in(tc, h)
             if service is not None:
-                tc.session.pending["topic_service"] = service.name
-                tc.session.pending["last_was_price"] = True
+                state = Pending(tc.session.pending)
+                state.topic_service, state.last_was_price = service.name, True
                 return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
         if h.has("question_menu") or (h.has("question_price") and not h.mentions):
             unknown = self._unknown_phrase(tc, h) if ctx.has_products and not h.mentions else ""
@@ -68,13 +69,13 @@ class Questions(Dialogue):
             if ctx.services:
                 items = [f"{s.name} ({ph.money(s.price, lang)})" for s in ctx.services]
                 return ph.say(lang, "services", items=ph.join(items, lang))
-        if ctx.services and (h.has("question_price") or tc.session.pending.get("last_was_price")):
+        if ctx.services and (h.has("question_price") or Pending(tc.session.pending).last_was_price):
             service = self._service_in(tc, h)
             booking_words = h.has("service_booking", 0.7) or h.has("reservation", 0.7) or h.when is not None
             if service is not None and (h.has("question_price") or not booking_words):
                 # "And a blow-dry?" right after a price is the next price question
-                tc.session.pending["topic_service"] = service.name
-                tc.session.pending["last_was_price"] = True
+                state = Pending(tc.session.pending)
+                state.topic_service, state.last_was_price = service.name, True
                 return ph.say(lang, "price", item=service.name, price=ph.money(service.price, lang))
         return None
 
@@ -128,8 +129,8 @@ class Questions(Dialogue):
     def _price(self, tc: ToolContext, item_id: int, lang: str) -> str:
         item = tc.ctx.item(item_id)
         assert item is not None
-        tc.session.pending["topic_item"] = item.id  # "I'll take a large one" refers to it
-        tc.session.pending["last_was_price"] = True
+        state = Pending(tc.session.pending)
+        state.topic_item, state.last_was_price = item.id, True  # "I'll take a large one" refers to it
         result = call_tool(tc, "describe_item", {"item": str(item.id)})
         view = result["item"]
         if view["sizes"]:
