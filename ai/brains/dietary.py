@@ -6,16 +6,13 @@ I can ask the team" — unknown is never read as no. Lists name only the items k
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from ai.brains import phrases as ph
+from ai.brains.skills.common import Heard
 from ai.brains.state import Pending
 from ai.matching import Mention, index_for
 from ai.nlu.dietary import DietQuestion, parse
 from ai.tools import ToolContext, call_tool
-
-if TYPE_CHECKING:
-    from ai.brains.skills.common import Heard
 
 MAX_NAMES = 16
 # "c'est végétarien ?", "does it have nuts", "il y a des noix dedans ?" after talking of an item
