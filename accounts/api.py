@@ -13,7 +13,7 @@ from ninja.utils import check_csrf
 
 from accounts import services
 from accounts.models import User
-from accounts.schemas import AutoLoginIn, CsrfOut, LoginIn, RegisterIn, UserOut
+from accounts.schemas import CsrfOut, LoginIn, RegisterIn, UserOut
 from kalliky.errors import AppError
 
 router = Router(tags=["auth"])
@@ -75,23 +75,6 @@ def login_view(request: HttpRequest, payload: LoginIn) -> dict:
     _require_csrf(request)
     user = services.user_authenticate(request=request, email=payload.email, password=payload.password)
     login(request, user)
-    return _user_out(user)
-
-
-@router.post(
-    "/auto-login-signup",
-    response=UserOut,
-    summary="Log a new owner in once after signup, with the signupToken from checkout-signup",
-    description="Single use, valid SIGNUP_LOGIN_TOKEN_MINUTES (15) after the account is created. "
-    "409 while the payment is still being confirmed (retry in a few seconds); 410 used or expired; "
-    "401 unknown.",
-)
-def auto_login_signup(request: HttpRequest, payload: AutoLoginIn) -> dict:
-    _require_csrf(request)
-    from billing.signup import consume_login_token
-
-    user = consume_login_token(payload.token)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return _user_out(user)
 
 

@@ -7,6 +7,8 @@ class AiConfig(AppConfig):
     verbose_name = _("Assistant")
 
     def ready(self) -> None:
-        from ai import signals
+        from ai import context, signals
+        from billing.events import signup_completed
 
         signals.connect()
+        signup_completed.connect(context.on_signup_completed, dispatch_uid="ai_signup_warmup")

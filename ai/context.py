@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ai.models import IntelligentAIConfig
 from billing.plans import PlanCode, get_plan
 from stores import availability
 from stores.models import Product, ProductVariation, Store
@@ -408,6 +409,14 @@ def preload(stores: list[Store] | None = None, *, batch_size: int = 50) -> int:
                 get_context(store_id)
                 built += 1
     return built
+
+
+def on_signup_completed(*, store_id: int, **kwargs: Any) -> None:
+    """billing's `signup_completed` (connected in AiConfig.ready): the new store gets its
+    assistant config, and its context is built now rather than on the first call."""
+    store = Store.objects.get(pk=store_id)
+    IntelligentAIConfig.objects.get_or_create(store=store, defaults={"language": store.language})
+    preload([store])
 
 
 def local_now(ctx: StoreContext, now: datetime | None = None) -> datetime:

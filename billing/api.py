@@ -1,28 +1,31 @@
 """Billing API under /api/stripe: signup through Checkout, checkout for an existing owner,
-payment methods and the billing-portal link."""
+payment methods and the billing-portal link; and `auth_router`, mounted under /api/auth, with the
+one-time login after signup (billing owns signups; accounts sits below and never imports it)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-import stripe
 from django.conf import settings
+from django.contrib.auth import login
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import django_auth
 from pydantic import Field, field_validator
 
+from accounts.api import _require_csrf, _user_out
 from accounts.models import Business
-from accounts.schemas import email_normalize
+from accounts.schemas import AutoLoginIn, UserOut, email_normalize
 from accounts.services import phone_normalize
-from billing import signup, stripe_client
+from billing import gateway, signup
 from billing.models import Subscription
-from billing.plans import PlanCode, get_plan
+from billing.plans import PlanCode
 from kalliky.errors import AppError, ValidationFailed
 from kalliky.tenancy import access_store, managed_business_ids
 
 router = Router(tags=["billing"])
+auth_router = Router(tags=["auth"])
 PlanName = Literal["STARTER", "PRO", "BUSINESS"]
 
 
@@ -122,12 +125,6 @@ def _language(request: HttpRequest, chosen: str | None) -> str:
     return code if code in ("fr", "en") else "fr"
 
 
-def _csrf(request: HttpRequest) -> None:
-    from accounts.api import _require_csrf
-
-    _require_csrf(request)
-
-
 @router.post(
     "/checkout-signup",
     auth=None,
@@ -140,7 +137,7 @@ def _csrf(request: HttpRequest) -> None:
     "`signupToken` logs the new owner in once (POST /api/auth/auto-login-signup).",
 )
 def checkout_signup(request: HttpRequest, payload: SignupIn) -> tuple[int, dict]:
-    _csrf(request)
+    _require_csrf(request)
     started = signup.signup_start(
         first_name=payload.userData.firstName,
         last_name=payload.userData.lastName,
@@ -186,8 +183,9 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> tuple[int, dict]:
     if payload.storeId is not None:
         store = access_store(user, payload.storeId, manage=True)
         sub = Subscription.objects.filter(store=store).first()
-        if sub is not None and sub.stripe_subscription_id and stripe_client.configured():
-            return 200, _change_plan(sub, payload.plan)
+        if sub is not None and sub.stripe_subscription_id and gateway.configured():
+            sub = signup.change_plan(sub, payload.plan)
+            return 200, {"storeId": sub.store_id, "plan": sub.plan, "status": sub.status}
         started = signup.checkout_for_owner(
             user=user, business=store.business, plan=payload.plan, store=store, store_data={}
         )
@@ -208,33 +206,6 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> tuple[int, dict]:
     return 201, _started_out(started)
 
 
-def _change_plan(sub: Subscription, plan: str) -> dict:
-    chosen = get_plan(plan)
-    if not chosen.stripe_price_id:
-        raise ValidationFailed(
-            _("The %(plan)s plan is sold on quote: contact us.") % {"plan": chosen.code.title()}, field="plan"
-        )
-    api = stripe_client.client().v1.subscriptions
-    try:
-        current = stripe_client.as_dict(api.retrieve(sub.stripe_subscription_id))
-        items = current["items"]["data"]
-        api.update(
-            sub.stripe_subscription_id,
-            params={
-                "items": [{"id": items[0]["id"], "price": chosen.stripe_price_id}],
-                "proration_behavior": "create_prorations",
-            },
-        )
-    except stripe.StripeError as exc:
-        raise signup.BillingUnavailable(
-            _("Stripe did not accept the change (%(error)s); nothing changed.")
-            % {"error": signup.stripe_problem(exc)}
-        ) from None
-    sub.plan = chosen.code
-    sub.save(update_fields=["plan", "updated_at"])
-    return {"storeId": sub.store_id, "plan": sub.plan, "status": sub.status}
-
-
 def _customer_for(request: HttpRequest, store_id: int | None) -> str:
     user = request.user
     if store_id is not None:
@@ -252,30 +223,19 @@ def _customer_for(request: HttpRequest, store_id: int | None) -> str:
     summary="The cards on file (empty while billing is not configured)",
 )
 def payment_methods(request: HttpRequest, storeId: int | None = None) -> dict:  # noqa: N803
-    if not stripe_client.configured():
+    if not gateway.configured():
         return {"billingConfigured": False, "items": []}
     customer = _customer_for(request, storeId)
     if not customer:
         return {"billingConfigured": True, "items": []}
     try:
-        found = stripe_client.client().v1.payment_methods.list(params={"customer": customer, "type": "card"})
-    except stripe.StripeError as exc:
-        raise signup.BillingUnavailable(
-            _("Stripe is not answering (%(error)s); try again in a minute.")
-            % {"error": signup.stripe_problem(exc)}
-        ) from None
-    items = []
-    for method in stripe_client.as_dict(found)["data"]:
-        card = method.get("card") or {}
-        items.append(
-            {
-                "id": method["id"],
-                "brand": card.get("brand", ""),
-                "last4": card.get("last4", ""),
-                "expMonth": card.get("exp_month", 0),
-                "expYear": card.get("exp_year", 0),
-            }
-        )
+        cards = gateway.cards(customer)
+    except gateway.GatewayError as exc:
+        raise _unavailable(exc) from None
+    items = [
+        {"id": c.id, "brand": c.brand, "last4": c.last4, "expMonth": c.exp_month, "expYear": c.exp_year}
+        for c in cards
+    ]
     return {"billingConfigured": True, "items": items}
 
 
@@ -286,7 +246,7 @@ def payment_methods(request: HttpRequest, storeId: int | None = None) -> dict:  
     summary="A Stripe billing-portal link (cards, invoices, cancellation)",
 )
 def portal(request: HttpRequest, payload: PortalIn) -> dict:
-    if not stripe_client.configured():
+    if not gateway.configured():
         raise AppError(
             _("Billing is not configured on this installation: there is no portal to open."),
             code="billing_not_configured",
@@ -300,15 +260,31 @@ def portal(request: HttpRequest, payload: PortalIn) -> dict:
             status=409,
         )
     try:
-        session = stripe_client.client().v1.billing_portal.sessions.create(
-            params={"customer": customer, "return_url": f"{settings.PUBLIC_BASE_URL}/billing/"}
-        )
-    except stripe.StripeError as exc:
-        raise signup.BillingUnavailable(
-            _("Stripe is not answering (%(error)s); try again in a minute.")
-            % {"error": signup.stripe_problem(exc)}
-        ) from None
-    return {"url": session["url"]}
+        url = gateway.portal_session_url(customer, return_url=f"{settings.PUBLIC_BASE_URL}/billing/")
+    except gateway.GatewayError as exc:
+        raise _unavailable(exc) from None
+    return {"url": url}
 
 
-__all__ = ["PlanCode", "router"]
+def _unavailable(exc: gateway.GatewayError) -> signup.BillingUnavailable:
+    return signup.BillingUnavailable(
+        _("Stripe is not answering (%(error)s); try again in a minute.") % {"error": exc.problem}
+    )
+
+
+@auth_router.post(
+    "/auto-login-signup",
+    response=UserOut,
+    summary="Log a new owner in once after signup, with the signupToken from checkout-signup",
+    description="Single use, valid SIGNUP_LOGIN_TOKEN_MINUTES (15) after the account is created. "
+    "409 while the payment is still being confirmed (retry in a few seconds); 410 used or expired; "
+    "401 unknown.",
+)
+def auto_login_signup(request: HttpRequest, payload: AutoLoginIn) -> dict:
+    _require_csrf(request)
+    user = signup.consume_login_token(payload.token)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return _user_out(user)
+
+
+__all__ = ["PlanCode", "auth_router", "router"]

@@ -14,13 +14,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import stripe
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from billing import stripe_client
+from billing import gateway
 from billing.models import Commission, Subscription
 from billing.plans import PlanCode, get_plan
 
@@ -72,42 +71,31 @@ def report(commission_id: int) -> str:
     if commission.status in (Commission.Status.REPORTED, Commission.Status.WAIVED):
         return str(commission.status)
     sub = Subscription.objects.filter(store_id=commission.store_id).first()
-    if not stripe_client.configured() or sub is None or not sub.stripe_customer_id:
+    if not gateway.configured() or sub is None or not sub.stripe_customer_id:
         Commission.objects.filter(pk=commission.pk).update(
             last_error="Not reported: billing is not configured for this store (trial)."
         )
         return "pending"
-    params = {
-        "event_name": settings.STRIPE_COMMISSION_METER,
-        "identifier": commission.meter_event_identifier,
-        "payload": {
-            "stripe_customer_id": sub.stripe_customer_id,
-            # The meter sums cents: a whole number, as Stripe wants the value (a string).
-            "value": str(int((commission.amount * 100).to_integral_value(ROUND_HALF_UP))),
-        },
-        "timestamp": int(commission.created_at.timestamp()),
-    }
     try:
-        stripe_client.client().v1.billing.meter_events.create(params=params)
-    except stripe.InvalidRequestError as exc:
-        if _already_sent(exc):
-            _mark_reported(commission)
-            return "reported"
+        sent = gateway.meter_event_send(
+            event_name=settings.STRIPE_COMMISSION_METER,
+            identifier=commission.meter_event_identifier,
+            customer=sub.stripe_customer_id,
+            # The meter sums cents: a whole number.
+            value=int((commission.amount * 100).to_integral_value(ROUND_HALF_UP)),
+            timestamp=int(commission.created_at.timestamp()),
+        )
+    except gateway.GatewayError as exc:
+        if exc.retryable:
+            raise  # the task retries with backoff
         Commission.objects.filter(pk=commission.pk).update(
-            status=Commission.Status.FAILED, last_error=str(exc.user_message or exc)[:2000]
+            status=Commission.Status.FAILED, last_error=str(exc)[:2000]
         )
         return "failed"
+    if not sent:
+        log.info("commission %s was already reported", commission.pk)
     _mark_reported(commission)
     return "reported"
-
-
-def _already_sent(exc: stripe.InvalidRequestError) -> bool:
-    code = getattr(exc, "code", "") or ""
-    return (
-        code in ("resource_already_exists", "duplicate_meter_event")
-        or "identifier" in str(exc).lower()
-        and ("already" in str(exc).lower() or "duplicate" in str(exc).lower())
-    )
 
 
 def _mark_reported(commission: Commission) -> None:

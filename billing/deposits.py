@@ -14,14 +14,13 @@ import logging
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import stripe
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from billing import stripe_client
+from billing import gateway
 from billing.models import PaymentLink
 from kalliky.inbox import Ignored
 
@@ -58,7 +57,7 @@ def offer_for_booking(kind: str, booking: Any) -> PaymentLink | None:
 
 
 def _wanted(store: Any, source: str, phone: str) -> bool:
-    return bool(store.payment_links_enabled and source == "call" and phone and stripe_client.configured())
+    return bool(store.payment_links_enabled and source == "call" and phone and gateway.configured())
 
 
 def _create(store: Any, kind: str, object_id: int, amount: Decimal, phone: str) -> PaymentLink | None:
@@ -78,8 +77,10 @@ def request_payment_link(self, link_id: int) -> str:  # noqa: ANN001 - Celery's 
     """Open the Checkout Session (once: the idempotency key is the link's) and text it."""
     try:
         return send(link_id)
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        PaymentLink.objects.filter(pk=link_id).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+    except gateway.GatewayError as exc:
+        if not exc.retryable:
+            raise
+        PaymentLink.objects.filter(pk=link_id).update(error=str(exc)[:2000])
         if self.request.is_eager:
             return "failed"
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from None
@@ -135,8 +136,8 @@ def _open_checkout(link: PaymentLink) -> dict[str, str]:
     metadata = {"kalliky_deposit": str(link.pk), "kalliky_target": target}
     cents = int((link.amount * 100).to_integral_value(ROUND_HALF_UP))
     base = settings.PUBLIC_BASE_URL
-    session = stripe_client.client().v1.checkout.sessions.create(
-        params={
+    session = gateway.checkout_session_create(
+        {
             "mode": "payment",
             "line_items": [
                 {
@@ -155,9 +156,9 @@ def _open_checkout(link: PaymentLink) -> dict[str, str]:
             "cancel_url": f"{base}/billing/paid/?cancelled=1",
             "locale": store.language if store.language in ("fr", "en") else "auto",
         },
-        options={"idempotency_key": f"kalliky-paylink-{link.pk}"},
+        idempotency_key=f"kalliky-paylink-{link.pk}",
     )
-    return {"id": session["id"], "url": session["url"]}
+    return {"id": session.id, "url": session.url}
 
 
 def on_checkout_completed(session: dict[str, Any]) -> Ignored | None:

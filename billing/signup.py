@@ -4,8 +4,9 @@ trial provider, which opens the account at once on a BILLING_TRIAL_DAYS trial.
 Stripe path: `signup_start` validates everything, keeps a PendingSignup (the password hashed,
 never sent to Stripe) and opens a Checkout Session pointing at it. The account exists only once
 Stripe says the checkout is complete (`on_checkout_completed`, from the webhook inbox, in the
-event's transaction, so a repeated or reordered delivery creates one account). After commit:
-the first number is bought, the assistant's cache warmed, the owner welcomed. The browser that
+event's transaction, so a repeated or reordered delivery creates one account). After commit
+`billing.events.signup_completed` is published: telephony buys the first number, ai creates its
+config and warms the assistant's cache, notifications welcomes the owner. The browser that
 started the signup holds a one-time login token (only its hash is stored) that opens a session
 once, within SIGNUP_LOGIN_TOKEN_MINUTES of the account being created.
 """
@@ -19,24 +20,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import stripe
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business, Membership, User
-from billing import stripe_client
+from billing import events, gateway
 from billing.models import PendingSignup, Subscription
 from billing.plans import Plan, get_plan
 from kalliky.errors import AppError, Conflict, ValidationFailed
 from kalliky.inbox import Ignored
 from kalliky.tenancy import managed_business_ids
-from stores.models import Store
+from stores.models import OnboardingProgress, Store
+from stores.services.store import store_create
 
 log = logging.getLogger(__name__)
 Status = Subscription.Status
@@ -56,15 +56,6 @@ class BillingUnavailable(AppError):
     code = "billing_unavailable"
 
 
-def stripe_problem(exc: stripe.StripeError) -> str:
-    """What went wrong with Stripe, in words for the owner (not a stack of network errors)."""
-    if isinstance(exc, stripe.APIConnectionError):
-        return _("Stripe could not be reached")
-    if isinstance(exc, stripe.InvalidRequestError) and exc.user_message:
-        return str(exc.user_message)
-    return _("Stripe answered with an error")
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -78,7 +69,7 @@ def success_url(*, stripe: bool) -> str:
 def _sellable(plan: str) -> tuple[Plan, bool]:
     """The plan, and whether Stripe bills it (a quote-only plan cannot be bought online)."""
     chosen = get_plan(plan)
-    billed = stripe_client.configured()
+    billed = gateway.configured()
     if billed and not chosen.stripe_price_id:
         raise ValidationFailed(
             _("The %(plan)s plan is sold on quote: contact us, or choose Starter or Pro.")
@@ -132,7 +123,7 @@ def signup_start(
         params={"customer_email": email},
         idempotency_key=f"kalliky-signup-{pending.pk}",
     )
-    return CheckoutStarted(session["url"], "stripe", pending.pk, token)
+    return CheckoutStarted(session.url, "stripe", pending.pk, token)
 
 
 def checkout_for_owner(
@@ -172,7 +163,7 @@ def checkout_for_owner(
     )
     params: dict[str, Any] = {"customer": customer} if customer else {"customer_email": user.email}
     session = _open_checkout(pending, params=params, idempotency_key=f"kalliky-checkout-{pending.pk}")
-    return CheckoutStarted(session["url"], "stripe", pending.pk, store_id=store.pk if store else None)
+    return CheckoutStarted(session.url, "stripe", pending.pk, store_id=store.pk if store else None)
 
 
 def first_store_start(
@@ -204,7 +195,9 @@ def owner_checkout_state(pending_id: int, user: User) -> tuple[str, int | None]:
     return "pending", None
 
 
-def _open_checkout(pending: PendingSignup, *, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+def _open_checkout(
+    pending: PendingSignup, *, params: dict[str, Any], idempotency_key: str
+) -> gateway.CheckoutSession:
     plan = get_plan(pending.plan)
     metadata = {"kalliky_pending_signup": str(pending.pk)}
     if pending.business_id:
@@ -223,20 +216,18 @@ def _open_checkout(pending: PendingSignup, *, params: dict[str, Any], idempotenc
         **params,
     }
     try:
-        session = stripe_client.client().v1.checkout.sessions.create(
-            params=body, options={"idempotency_key": idempotency_key}
-        )
-    except stripe.StripeError as exc:
+        session = gateway.checkout_session_create(body, idempotency_key=idempotency_key)
+    except gateway.GatewayError as exc:
         # Nothing was bought: forget the attempt so the person can simply try again.
         pending.delete()
         log.warning("checkout session refused for signup %s: %s", pending.pk, exc)
         raise BillingUnavailable(
             _("The payment page could not be opened (%(error)s). Nothing was charged; try again in a minute.")
-            % {"error": stripe_problem(exc)}
+            % {"error": exc.problem}
         ) from None
-    pending.checkout_session_id = session["id"]
+    pending.checkout_session_id = session.id
     pending.save(update_fields=["checkout_session_id", "updated_at"])
-    return {"id": session["id"], "url": session["url"]}
+    return session
 
 
 # --- the webhook side -------------------------------------------------------------------------
@@ -260,12 +251,9 @@ def on_checkout_completed(session: dict[str, Any]) -> Ignored | None:
     subscription = str(session.get("subscription") or "") or None
     if subscription:
         # The session does not carry the subscription's state: ask Stripe (a failure retries).
-        from billing.lifecycle import fetch_subscription
-        from billing.lifecycle import period_end as period_end_of
-
-        state = fetch_subscription(subscription)
-        status = state.get("status") if state.get("status") in Status.values else status
-        period_end = period_end_of(state)
+        state = gateway.subscription_fetch(subscription)
+        status = state.status if state.status in Status.values else status
+        period_end = state.current_period_end
     _provision(
         pending,
         status=status,
@@ -287,12 +275,9 @@ def _provision(
     checkout_session_id: str | None = None,
     period_end: datetime | None = None,
 ) -> Store:
-    """Everything a paying (or trialing) store needs, in the caller's transaction."""
-    from ai.models import IntelligentAIConfig
-    from notifications.services import defaults_ensure
-    from stores.models import OnboardingProgress
-    from stores.services.store import store_create
-
+    """Everything billing gives a paying (or trialing) store, in the caller's transaction; what
+    the other apps give it (a number, the assistant's config, notification defaults, the
+    welcome) follows `signup_completed`, after commit."""
     now = timezone.now()
     new_account = pending.user_id is None
     if new_account:
@@ -347,8 +332,6 @@ def _provision(
             "stripe_state_at": None,
         },
     )
-    IntelligentAIConfig.objects.get_or_create(store=store, defaults={"language": store.language})
-    defaults_ensure(store=store)
     # The success page lands the owner in the setup wizard; the row makes the dashboard nudge too.
     OnboardingProgress.objects.get_or_create(store=store)
     pending.status = PendingSignup.Status.COMPLETED
@@ -361,66 +344,36 @@ def _provision(
     if new_account:
         pending.login_token_expires_at = now + timedelta(minutes=settings.SIGNUP_LOGIN_TOKEN_MINUTES)
     pending.save()
-    store_id, pending_id = store.pk, pending.pk
-    transaction.on_commit(lambda: _after_signup(store_id, pending_id, new_account, trial))
+    events.publish_signup_completed(
+        store_id=store.pk,
+        pending_id=pending.pk,
+        new_account=new_account,
+        trial=trial,
+        phone=pending.phone,
+        language=pending.language or settings.LANGUAGE_CODE,
+        plan=pending.plan,
+    )
     return store
 
 
-def _after_signup(store_id: int, pending_id: int, new_account: bool, trial: bool) -> None:
-    """Outside the transaction: each step on its own, so one failing does not stop the others
-    (a failed number purchase shows as ERROR on the numbers page with a retry button)."""
-    from ai.context import preload
-    from telephony.numbers import number_purchase
-
-    store = Store.objects.select_related("business__owner").get(pk=store_id)
-    pending = PendingSignup.objects.get(pk=pending_id)
+# --- plan changes ------------------------------------------------------------------------------
+def change_plan(sub: Subscription, plan: str) -> Subscription:
+    """Move a Stripe-billed subscription to another plan at once (prorated by Stripe). The
+    owner's billing page and the API both come here."""
+    chosen = get_plan(plan)
+    if not chosen.stripe_price_id:
+        raise ValidationFailed(
+            _("The %(plan)s plan is sold on quote: contact us.") % {"plan": chosen.code.title()}, field="plan"
+        )
     try:
-        number_purchase(store, _number_country(pending.phone))
-    except Exception:  # noqa: BLE001 - the owner can buy it from the numbers page
-        log.exception("first number purchase failed for store %s", store_id)
-    try:
-        preload([store])
-    except Exception:  # noqa: BLE001 - the first call builds it anyway
-        log.exception("context preload failed for store %s", store_id)
-    _welcome(store, pending, new_account=new_account, trial=trial)
-
-
-def _number_country(phone: str) -> str:
-    import phonenumbers
-
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        region = None
-    return region or settings.SIGNUP_NUMBER_COUNTRY
-
-
-def _welcome(store: Store, pending: PendingSignup, *, new_account: bool, trial: bool) -> None:
-    owner = store.business.owner
-    if owner is None or not owner.email:
-        return
-    plan = get_plan(pending.plan)
-    with translation.override(pending.language or settings.LANGUAGE_CODE):
-        if new_account:
-            subject = _("Welcome to Kalliky, %(name)s") % {"name": owner.first_name or owner.email}
-            intro = _("Your account is ready and %(store)s is on the %(plan)s plan.")
-        else:
-            subject = _("%(store)s is on the %(plan)s plan") % {
-                "store": store.name,
-                "plan": plan.code.title(),
-            }
-            intro = _("%(store)s is now on the %(plan)s plan.")
-        lines = [
-            intro % {"store": store.name, "plan": plan.code.title()},
-            _("We are getting your assistant's phone number: it appears on your dashboard in a minute."),
-            _("Log in any time at %(url)s") % {"url": f"{settings.PUBLIC_BASE_URL}/accounts/login/"},
-        ]
-        if trial:
-            lines.append(
-                _("Billing is not configured yet: this is a %(days)s-day trial.")
-                % {"days": settings.BILLING_TRIAL_DAYS}
-            )
-    send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, [owner.email], fail_silently=True)
+        gateway.subscription_change_price(sub.stripe_subscription_id, chosen.stripe_price_id)
+    except gateway.GatewayError as exc:
+        raise BillingUnavailable(
+            _("Stripe did not accept the change (%(error)s); nothing changed.") % {"error": exc.problem}
+        ) from None
+    sub.plan = chosen.code
+    sub.save(update_fields=["plan", "updated_at"])
+    return sub
 
 
 # --- the one-time login ------------------------------------------------------------------------

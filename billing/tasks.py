@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from billing import gateway
 from kalliky import inbox
 
 
@@ -19,30 +20,14 @@ def process_stripe_event(event_pk: int) -> str:
     return str(inbox.process(event, handle))
 
 
-@shared_task(name="billing.suspend_if_still_unpaid")
-def suspend_if_still_unpaid(store_id: int) -> bool:
-    from billing.lifecycle import suspend_if_still_unpaid as suspend
-
-    return suspend(store_id)
-
-
-@shared_task(name="billing.release_cancelled_numbers")
-def release_cancelled_numbers() -> int:
-    from billing.lifecycle import release_cancelled_numbers as release
-
-    return release()
-
-
 @shared_task(name="billing.report_commission", bind=True, acks_late=True, max_retries=8)
 def report_commission(self, commission_id: int) -> str:  # noqa: ANN001 - Celery's bound task
     """Report one commission to Stripe; network and Stripe 5xx/429 errors retry with backoff."""
-    import stripe
-
     from billing.commission import report
 
     try:
         return report(commission_id)
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        if self.request.is_eager:
+    except gateway.GatewayError as exc:
+        if not exc.retryable or self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=min(3600, 10 * 2**self.request.retries)) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -15,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing import signup, stripe_client
+from billing import gateway, signup
 from billing.commission import month_summary
 from billing.forms import PlanForm, SignupForm
 from billing.models import Commission, Subscription
@@ -77,7 +76,7 @@ def _signup_form(request: HttpRequest, form: SignupForm) -> HttpResponse:
     context = {
         "form": form,
         "plans": PLANS.values(),
-        "billing_configured": stripe_client.configured(),
+        "billing_configured": gateway.configured(),
         "new_account": "email" in form.fields,
         "new_business": "business_name" in form.fields,
     }
@@ -195,14 +194,14 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "recent": recent,
         "cards": _cards(ids),
-        "billing_configured": stripe_client.configured(),
+        "billing_configured": gateway.configured(),
         "plans": PLANS.values(),
     }
     return render(request, "billing/home.html", context)
 
 
 def _cards(store_ids: list[int]) -> list[dict]:
-    if not stripe_client.configured():
+    if not gateway.configured():
         return []
     customers = set(
         Subscription.objects.filter(store_id__in=store_ids)
@@ -212,21 +211,11 @@ def _cards(store_ids: list[int]) -> list[dict]:
     cards = []
     for customer in sorted(customers):
         try:
-            found = stripe_client.client().v1.payment_methods.list(
-                params={"customer": customer, "type": "card"}
-            )
-        except stripe.StripeError:
+            found = gateway.cards(customer)
+        except gateway.GatewayError:
             log.warning("could not list the cards of %s", customer)
             continue
-        for method in stripe_client.as_dict(found)["data"]:
-            card = method.get("card") or {}
-            cards.append(
-                {
-                    "brand": str(card.get("brand", "")).title(),
-                    "last4": card.get("last4", ""),
-                    "exp": f"{card.get('exp_month', 0):02d}/{card.get('exp_year', 0)}",
-                }
-            )
+        cards += [{"brand": c.label, "last4": c.last4, "exp": c.expiry} for c in found]
     return cards
 
 
@@ -241,10 +230,8 @@ def plan_change(request: HttpRequest) -> HttpResponse:
     plan = form.cleaned_data["plan"]
     sub = Subscription.objects.filter(store=store).first()
     try:
-        if sub is not None and sub.stripe_subscription_id and stripe_client.configured():
-            from billing.api import _change_plan
-
-            _change_plan(sub, plan)
+        if sub is not None and sub.stripe_subscription_id and gateway.configured():
+            signup.change_plan(sub, plan)
             messages.success(
                 request,
                 _("%(store)s is now on the %(plan)s plan.") % {"store": store.name, "plan": plan.title()},
@@ -268,14 +255,12 @@ def portal_open(request: HttpRequest) -> HttpResponse:
         .values_list("stripe_customer_id", flat=True)
         .first()
     )
-    if not customer or not stripe_client.configured():
+    if not customer or not gateway.configured():
         messages.error(request, _("There is no Stripe subscription to manage yet: choose a plan first."))
         return redirect("billing:home")
     try:
-        session = stripe_client.client().v1.billing_portal.sessions.create(
-            params={"customer": customer, "return_url": f"{settings.PUBLIC_BASE_URL}/billing/"}
-        )
-    except stripe.StripeError:
+        url = gateway.portal_session_url(customer, return_url=f"{settings.PUBLIC_BASE_URL}/billing/")
+    except gateway.GatewayError:
         messages.error(request, _("Stripe is not answering; try again in a minute."))
         return redirect("billing:home")
-    return redirect(session["url"])
+    return redirect(url)

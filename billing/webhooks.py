@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import stripe
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
+from billing import gateway
 from billing.models import StripeEvent
 from kalliky import inbox
 
@@ -36,8 +36,8 @@ def receive(payload: bytes, signature: str) -> tuple[int, dict[str, str]]:
     if not secret:
         return 400, {"detail": "Stripe webhooks are not configured here (no STRIPE_WEBHOOK_SECRET)."}
     try:
-        stripe.Webhook.construct_event(payload, signature, secret)
-    except stripe.SignatureVerificationError:
+        gateway.webhook_verify(payload, signature, secret)
+    except gateway.InvalidSignature:
         return 400, {
             "detail": "Bad Stripe-Signature: the event was not signed with our secret, or is too old."
         }

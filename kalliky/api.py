@@ -74,6 +74,7 @@ def _mount() -> None:
     from ai.analysis_api import router as analysis_router
     from ai.api import router as ai_router
     from ai.menu_api import router as menu_import_router
+    from billing.api import auth_router as signup_login_router
     from billing.webhooks import router as stripe_webhook_router
     from notifications.api import router as notifications_router
     from stores.api import router as stores_router
@@ -81,6 +82,7 @@ def _mount() -> None:
     from telephony.webhooks import router as telnyx_webhook_router
 
     api.add_router("/auth", accounts_router)
+    api.add_router("/auth", signup_login_router)  # the one-time login after a signup (billing's)
     api.add_router("/stores", stores_router)
     api.add_router("/stores", ai_router)
     api.add_router("/ai", analysis_router)

@@ -18,7 +18,7 @@ app.conf.beat_schedule = {
     # Post-call analysis: queued calls nobody drained, calls whose worker died.
     "sweep-analysis": {"task": "ai.sweep_analysis", "schedule": 10.0},
     # Numbers of subscriptions cancelled longer than BILLING_RELEASE_GRACE_DAYS go back to Telnyx.
-    "release-cancelled-numbers": {"task": "billing.release_cancelled_numbers", "schedule": 3600.0},
+    "release-cancelled-numbers": {"task": "telephony.release_cancelled_numbers", "schedule": 3600.0},
     # Notifications due (scheduled, retries); events also send theirs right after commit.
     "dispatch-notifications": {"task": "notifications.dispatch_due", "schedule": 10.0},
     # Digests are queued once per store and local date, whichever run sees the store's hour.

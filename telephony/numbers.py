@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -28,14 +29,17 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from billing import gateway
+from billing.events import Standing
+from billing.models import Subscription
 from kalliky.errors import AppError, Conflict, PermissionDenied, ValidationFailed
 from kalliky.tenancy import businesses_for, managed_business_ids, stores_for
+from stores.models import Store
 from telephony.models import PhoneNumber, PhoneNumberEvent
 from telephony.providers import TelnyxCommandError, TelnyxNotConfigured, TelnyxProvider, get_provider
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from stores.models import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -506,7 +510,74 @@ def _unassign(telnyx_id: str) -> None:
     _telnyx(lambda: provider.assign_number(telnyx_id, connection_id=""), _("disconnect the number"))
 
 
-# --- billing hooks --------------------------------------------------------------------------
+# --- billing's events (connected in TelephonyConfig.ready) ----------------------------------
+def on_subscription_state_changed(
+    *, store_id: int, old_standing: Standing, new_standing: Standing, **kwargs: Any
+) -> None:
+    """Unpaid → suspend the store's numbers (after BILLING_SUSPEND_GRACE_SECONDS), cancelled →
+    suspend now (released later by `release_cancelled_numbers`), good again → reactivate."""
+    if new_standing == Standing.GOOD:
+        _for_store(store_id, reactivate_for_store, "reactivated")
+    elif new_standing == Standing.CANCELLED:
+        _for_store(store_id, suspend_for_store, "suspended for billing")
+    elif old_standing == Standing.GOOD:
+        grace = settings.BILLING_SUSPEND_GRACE_SECONDS
+        if grace > 0:
+            from telephony import tasks  # the tasks module imports this one
+
+            tasks.suspend_if_still_unpaid.apply_async((store_id,), countdown=grace)
+        else:
+            _for_store(store_id, suspend_for_store, "suspended for billing")
+
+
+def on_signup_completed(*, store_id: int, phone: str, **kwargs: Any) -> None:
+    """A new paying (or trial) store gets its first number, in the owner's country. A failure
+    shows as ERROR on the numbers page, with a retry button; it does not stop the signup.
+    Nothing waits for the number: the signup has answered already and the welcome email says
+    the number appears on the dashboard in a minute."""
+    store = Store.objects.select_related("business").get(pk=store_id)
+    number_purchase(store, _number_country(phone))
+
+
+def _number_country(phone: str) -> str:
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        region = None
+    return region or settings.SIGNUP_NUMBER_COUNTRY
+
+
+def _for_store(store_id: int, change: Callable[[Store], list[PhoneNumber]], what: str) -> None:
+    store = Store.objects.filter(pk=store_id).first()
+    if store is not None:
+        changed = change(store)
+        log.info("store %s: %s number(s) %s", store_id, len(changed), what)
+
+
+def suspend_if_still_unpaid(store_id: int) -> bool:
+    """The grace period is over: suspend unless the subscription was paid meanwhile."""
+    sub = Subscription.objects.filter(store_id=store_id).first()
+    if sub is None or sub.in_good_standing:
+        return False
+    _for_store(store_id, suspend_for_store, "suspended for billing")
+    return True
+
+
+def release_cancelled_numbers(now: datetime | None = None) -> int:
+    """Numbers of subscriptions cancelled more than BILLING_RELEASE_GRACE_DAYS ago go back to
+    Telnyx (run hourly by beat). Returns how many were released."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.BILLING_RELEASE_GRACE_DAYS)
+    stores = Subscription.objects.filter(
+        status=Subscription.Status.CANCELED, stripe_state_at__lte=cutoff
+    ).values("store_id")
+    released = 0
+    numbers = PhoneNumber.objects.filter(store_id__in=stores, status__in=(Status.ACTIVE, Status.SUSPENDED))
+    for number in numbers:
+        release(number)
+        released += 1
+    return released
+
+
 def suspend_for_store(store: Store) -> list[PhoneNumber]:
     """The store's subscription stopped being in good standing: suspend its active numbers."""
     done = []
@@ -604,11 +675,8 @@ def _telnyx(call: Callable[[], T], what: str = "") -> T:
 
 
 def _require_good_standing(store: Store) -> None:
-    from billing import stripe_client
-    from billing.models import Subscription
-
     subscription = Subscription.objects.filter(store=store).only("status").first()
-    if subscription is None and stripe_client.configured():
+    if subscription is None and gateway.configured():
         # With billing on, a number is sold only to a store with a plan.
         raise Conflict(
             _("This store has no plan yet: choose one in billing first."), code="subscription_missing"

@@ -9,6 +9,8 @@ from django.conf import settings
 
 from telephony import call_tasks  # noqa: F401  (registers the call-loop tasks with the worker)
 from telephony.numbers import Outcome, purchase_advance
+from telephony.numbers import release_cancelled_numbers as release_cancelled
+from telephony.numbers import suspend_if_still_unpaid as suspend_unpaid
 
 # Eager mode (tests, a dev run without a worker) cannot use self.retry when eager tasks propagate
 # their exceptions, so it waits in place, briefly: the simulator completes orders at once.
@@ -26,3 +28,15 @@ def number_purchase_advance(self: Task, number_id: int) -> str:
         polls += 1
         time.sleep(min(settings.NUMBER_ORDER_POLL_SECONDS, EAGER_POLL_SECONDS))
     return str(outcome)
+
+
+@shared_task(name="telephony.suspend_if_still_unpaid")
+def suspend_if_still_unpaid(store_id: int) -> bool:
+    """After BILLING_SUSPEND_GRACE_SECONDS: suspend the store's numbers unless it paid meanwhile."""
+    return suspend_unpaid(store_id)
+
+
+@shared_task(name="telephony.release_cancelled_numbers")
+def release_cancelled_numbers() -> int:
+    """Hourly (beat): numbers of subscriptions cancelled BILLING_RELEASE_GRACE_DAYS ago go back."""
+    return release_cancelled()
