@@ -36,7 +36,13 @@ from kalliky.errors import AppError, Conflict, PermissionDenied, ValidationFaile
 from kalliky.tenancy import businesses_for, managed_business_ids, stores_for
 from stores.models import Store
 from telephony.models import PhoneNumber, PhoneNumberEvent
-from telephony.providers import TelnyxCommandError, TelnyxNotConfigured, TelnyxProvider, get_provider
+from telephony.providers import (
+    NumberOrder,
+    TelnyxCommandError,
+    TelnyxNotConfigured,
+    TelnyxProvider,
+    get_provider,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -192,13 +198,13 @@ def _advance_or_fail(number: PhoneNumber, *, polls: int) -> Outcome:
 def _advance(number: PhoneNumber, *, polls: int) -> Outcome:
     provider = _telnyx(get_provider)
     connection_id = _connection_id(number, provider)
-    order: dict[str, Any] | None = None
+    order: NumberOrder | None = None
     if not number.telnyx_order_id:
         order = _place_order(number, provider, connection_id)
     elif not number.telnyx_id:
         order = _telnyx(lambda: provider.get_order(number.telnyx_order_id), _("check the order"))
     if order is not None:
-        status = order.get("status")
+        status = order.status
         if status == "failure":
             _order_refused(number, order)
         if status != "success":
@@ -237,7 +243,7 @@ def application_id(provider: TelnyxProvider | None = None) -> str:
         return str(cached)
     provider = provider or _telnyx(get_provider)
     found = _telnyx(lambda: provider.find_application(name), _("look up our Call Control application"))
-    if not found:
+    if found is None:
         found = _telnyx(
             lambda: provider.create_application(
                 name=name,
@@ -246,14 +252,14 @@ def application_id(provider: TelnyxProvider | None = None) -> str:
             ),
             _("create our Call Control application"),
         )
-    app_id = str(found.get("id") or "")
+    app_id = found.id
     if not app_id:
         raise PurchaseFailed(_("Telnyx returned our Call Control application without an id. Retry later."))
     cache.set(key, app_id, APPLICATION_CACHE_SECONDS)
     return app_id
 
 
-def _place_order(number: PhoneNumber, provider: TelnyxProvider, connection_id: str) -> dict[str, Any]:
+def _place_order(number: PhoneNumber, provider: TelnyxProvider, connection_id: str) -> NumberOrder:
     search = number.telnyx_config.get("search") or {}
     features = tuple(search.get("features") or DEFAULT_FEATURES)
     locality = str(search.get("locality") or "")
@@ -288,7 +294,7 @@ def _place_order(number: PhoneNumber, provider: TelnyxProvider, connection_id: s
         lambda: provider.order_number(number.number, connection_id=connection_id),
         _("order %(number)s") % {"number": number.number},
     )
-    order_id = str(order.get("id") or "")
+    order_id = order.id
     if not order_id:
         raise PurchaseFailed(
             _("Telnyx accepted the order without an id. Check the Telnyx portal before retrying.")
@@ -303,7 +309,7 @@ def _offers_voice(features: tuple[str, ...]) -> bool:
     return not features or "voice" in features  # no feature list: trust the search filter
 
 
-def _order_refused(number: PhoneNumber, order: dict[str, Any]) -> None:
+def _order_refused(number: PhoneNumber, order: NumberOrder) -> None:
     """The order failed, so the number was never ours: forget it and let a retry order anew."""
     order_id, ordered = number.telnyx_order_id, number.number
     failed = number.telnyx_config.setdefault("failed_orders", [])
@@ -319,8 +325,8 @@ def _order_refused(number: PhoneNumber, order: dict[str, Any]) -> None:
     )
 
 
-def _take_ordered_number(number: PhoneNumber, provider: TelnyxProvider, order: dict[str, Any]) -> None:
-    ordered = [e.get("phone_number") for e in order.get("phone_numbers") or [] if isinstance(e, dict)]
+def _take_ordered_number(number: PhoneNumber, provider: TelnyxProvider, order: NumberOrder) -> None:
+    ordered = order.phone_numbers
     if ordered and number.number not in ordered:
         raise PurchaseFailed(
             _("Telnyx order %(order)s holds %(ordered)s, not %(number)s. Check the Telnyx portal; retry.")
@@ -332,7 +338,7 @@ def _take_ordered_number(number: PhoneNumber, provider: TelnyxProvider, order: d
         )
     # The order's lines have ids of their own; the number's id comes from the account.
     found = _telnyx(lambda: provider.find_number(number.number), _("find the bought number"))
-    if not found or not found.get("id"):
+    if found is None or not found.id:
         raise PurchaseFailed(
             _(
                 "Telnyx completed order %(order)s but %(number)s is not in the account yet. "
@@ -340,7 +346,7 @@ def _take_ordered_number(number: PhoneNumber, provider: TelnyxProvider, order: d
             )
             % {"order": number.telnyx_order_id, "number": number.number}
         )
-    number.telnyx_id = str(found["id"])
+    number.telnyx_id = found.id
     number.save(update_fields=["telnyx_id", "updated_at"])
 
 
@@ -353,8 +359,8 @@ def _assign_and_verify(number: PhoneNumber, provider: TelnyxProvider, connection
     got = _telnyx(
         lambda: provider.get_number(number.telnyx_id), _("read %(number)s back") % {"number": number.number}
     )
-    actual = str(got.get("connection_id") or "")
-    shown = str(got.get("phone_number") or number.number)
+    actual = got.connection_id or ""
+    shown = got.phone_number or number.number
     if actual != connection_id or shown != number.number:
         raise PurchaseFailed(
             _(
@@ -450,7 +456,7 @@ def _reactivate(number: PhoneNumber, *, actor: User | None) -> PhoneNumber:
                 )
             except PurchaseFailed as exc:
                 raise TelnyxUnavailable(exc.reason) from None
-            if got.get("connection_id") not in (None, connection_id):
+            if got.connection_id not in (None, connection_id):
                 raise TelnyxUnavailable(
                     _("Telnyx did not reconnect %(number)s. Try again.") % {"number": number.number}
                 )
@@ -492,15 +498,15 @@ def _ordered_number_id(number: PhoneNumber) -> str:
     if not number.telnyx_order_id:
         return ""
     order = _telnyx(lambda: get_provider().get_order(number.telnyx_order_id), _("check the order"))
-    if order.get("status") == "pending":
+    if order.status == "pending":
         raise Conflict(
             _("Telnyx is still processing order %(order)s: release again in a few minutes.")
             % {"order": number.telnyx_order_id}
         )
-    if order.get("status") != "success":
+    if order.status != "success":
         return ""
     found = _telnyx(lambda: get_provider().find_number(number.number), _("find the bought number"))
-    return str(found.get("id") or "") if found else ""
+    return found.id if found else ""
 
 
 def _unassign(telnyx_id: str) -> None:

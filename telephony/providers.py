@@ -88,6 +88,50 @@ class NumberOffer:
     features: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Application:
+    """Our Call Control application; its id is the connection_id numbers are put on."""
+
+    id: str
+    name: str
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Application:
+        return cls(id=str(data.get("id") or ""), name=str(data.get("application_name") or ""))
+
+
+@dataclass(frozen=True)
+class NumberOrder:
+    id: str  # "" when Telnyx answered without one
+    status: str  # "pending", "success" or "failure"
+    phone_numbers: tuple[str, ...]  # what the order's lines hold (not the numbers' own ids)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> NumberOrder:
+        lines = [e for e in data.get("phone_numbers") or [] if isinstance(e, Mapping)]
+        return cls(
+            id=str(data.get("id") or ""),
+            status=str(data.get("status") or ""),
+            phone_numbers=tuple(str(e.get("phone_number") or "") for e in lines),
+        )
+
+
+@dataclass(frozen=True)
+class OwnedNumber:
+    id: str
+    phone_number: str
+    connection_id: str | None  # None: Telnyx did not say
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> OwnedNumber:
+        connection = data.get("connection_id")
+        return cls(
+            id=str(data.get("id") or ""),
+            phone_number=str(data.get("phone_number") or ""),
+            connection_id=None if connection is None else str(connection),
+        )
+
+
 class TelnyxProvider:
     """Call control, numbers and SMS over the official SDK (synchronous client)."""
 
@@ -112,16 +156,16 @@ class TelnyxProvider:
 
     # --- numbers ----------------------------------------------------------------------------
     # Every number method raises TelnyxCommandError (after the SDK's own retries), like the call
-    # commands, so callers never import the SDK to catch its errors.
-    def find_application(self, name: str) -> dict[str, Any] | None:
+    # commands, so callers never import the SDK to catch its errors; each returns a typed value.
+    def find_application(self, name: str) -> Application | None:
         with _telnyx_call("application lookup"):
             by_name = {"application_name": {"contains": name}}
             for app in self.client.call_control_applications.list(filter=by_name):
                 if getattr(app, "application_name", "") == name:
-                    return app.to_dict()
+                    return Application.from_data(app.to_dict())
         return None
 
-    def create_application(self, *, name: str, webhook_url: str, failover_url: str = "") -> dict[str, Any]:
+    def create_application(self, *, name: str, webhook_url: str, failover_url: str = "") -> Application:
         with _telnyx_call("application create"):
             created = self.client.call_control_applications.create(
                 application_name=name,
@@ -129,7 +173,7 @@ class TelnyxProvider:
                 webhook_event_failover_url=failover_url or None,
                 webhook_api_version="2",
             )
-        return created.data.to_dict() if created.data else {}
+        return Application.from_data(created.data.to_dict() if created.data else {})
 
     def search_numbers(
         self,
@@ -156,37 +200,37 @@ class TelnyxProvider:
             )
         return offers
 
-    def order_number(self, phone_number: str, *, connection_id: str) -> dict[str, Any]:
+    def order_number(self, phone_number: str, *, connection_id: str) -> NumberOrder:
         with _telnyx_call("number order"):
             created = self.client.number_orders.create(
                 phone_numbers=[{"phone_number": phone_number}], connection_id=connection_id
             )
-        return created.data.to_dict(mode="json") if created.data else {}
+        return NumberOrder.from_data(created.data.to_dict(mode="json") if created.data else {})
 
-    def get_order(self, order_id: str) -> dict[str, Any]:
+    def get_order(self, order_id: str) -> NumberOrder:
         with _telnyx_call("order status"):
             got = self.client.number_orders.retrieve(order_id)
-        return got.data.to_dict(mode="json") if got.data else {}
+        return NumberOrder.from_data(got.data.to_dict(mode="json") if got.data else {})
 
-    def find_number(self, phone_number: str) -> dict[str, Any] | None:
+    def find_number(self, phone_number: str) -> OwnedNumber | None:
         """The owned number by E.164. An order's phone_numbers[].id names the order line, not
         the number: the number's own id (for GET/PATCH/DELETE) is found here."""
         with _telnyx_call("number lookup"):
             for item in self.client.phone_numbers.list(filter={"phone_number": phone_number}):
                 if getattr(item, "phone_number", "") == phone_number:
-                    return item.to_dict(mode="json")
+                    return OwnedNumber.from_data(item.to_dict(mode="json"))
         return None
 
-    def get_number(self, number_id: str) -> dict[str, Any]:
+    def get_number(self, number_id: str) -> OwnedNumber:
         with _telnyx_call("number read"):
             got = self.client.phone_numbers.retrieve(number_id)
-        return got.data.to_dict(mode="json") if got.data else {}
+        return OwnedNumber.from_data(got.data.to_dict(mode="json") if got.data else {})
 
-    def assign_number(self, number_id: str, *, connection_id: str) -> dict[str, Any]:
+    def assign_number(self, number_id: str, *, connection_id: str) -> OwnedNumber:
         """Put the number on a connection; connection_id "" takes it off (the SDK types it str)."""
         with _telnyx_call("number update"):
             got = self.client.phone_numbers.update(number_id, connection_id=connection_id)
-        return got.data.to_dict(mode="json") if got.data else {}
+        return OwnedNumber.from_data(got.data.to_dict(mode="json") if got.data else {})
 
     def release_number(self, number_id: str) -> None:
         with _telnyx_call("number release"):
