@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from billing import signup, stripe_client
 from billing.commission import month_summary
-from billing.forms import PlanForm, SignupForm
 from billing.models import Commission, Subscription
 from billing.plans import PLANS
+from dashboard.forms.billing import PlanForm, SignupForm
 from kalliky.errors import AppError, ValidationFailed
 from kalliky.tenancy import access_store, managed_business_ids, stores_for
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dashboard.metrics import zone
 from kalliky.errors import AppError
 from kalliky.tenancy import access_store
-from stores.dashboard import zone
 from stores.models import BookingStatus, Consultation, Reservation, ServiceBooking, Store
 from stores.services.bookings import booking_cancel, reservation_save, service_booking_save
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from dashboard.pages import managed_store
 from kalliky.errors import AppError
-from kalliky.pages import managed_store
 from kalliky.tenancy import stores_for
 from stores import sectors
 from stores.models import OnboardingProgress, Store

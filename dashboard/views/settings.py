@@ -23,8 +23,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ai.models import AssistantSelfTest, IntelligentAIConfig
+from dashboard.forms.settings import (
+    AssistantForm,
+    StoreDetailsForm,
+    parse_closed,
+    parse_spans,
+    parse_special,
+    spans_of,
+    special_of,
+)
+from dashboard.pages import managed_store
 from kalliky.errors import AppError
-from kalliky.pages import managed_store
 from kalliky.phones import to_e164
 from notifications import services as notification_services
 from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
@@ -48,15 +57,6 @@ from stores.services.catalog import (
     variation_save,
 )
 from stores.services.store import holiday_decide, hours_set, store_update
-from stores.settings_forms import (
-    AssistantForm,
-    StoreDetailsForm,
-    parse_closed,
-    parse_spans,
-    parse_special,
-    spans_of,
-    special_of,
-)
 from stores.signals import store_data_changed
 from telephony.models import EscalationStep
 
