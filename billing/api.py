@@ -18,7 +18,8 @@ from accounts.schemas import email_normalize
 from accounts.services import phone_normalize
 from billing import signup, stripe_client
 from billing.models import Subscription
-from billing.plans import PlanCode, get_plan
+from billing.plans import PlanCode
+from billing.services import plan_change
 from kalliky.errors import AppError, ValidationFailed
 from kalliky.tenancy import access_store, managed_business_ids
 
@@ -187,7 +188,8 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> tuple[int, dict]:
         store = access_store(user, payload.storeId, manage=True)
         sub = Subscription.objects.filter(store=store).first()
         if sub is not None and sub.stripe_subscription_id and stripe_client.configured():
-            return 200, _change_plan(sub, payload.plan)
+            sub = plan_change(sub, payload.plan)
+            return 200, {"storeId": sub.store_id, "plan": sub.plan, "status": sub.status}
         started = signup.checkout_for_owner(
             user=user, business=store.business, plan=payload.plan, store=store, store_data={}
         )
@@ -206,33 +208,6 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> tuple[int, dict]:
         user=user, business=business, plan=payload.plan, store_data=payload.store.as_fields()
     )
     return 201, _started_out(started)
-
-
-def _change_plan(sub: Subscription, plan: str) -> dict:
-    chosen = get_plan(plan)
-    if not chosen.stripe_price_id:
-        raise ValidationFailed(
-            _("The %(plan)s plan is sold on quote: contact us.") % {"plan": chosen.code.title()}, field="plan"
-        )
-    api = stripe_client.client().v1.subscriptions
-    try:
-        current = stripe_client.as_dict(api.retrieve(sub.stripe_subscription_id))
-        items = current["items"]["data"]
-        api.update(
-            sub.stripe_subscription_id,
-            params={
-                "items": [{"id": items[0]["id"], "price": chosen.stripe_price_id}],
-                "proration_behavior": "create_prorations",
-            },
-        )
-    except stripe.StripeError as exc:
-        raise signup.BillingUnavailable(
-            _("Stripe did not accept the change (%(error)s); nothing changed.")
-            % {"error": signup.stripe_problem(exc)}
-        ) from None
-    sub.plan = chosen.code
-    sub.save(update_fields=["plan", "updated_at"])
-    return {"storeId": sub.store_id, "plan": sub.plan, "status": sub.status}
 
 
 def _customer_for(request: HttpRequest, store_id: int | None) -> str:

@@ -65,3 +65,19 @@ def summary_of(messages: list[dict], *, limit: int = 280) -> str:
     said = [m.get("content", "") for m in messages if m.get("role") == "user" and m.get("content")]
     text = " / ".join(said)
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+def step_add(*, store: Store, label: str, phone: str, timeout_secs: int) -> EscalationStep:
+    """A new last step of the store's transfer chain."""
+    last = EscalationStep.objects.filter(store=store).order_by("-position").first()
+    return EscalationStep.objects.create(
+        store=store,
+        label=label[:100],
+        phone=phone,
+        timeout_secs=timeout_secs,
+        position=(last.position + 1) if last else 0,
+    )
+
+
+def step_delete(*, store: Store, step_id: int) -> None:
+    EscalationStep.objects.filter(store=store, pk=step_id).delete()

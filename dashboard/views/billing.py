@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing import services as billing_services
 from billing import signup, stripe_client
 from billing.commission import month_summary
 from billing.models import Commission, Subscription
@@ -242,9 +243,7 @@ def plan_change(request: HttpRequest) -> HttpResponse:
     sub = Subscription.objects.filter(store=store).first()
     try:
         if sub is not None and sub.stripe_subscription_id and stripe_client.configured():
-            from billing.api import _change_plan
-
-            _change_plan(sub, plan)
+            billing_services.plan_change(sub, plan)
             messages.success(
                 request,
                 _("%(store)s is now on the %(plan)s plan.") % {"store": store.name, "plan": plan.title()},
