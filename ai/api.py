@@ -13,7 +13,7 @@ from ninja.security import django_auth
 from ai import context, services
 from ai.models import AssistantSelfTest
 from kalliky.errors import PermissionDenied
-from kalliky.tenancy import access_store
+from stores.access import access_store
 
 router = Router(tags=["assistant"], auth=django_auth)
 

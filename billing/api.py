@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 from pydantic import Field, field_validator
 
+from accounts.access import managed_business_ids
 from accounts.models import Business
 from accounts.schemas import email_normalize
 from accounts.services import phone_normalize
@@ -21,7 +22,7 @@ from billing.models import Subscription
 from billing.plans import PlanCode
 from billing.services import plan_change
 from kalliky.errors import AppError, ValidationFailed
-from kalliky.tenancy import access_store, managed_business_ids
+from stores.access import access_store
 
 router = Router(tags=["billing"])
 PlanName = Literal["STARTER", "PRO", "BUSINESS"]

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from dashboard import live
 from kalliky.i18n import socket_language
-from kalliky.tenancy import access_store
+from stores.access import access_store
 from stores.models import PreparationTicket
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from dashboard.metrics import zone
 from kalliky.errors import PermissionDenied
-from kalliky.tenancy import access_store, stores_for
+from stores.access import access_store, stores_for
 
 if TYPE_CHECKING:
     from stores.models import Store

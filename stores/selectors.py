@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from kalliky.tenancy import stores_for
+from stores.access import stores_for
 from stores.availability import zone_named
 from stores.holidays import public_holidays
 from stores.models import ClosedDate, HolidayDecision, Order, Source, SpecialHours, Store

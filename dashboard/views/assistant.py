@@ -15,11 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import managed_business_ids
 from ai import clock, menu_import
 from ai import services as ai_services
 from ai.models import AssistantSelfTest
 from kalliky.errors import Conflict, PermissionDenied
-from kalliky.tenancy import access_store, managed_business_ids
+from stores.access import access_store
 from stores.availability import store_tz
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS, label_of
 

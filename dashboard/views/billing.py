@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import managed_business_ids
 from billing import services as billing_services
 from billing import signup, stripe_client
 from billing.commission import month_summary
@@ -22,7 +23,7 @@ from billing.models import Commission, Subscription
 from billing.plans import PLANS
 from dashboard.forms.billing import PlanForm, SignupForm
 from kalliky.errors import AppError, ValidationFailed
-from kalliky.tenancy import access_store, managed_business_ids, stores_for
+from stores.access import access_store, stores_for
 
 log = logging.getLogger(__name__)
 TOKEN_KEY = "kalliky_signup_token"

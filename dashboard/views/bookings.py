@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.metrics import zone
 from kalliky.errors import AppError
-from kalliky.tenancy import access_store
+from stores.access import access_store
 from stores.models import BookingStatus, Consultation, Reservation, ServiceBooking, Store
 from stores.services.bookings import booking_cancel, reservation_save, service_booking_save
 

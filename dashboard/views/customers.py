@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import businesses_for
 from dashboard.pages import PAGE_SIZE, owned, query_without_page, scoped_stores
-from kalliky.tenancy import businesses_for, stores_for
+from stores.access import stores_for
 from stores.models import Customer, CustomerBehavior, Order, Store
 from telephony.models import Call, CallbackTicket
 

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import managed_business_ids
 from dashboard import metrics
 from dashboard.consumers import BOARD_STATUSES, ticket_card
 from dashboard.pages import (
@@ -26,7 +27,7 @@ from dashboard.pages import (
 )
 from dashboard.views.onboarding import unfinished_for
 from kalliky.errors import AppError
-from kalliky.tenancy import access_store, managed_business_ids, stores_for
+from stores.access import access_store, stores_for
 from stores.models import Order, PreparationTicket, Source, Store
 from stores.selectors import HolidayAhead, holidays_undecided_for, store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status

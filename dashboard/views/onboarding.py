@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.pages import managed_store
 from kalliky.errors import AppError
-from kalliky.tenancy import stores_for
 from stores import sectors
+from stores.access import stores_for
 from stores.models import OnboardingProgress, Store
 from telephony import numbers
 from telephony.models import PhoneNumber
