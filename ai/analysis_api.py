@@ -11,11 +11,12 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import ValidationError as PydanticValidationError
 
+from accounts.access import businesses_for
 from ai import suggestions as suggestion_service
 from ai.models import AnalysisSuggestion
 from ai.tasks import queue_analysis
 from kalliky.errors import Conflict, ValidationFailed
-from kalliky.tenancy import businesses_for, stores_for
+from stores.access import stores_for
 from stores.api import Page
 from telephony.models import Call
 

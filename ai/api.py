@@ -10,11 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from ai import context
+from ai import context, services
 from ai.models import AssistantSelfTest
-from ai.tasks import run_selftest
-from kalliky.errors import Conflict, PermissionDenied
-from kalliky.tenancy import access_store
+from kalliky.errors import PermissionDenied
+from stores.access import access_store
 
 router = Router(tags=["assistant"], auth=django_auth)
 
@@ -96,16 +95,7 @@ def selftest_latest(request: HttpRequest, store_id: int) -> Any:
 @router.post("/{store_id}/assistant/selftest", response={202: SelfTestOut})
 def selftest_start(request: HttpRequest, store_id: int) -> Status:
     store = access_store(request.user, store_id, manage=True)
-    running = AssistantSelfTest.objects.filter(
-        store=store, status__in=(AssistantSelfTest.Status.QUEUED, AssistantSelfTest.Status.RUNNING)
-    ).first()
-    if (
-        running is not None
-        and (datetime.now(running.created_at.tzinfo) - running.created_at).total_seconds() < 600
-    ):
-        raise Conflict("A self-test is already running for this store; wait for its report.")
-    report = AssistantSelfTest.objects.create(store=store, trigger=AssistantSelfTest.Trigger.MANUAL)
-    run_selftest.delay(store.pk, AssistantSelfTest.Trigger.MANUAL, report.pk)
+    report = services.selftest_start(store)
     report.refresh_from_db()
     return Status(202, report)
 

@@ -38,7 +38,7 @@ from ai.agent import AgentReply
 from kalliky.errors import PermissionDenied
 from kalliky.i18n import socket_language
 from kalliky.phones import to_e164
-from kalliky.tenancy import access_store
+from stores.access import access_store
 from stores.availability import store_tz
 from stores.models import Store
 

@@ -21,7 +21,7 @@ from ai import menu_import
 from ai.menu_upload import ReviewedRow, menu_upload_apply, menu_upload_create
 from ai.models import MenuUpload
 from kalliky.errors import ValidationFailed
-from kalliky.tenancy import access_store, stores_for
+from stores.access import access_store, stores_for
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS
 
 router = Router(tags=["menu import"], auth=django_auth)

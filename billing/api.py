@@ -14,6 +14,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 from pydantic import Field, field_validator
 
+from accounts.access import managed_business_ids
 from accounts.api import _require_csrf, _user_out
 from accounts.models import Business
 from accounts.schemas import AutoLoginIn, UserOut, email_normalize
@@ -22,7 +23,7 @@ from billing import gateway, signup
 from billing.models import Subscription
 from billing.plans import PlanCode
 from kalliky.errors import AppError, ValidationFailed
-from kalliky.tenancy import access_store, managed_business_ids
+from stores.access import access_store
 
 router = Router(tags=["billing"])
 auth_router = Router(tags=["auth"])

@@ -28,13 +28,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import managed_business_ids
 from accounts.models import Business, Membership, User
 from billing import events, gateway
 from billing.models import PendingSignup, Subscription
 from billing.plans import Plan, get_plan
 from kalliky.errors import AppError, Conflict, ValidationFailed
 from kalliky.inbox import Ignored
-from kalliky.tenancy import managed_business_ids
 from stores.models import OnboardingProgress, Store
 from stores.services.store import store_create
 

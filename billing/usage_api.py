@@ -11,7 +11,7 @@ from ninja.security import django_auth
 
 from billing.commission import month_summary
 from billing.models import Commission
-from kalliky.tenancy import stores_for
+from stores.access import stores_for
 
 router = Router(tags=["billing"], auth=django_auth)
 

@@ -3,7 +3,7 @@
 from django.urls import URLPattern, path
 
 from ai.consumers import AssistantChatConsumer
-from stores.consumers import KitchenBoardConsumer
+from dashboard.consumers import KitchenBoardConsumer
 from telephony.consumers import TelnyxMediaConsumer
 
 # Telnyx's media socket has no browser Origin to check: it is authenticated by its stream token.

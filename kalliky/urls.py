@@ -13,10 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
-    path("billing/", include("billing.urls")),
-    path("", include("stores.urls")),
-    path("", include("ai.urls")),
-    path("", include("telephony.urls")),
+    path("", include("dashboard.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

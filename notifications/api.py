@@ -7,7 +7,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
-from kalliky.tenancy import access_business, access_store
+from accounts.access import access_business
 from notifications import catalog, selectors, services
 from notifications.defaults import TEMPLATES
 from notifications.models import (
@@ -33,6 +33,7 @@ from notifications.schemas import (
     TemplateUpdate,
     TriggerIn,
 )
+from stores.access import access_store
 from stores.api import Page
 
 router = Router(tags=["notifications"], auth=django_auth)

@@ -14,9 +14,9 @@ from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.access import businesses_for, managed_business_ids
 from accounts.models import User
 from kalliky.errors import PermissionDenied
-from kalliky.tenancy import businesses_for, managed_business_ids
 from notifications.models import (
     NotificationConfig,
     NotificationQueueItem,

@@ -13,8 +13,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
 from kalliky.errors import ValidationFailed
-from kalliky.tenancy import access_store, stores_for
 from stores import selectors
+from stores.access import access_store, stores_for
 from stores.models import (
     Category,
     Consultation,

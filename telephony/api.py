@@ -7,7 +7,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
-from kalliky.tenancy import access_store
+from stores.access import access_store
 from stores.api import Page
 from telephony import numbers
 from telephony.models import PhoneNumber

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from kalliky.errors import Conflict
 from stores.availability import store_tz
-from stores.models import Store
-from telephony.models import EscalationStep
+from stores.models import Customer, Store
+from telephony.models import CallbackTicket, EscalationStep
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,29 @@ def summary_of(messages: list[dict], *, limit: int = 280) -> str:
     said = [m.get("content", "") for m in messages if m.get("role") == "user" and m.get("content")]
     text = " / ".join(said)
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+def step_add(*, store: Store, label: str, phone: str, timeout_secs: int) -> EscalationStep:
+    """A new last step of the store's transfer chain."""
+    last = EscalationStep.objects.filter(store=store).order_by("-position").first()
+    return EscalationStep.objects.create(
+        store=store,
+        label=label[:100],
+        phone=phone,
+        timeout_secs=timeout_secs,
+        position=(last.position + 1) if last else 0,
+    )
+
+
+def step_delete(*, store: Store, step_id: int) -> None:
+    EscalationStep.objects.filter(store=store, pk=step_id).delete()
+
+
+def callback_open(*, store: Store, customer: Customer, reason: str) -> CallbackTicket:
+    """A call-back ticket for a customer at a store; one still open for them is a Conflict."""
+    open_ones = CallbackTicket.objects.filter(status=CallbackTicket.Status.OPEN)
+    if open_ones.filter(customer=customer, store=store).exists():
+        raise Conflict(_("A call-back is already open for this customer."))
+    return CallbackTicket.objects.create(
+        business_id=customer.business_id, store=store, customer=customer, phone=customer.phone, reason=reason
+    )

@@ -29,11 +29,12 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.access import businesses_for, managed_business_ids
 from billing import gateway
 from billing.events import Standing
 from billing.models import Subscription
 from kalliky.errors import AppError, Conflict, PermissionDenied, ValidationFailed
-from kalliky.tenancy import businesses_for, managed_business_ids, stores_for
+from stores.access import stores_for
 from stores.models import Store
 from telephony.models import PhoneNumber, PhoneNumberEvent
 from telephony.providers import (

@@ -199,3 +199,15 @@ def booking_cancel(*, booking: Reservation | ServiceBooking | Consultation) -> N
         raise Conflict(_("A finished booking cannot be cancelled."), field="status")
     booking.status = cancelled
     booking.save(update_fields=["status", "updated_at"])
+
+
+def consultation_move(
+    *, consultation: Consultation, scheduled_at: datetime, resource_id: int | None
+) -> Consultation:
+    """Another time (and practitioner, one of the store's own); a requested one becomes scheduled."""
+    consultation.resource = _resource(consultation.store, resource_id)
+    consultation.scheduled_at = scheduled_at
+    if consultation.status == Consultation.Status.REQUESTED:
+        consultation.status = Consultation.Status.SCHEDULED
+    consultation.save(update_fields=["scheduled_at", "resource", "status", "updated_at"])
+    return consultation

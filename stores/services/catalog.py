@@ -242,3 +242,34 @@ def catalog_import(*, store: Store, items: Sequence[ImportedItem]) -> ImportCoun
     return ImportCounts(
         created=len(created), updated=len(products), categories_created=len(created_categories)
     )
+
+
+def variation_set_available(*, variation: ProductVariation, available: bool) -> ProductVariation:
+    """Sold out or back on sale: the assistant stops (or starts) offering it."""
+    variation.is_available = available
+    variation.save(update_fields=["is_available"])
+    store_data_changed.send(sender=ProductVariation, store_id=variation.product.store_id)
+    return variation
+
+
+def category_rename(*, category: Category, name: str) -> Category:
+    name = name.strip()[:120]
+    if not name:
+        raise ValidationFailed(translation.gettext("Give the category a name."), field="name")
+    others = Category.objects.filter(store_id=category.store_id).exclude(pk=category.pk)
+    if others.filter(name__iexact=name).exists():
+        raise ValidationFailed(
+            translation.gettext("Another category is already called %(name)s.") % {"name": name}, field="name"
+        )
+    category.name = name
+    category.save(update_fields=["name"])
+    store_data_changed.send(sender=Category, store_id=category.store_id)
+    return category
+
+
+def category_delete(*, store: Store, category_id: int) -> bool:
+    """Remove one of the store's categories (its items stay, without one); False if none."""
+    deleted, _rows = Category.objects.filter(store=store, pk=category_id).delete()
+    if deleted:
+        store_data_changed.send(sender=Category, store_id=store.pk)
+    return bool(deleted)

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kalliky.errors import Conflict, ValidationFailed
-from stores import live
 from stores.models import Order, OrderItem, PreparationTicket, Product, Source, Store
 from stores.services.customers import customer_touch
+from stores.signals import announce_order_changed
 
 CENT = Decimal("0.01")
 
@@ -158,7 +158,7 @@ def order_create(
         from billing.deposits import offer_for_order
 
         offer_for_order(order, customer_phone)  # a payment link by SMS for a large call order
-        live.order_changed(store.pk, order.pk)  # the new ticket appears on the kitchen board
+        announce_order_changed(store.pk, order.pk)  # the new ticket appears on the kitchen board
     return order
 
 
@@ -184,7 +184,7 @@ def order_set_status(*, order: Order, status: str) -> Order:
         order.save(update_fields=fields)
         if status == Order.Status.CANCELLED:
             PreparationTicket.objects.filter(order=order).update(status=PreparationTicket.Status.CANCELLED)
-        live.order_changed(order.store_id, order.pk)
+        announce_order_changed(order.store_id, order.pk)
     return order
 
 
@@ -218,5 +218,5 @@ def ticket_set_status(*, ticket: PreparationTicket, status: str) -> PreparationT
         }.get(status)
         if follow and ticket.order.can_become(follow):
             Order.objects.filter(pk=ticket.order_id).update(status=follow, updated_at=now)
-        live.order_changed(ticket.store_id, ticket.order_id)
+        announce_order_changed(ticket.store_id, ticket.order_id)
     return ticket

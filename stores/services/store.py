@@ -6,9 +6,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.access import managed_business_ids
 from accounts.models import Business, User
 from kalliky.errors import ValidationFailed
-from kalliky.tenancy import managed_business_ids
 from stores.holidays import public_holiday
 from stores.models import ClosedDate, HolidayDecision, OpeningInterval, SpecialHours, Store
 from stores.signals import store_data_changed

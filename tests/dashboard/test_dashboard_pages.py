@@ -80,7 +80,7 @@ def test_the_dashboard_numbers_match_the_database(alice_client, pizzeria, salon)
 
 
 def test_fewer_missed_calls_is_good_news():
-    from stores.dashboard import Metric
+    from dashboard.metrics import Metric
 
     assert Metric("missed", 1, 4, lower_is_better=True).good
     assert not Metric("missed", 4, 1, lower_is_better=True).good

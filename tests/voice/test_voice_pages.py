@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from ai.models import AIConversationSession
+from dashboard.views.voice import daily_latency, percentile
 from telephony.models import Call
-from telephony.voice_views import daily_latency, percentile
 
 pytestmark = pytest.mark.django_db
 

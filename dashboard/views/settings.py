@@ -22,9 +22,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from ai.models import AssistantSelfTest, IntelligentAIConfig
+from ai import services as ai_services
+from ai.models import AssistantSelfTest
+from dashboard.forms.settings import (
+    AssistantForm,
+    StoreDetailsForm,
+    parse_closed,
+    parse_spans,
+    parse_special,
+    spans_of,
+    special_of,
+)
+from dashboard.pages import managed_store
 from kalliky.errors import AppError
-from kalliky.pages import managed_store
 from kalliky.phones import to_e164
 from notifications import services as notification_services
 from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
@@ -41,23 +51,18 @@ from stores.models import (
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS, allergen_field, label_of, tag_field
 from stores.selectors import holidays_ahead, local_today
 from stores.services.catalog import (
+    category_delete,
+    category_rename,
     product_create,
     product_update,
     resource_save,
     service_save,
     variation_save,
+    variation_set_available,
 )
 from stores.services.store import holiday_decide, hours_set, store_update
-from stores.settings_forms import (
-    AssistantForm,
-    StoreDetailsForm,
-    parse_closed,
-    parse_spans,
-    parse_special,
-    spans_of,
-    special_of,
-)
 from stores.signals import store_data_changed
+from telephony import escalation
 from telephony.models import EscalationStep
 
 TABS = {
@@ -140,9 +145,8 @@ def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any
             "resource_types": ServiceResource.Type.choices,
         }
     if tab == "assistant":
-        config, _created = IntelligentAIConfig.objects.get_or_create(store=store)
         return {
-            "form": given.get("form") or AssistantForm(instance=config),
+            "form": given.get("form") or AssistantForm(instance=ai_services.config_for(store)),
             "selftest": AssistantSelfTest.objects.filter(store=store).first(),
         }
     if tab == "escalation":
@@ -287,9 +291,7 @@ def _variation_toggle(request: HttpRequest, store: Store) -> None:
     ).first()
     if variation is None:
         raise Http404("Variation not found.")
-    variation.is_available = not variation.is_available
-    variation.save(update_fields=["is_available"])
-    store_data_changed.send(sender=ProductVariation, store_id=store.pk)
+    variation_set_available(variation=variation, available=not variation.is_available)
 
 
 VARIATION_NAMES = {
@@ -322,22 +324,13 @@ def _category_rename(request: HttpRequest, store: Store) -> None:
     category = Category.objects.filter(store=store, pk=request.POST.get("id") or 0).first()
     if category is None:
         raise Http404("Category not found.")
-    name = request.POST.get("name", "").strip()
-    if not name:
-        raise AppError(_("Give the category a name."))
-    if Category.objects.filter(store=store, name__iexact=name).exclude(pk=category.pk).exists():
-        raise AppError(_("Another category is already called %(name)s.") % {"name": name})
-    category.name = name[:120]
-    category.save(update_fields=["name"])
-    store_data_changed.send(sender=Category, store_id=store.pk)
+    category_rename(category=category, name=request.POST.get("name", ""))
 
 
 def _category_delete(request: HttpRequest, store: Store) -> None:
     """The items stay, without a category."""
-    deleted, _rows = Category.objects.filter(store=store, pk=request.POST.get("id") or 0).delete()
-    if not deleted:
+    if not category_delete(store=store, category_id=int(request.POST.get("id") or 0)):
         raise Http404("Category not found.")
-    store_data_changed.send(sender=Category, store_id=store.pk)
     messages.success(request, _("Category removed; its items are kept without a category."))
 
 
@@ -367,11 +360,10 @@ def _resource_add(request: HttpRequest, store: Store) -> None:
 
 
 def _assistant(request: HttpRequest, store: Store) -> dict[str, Any] | None:
-    config, _created = IntelligentAIConfig.objects.get_or_create(store=store)
-    form = AssistantForm(request.POST, instance=config)
+    form = AssistantForm(request.POST, instance=ai_services.config_for(store))
     if not form.is_valid():
         return {"form": form}
-    form.save()
+    ai_services.config_save(form.save(commit=False))
     messages.success(request, _("The assistant's settings are saved; the next call uses them."))
     return None
 
@@ -387,19 +379,12 @@ def _step_add(request: HttpRequest, store: Store) -> None:
         raise AppError(_("Give the person's name and a phone number like +33 6 12 34 56 78."))
     if not timeout.isdigit() or not 5 <= int(timeout) <= 600:
         raise AppError(_("Ring between 5 and 600 seconds."))
-    last = EscalationStep.objects.filter(store=store).order_by("-position").first()
-    EscalationStep.objects.create(
-        store=store,
-        label=label[:100],
-        phone=phone,
-        timeout_secs=int(timeout),
-        position=(last.position + 1) if last else 0,
-    )
+    escalation.step_add(store=store, label=label, phone=phone, timeout_secs=int(timeout))
     messages.success(request, _("%(label)s added to the transfer chain.") % {"label": label})
 
 
 def _step_delete(request: HttpRequest, store: Store) -> None:
-    EscalationStep.objects.filter(store=store, pk=request.POST.get("id") or 0).delete()
+    escalation.step_delete(store=store, step_id=int(request.POST.get("id") or 0))
 
 
 def _notification_toggle(request: HttpRequest, store: Store) -> None:

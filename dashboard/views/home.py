@@ -13,8 +13,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kalliky.errors import AppError
-from kalliky.pages import (
+from accounts.access import managed_business_ids
+from dashboard import metrics
+from dashboard.consumers import BOARD_STATUSES, ticket_card
+from dashboard.pages import (
     PAGE_SIZE,
     day_range,
     is_fetch,
@@ -23,11 +25,10 @@ from kalliky.pages import (
     query_without_page,
     scoped_stores,
 )
-from kalliky.tenancy import access_store, managed_business_ids, stores_for
-from stores import dashboard
-from stores.consumers import BOARD_STATUSES, ticket_card
+from dashboard.views.onboarding import unfinished_for
+from kalliky.errors import AppError
+from stores.access import access_store, stores_for
 from stores.models import Order, PreparationTicket, Source, Store
-from stores.onboarding_views import unfinished_for
 from stores.selectors import HolidayAhead, holidays_undecided_for, store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status
 
@@ -48,17 +49,17 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {"cards": cards, "current_store_id": current_store_id}
     if cards:
         # One store: its own days and currency; all stores: the platform's time zone.
-        tz = dashboard.zone(cards[0].store.timezone if len(cards) == 1 else None)
-        period = dashboard.parse_period(
-            request.GET.get("period", dashboard.DEFAULT_PERIOD),
+        tz = metrics.zone(cards[0].store.timezone if len(cards) == 1 else None)
+        period = metrics.parse_period(
+            request.GET.get("period", metrics.DEFAULT_PERIOD),
             request.GET.get("start", ""),
             request.GET.get("end", ""),
             tz,
         )
-        context["board"] = dashboard.build(
+        context["board"] = metrics.build(
             [card.store.pk for card in cards], period, tz, currency=cards[0].store.currency
         )
-        context["periods"] = dashboard.PERIODS
+        context["periods"] = metrics.PERIODS
         context["unfinished"] = unfinished_for(request.user)
         context["holiday_nudges"] = _holiday_nudges(request, [card.store for card in cards])
     return render(request, "dashboard/home.html", context)

@@ -16,8 +16,8 @@ from accounts.models import Business, Membership, User
 from ai.models import IntelligentAIConfig
 from billing.models import Subscription
 from billing.plans import PlanCode
+from dashboard.demo_history import add_history
 from notifications.models import ActionType, Channel, NotificationConfig
-from stores.demo_history import add_history
 from stores.models import (
     Category,
     OpeningInterval,

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ai.models import AIConversationSession
-from kalliky.pages import scoped_stores
+from dashboard.pages import scoped_stores
 
 DAYS = 30
 PARTS = ("endpoint_ms", "stt_ms", "agent_ms", "tts_ms", "model_ms", "overhead_ms")

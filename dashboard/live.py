@@ -1,6 +1,7 @@
 """Live updates of the kitchen board: after a ticket or its order changes and the transaction
-commits, every open board of that store is told which order changed; each board's socket then
-renders the card itself, in its viewer's language (stores/consumers.py).
+commits (stores' `order_changed` event), every open board of that store is told which order
+changed; each board's socket then renders the card itself, in its viewer's language
+(dashboard/consumers.py).
 
 With Redis (production) the news travels through the channel layer's group, across processes.
 With the in-process layer of `make run`, orders are often written by a worker thread (the call
@@ -15,7 +16,6 @@ from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import transaction
 
 from kalliky.wakeups import Listeners, in_process
 
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 Deliver = Callable[[int], None]
 _boards = Listeners()
 
-__all__ = ["in_process", "kitchen_group", "order_changed", "subscribe", "unsubscribe"]
+__all__ = ["in_process", "kitchen_group", "on_order_changed", "subscribe", "unsubscribe"]
 
 
 def kitchen_group(store_id: int) -> str:
@@ -54,6 +54,6 @@ def _send(store_id: int, order_id: int) -> None:
         logger.exception("kitchen board update for order %s not sent", order_id)
 
 
-def order_changed(store_id: int, order_id: int) -> None:
-    """Tell the store's boards once the current transaction commits (never a rolled-back order)."""
-    transaction.on_commit(lambda: _send(store_id, order_id))
+def on_order_changed(sender: object, *, store_id: int, order_id: int, **kwargs: object) -> None:
+    """Tell the store's boards (stores.signals.order_changed, sent once the change committed)."""
+    _send(store_id, order_id)

@@ -14,13 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import managed_business_ids
 from billing import gateway, signup
 from billing.commission import month_summary
-from billing.forms import PlanForm, SignupForm
 from billing.models import Commission, Subscription
 from billing.plans import PLANS
+from dashboard.forms.billing import PlanForm, SignupForm
 from kalliky.errors import AppError, ValidationFailed
-from kalliky.tenancy import access_store, managed_business_ids, stores_for
+from stores.access import access_store, stores_for
 
 log = logging.getLogger(__name__)
 TOKEN_KEY = "kalliky_signup_token"

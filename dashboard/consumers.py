@@ -13,9 +13,9 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from dashboard import live
 from kalliky.i18n import socket_language
-from kalliky.tenancy import access_store
-from stores import live
+from stores.access import access_store
 from stores.models import PreparationTicket
 
 logger = logging.getLogger(__name__)

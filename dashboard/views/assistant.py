@@ -3,8 +3,6 @@ WebSocket in ai/consumers.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,16 +10,17 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ai import clock, menu_import, tasks
+from accounts.access import managed_business_ids
+from ai import clock, menu_import
+from ai import services as ai_services
 from ai.models import AssistantSelfTest
-from kalliky.errors import PermissionDenied
-from kalliky.tenancy import access_store, managed_business_ids
+from kalliky.errors import Conflict, PermissionDenied
+from stores.access import access_store
 from stores.availability import store_tz
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS, label_of
 
@@ -83,16 +82,11 @@ def run_selftest(request: HttpRequest, store_id: int) -> HttpResponse:
         store = access_store(request.user, store_id, manage=True)
     except PermissionDenied as exc:  # staff may test, not run the owner's self-test
         raise DjangoPermissionDenied(exc.detail) from None
-    busy = AssistantSelfTest.objects.filter(
-        store=store,
-        status__in=(AssistantSelfTest.Status.QUEUED, AssistantSelfTest.Status.RUNNING),
-        created_at__gte=timezone.now() - timedelta(minutes=10),
-    ).exists()
-    if busy:
+    try:
+        ai_services.selftest_start(store)
+    except Conflict:
         messages.info(request, _("A self-test is already running; its report appears below when it ends."))
     else:
-        report = AssistantSelfTest.objects.create(store=store, trigger=AssistantSelfTest.Trigger.MANUAL)
-        tasks.run_selftest.delay(store.pk, AssistantSelfTest.Trigger.MANUAL, report.pk)
         messages.success(request, _("Self-test started."))
     return redirect(reverse("assistant:test", args=[store.pk]) + "#selftest")
 

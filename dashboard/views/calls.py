@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from ai import suggestions as suggestion_service
 from ai.models import AIConversationSession, AnalysisSuggestion
+from dashboard.pages import PAGE_SIZE, day_range, owned, query_without_page, scoped_stores
 from kalliky.errors import AppError
-from kalliky.pages import PAGE_SIZE, day_range, owned, query_without_page, scoped_stores
-from kalliky.tenancy import stores_for
+from stores.access import stores_for
 from stores.models import CustomerExchange, Reservation
 from telephony.models import Call
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.http import HttpRequest
 
-from kalliky.tenancy import stores_for
+from stores.access import stores_for
 
 register = template.Library()
 

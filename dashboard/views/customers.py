@@ -13,9 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kalliky.pages import PAGE_SIZE, owned, query_without_page, scoped_stores
-from kalliky.tenancy import businesses_for, stores_for
+from accounts.access import businesses_for
+from dashboard.pages import PAGE_SIZE, owned, query_without_page, scoped_stores
+from kalliky.errors import Conflict
+from stores.access import stores_for
 from stores.models import Customer, CustomerBehavior, Order, Store
+from telephony import escalation
 from telephony.models import Call, CallbackTicket
 
 
@@ -93,17 +96,12 @@ def customer_callback(request: HttpRequest, customer_id: int) -> HttpResponse:
         store = stores.order_by("name").first() if stores.count() == 1 else None
     if store is None:
         messages.error(request, _("Choose the store that should call this customer back."))
-    elif CallbackTicket.objects.filter(
-        customer=customer, store=store, status=CallbackTicket.Status.OPEN
-    ).exists():
-        messages.info(request, _("A call-back is already open for this customer."))
     else:
-        CallbackTicket.objects.create(
-            business_id=customer.business_id,
-            store=store,
-            customer=customer,
-            phone=customer.phone,
-            reason=request.POST.get("reason", "")[:200] or _("Call back from the dashboard"),
-        )
-        messages.success(request, _("Call-back ticket created for %(who)s.") % {"who": customer})
+        reason = request.POST.get("reason", "")[:200] or _("Call back from the dashboard")
+        try:
+            escalation.callback_open(store=store, customer=customer, reason=reason)
+        except Conflict as exc:
+            messages.info(request, exc.detail)
+        else:
+            messages.success(request, _("Call-back ticket created for %(who)s.") % {"who": customer})
     return redirect(reverse("dashboard:customer_detail", args=[customer.pk]))

@@ -15,7 +15,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
-from kalliky.pages import scoped_stores
+from dashboard.pages import scoped_stores
 from stores.models import Consultation, Reservation, ServiceBooking
 
 CHUNK = 2000
@@ -46,7 +46,7 @@ def _stream(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
 
 
 def _calls(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
-    from telephony.call_views import filtered_calls
+    from dashboard.views.calls import filtered_calls
 
     fields = [
         "id", "store__name", "started_at", "from_number", "customer__name", "status",
@@ -57,7 +57,7 @@ def _calls(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Itera
 
 
 def _orders(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
-    from stores.views import filtered_orders
+    from dashboard.views.home import filtered_orders
 
     fields = [
         "id", "store__name", "number", "created_at", "status", "source", "delivery_type",
@@ -68,7 +68,7 @@ def _orders(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iter
 
 
 def _customers(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
-    from stores.customer_views import filtered_customers
+    from dashboard.views.customers import filtered_customers
 
     fields = [
         "id", "name", "phone", "email", "status", "order_count", "total_spent", "first_seen",

@@ -9,15 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import Membership
+from dashboard.pages import managed_store
 from kalliky.errors import AppError
-from kalliky.pages import managed_store
-from kalliky.tenancy import stores_for
 from stores import sectors
+from stores.access import stores_for
 from stores.models import OnboardingProgress, Store
+from stores.services import onboarding as setup
 from telephony import numbers
 from telephony.models import PhoneNumber
 
@@ -27,8 +28,6 @@ CATALOG_CHOICES = ("template", "import", "skip")
 
 def unfinished_for(user) -> OnboardingProgress | None:  # noqa: ANN001 - a User
     """The first store the user manages whose setup is not finished (for the dashboard's nudge)."""
-    from accounts.models import Membership
-
     # One query: the memberships that may manage go in as a subquery.
     roles = (Membership.Role.OWNER, Membership.Role.MANAGER)
     managing = Membership.objects.filter(user=user, role__in=roles).values("business_id")
@@ -49,7 +48,6 @@ def onboarding_start(request: HttpRequest) -> HttpResponse:
     if unfinished is None:
         if not stores_for(request.user).exists():
             # No store at all: the signup opens the first one, then brings the owner back here.
-            # billing sits above stores, so it is reached by URL name.
             return redirect("billing:signup")
         return redirect("dashboard:home")
     return redirect("dashboard:onboarding", store_id=unfinished.store_id)
@@ -59,7 +57,7 @@ def onboarding_start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding(request: HttpRequest, store_id: int) -> HttpResponse:
     store = managed_store(request, store_id)
-    progress, _created = OnboardingProgress.objects.get_or_create(store=store)
+    progress = setup.onboarding_progress_for(store)
     if request.method == "POST":
         return _advance(request, store, progress)
     # ?step= revisits a step already reached; never jumps ahead of the saved progress.
@@ -97,8 +95,7 @@ def _advance(request: HttpRequest, store: Store, progress: OnboardingProgress) -
             messages.error(request, _("Choose the trade closest to yours."))
             return redirect(f"{here}?step=1")
         created = sectors.apply(store, sector)
-        progress.sector, progress.step = sector.key, max(progress.step, Step.CATALOG)
-        progress.save(update_fields=["sector", "step", "updated_at"])
+        setup.onboarding_sector_chosen(progress, sector.key)
         messages.success(
             request,
             _("Template applied: %(products)s items, %(services)s services, %(hours)s opening hours added.")
@@ -110,8 +107,7 @@ def _advance(request: HttpRequest, store: Store, progress: OnboardingProgress) -
         if choice not in CATALOG_CHOICES:
             messages.error(request, _("Choose how to fill your catalog."))
             return redirect(f"{here}?step=2")
-        progress.catalog_source, progress.step = choice, max(progress.step, Step.GO_LIVE)
-        progress.save(update_fields=["catalog_source", "step", "updated_at"])
+        setup.onboarding_catalog_chosen(progress, choice)
         if choice == "import":
             # The import page brings the owner back here (step 3) once the menu is in.
             return redirect(reverse("assistant:menu_import", args=[store.pk]) + f"?next={here}")
@@ -125,9 +121,7 @@ def _advance(request: HttpRequest, store: Store, progress: OnboardingProgress) -
             messages.success(request, _("Your number is being set up; it shows here within a minute or two."))
         return redirect(f"{here}?step=3")
     if action == "finish":
-        progress.completed_at = progress.completed_at or timezone.now()
-        progress.step = Step.GO_LIVE
-        progress.save(update_fields=["completed_at", "step", "updated_at"])
+        setup.onboarding_finish(progress)
         done = _("%(store)s is set up. Your assistant answers its calls.") % {"store": store.name}
         messages.success(request, done)
         return redirect(reverse("dashboard:home") + f"?store={store.pk}")

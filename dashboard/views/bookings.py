@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dashboard.metrics import zone
 from kalliky.errors import AppError
-from kalliky.tenancy import access_store
-from stores.dashboard import zone
+from stores.access import access_store
 from stores.models import BookingStatus, Consultation, Reservation, ServiceBooking, Store
-from stores.services.bookings import booking_cancel, reservation_save, service_booking_save
+from stores.services.bookings import booking_cancel, consultation_move, reservation_save, service_booking_save
 
 KINDS = {"reservation": Reservation, "service": ServiceBooking, "consultation": Consultation}
 CANCELLED = (BookingStatus.CANCELLED, Consultation.Status.CANCELLED)
@@ -247,10 +247,7 @@ def booking_move(request: HttpRequest, store_id: int, kind: str, booking_id: int
                 **common,
             )
         else:
-            booking.scheduled_at, booking.resource_id = starts_at, resource_id
-            if booking.status == Consultation.Status.REQUESTED:
-                booking.status = Consultation.Status.SCHEDULED
-            booking.save(update_fields=["scheduled_at", "resource", "status", "updated_at"])
+            consultation_move(consultation=booking, scheduled_at=starts_at, resource_id=resource_id)
     except AppError as exc:
         messages.error(request, exc.detail)
     else:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from stores.dashboard import zone
+from dashboard.metrics import zone
 from stores.models import Customer, Order, OrderItem, Product, Source, Store
 from stores.services.customers import customers_refresh_behaviour
 from telephony.models import Call

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import managed_business_ids
 from kalliky.errors import AppError, PermissionDenied
 from kalliky.phones import to_e164
-from kalliky.tenancy import access_store, managed_business_ids, stores_for
+from stores.access import access_store, stores_for
 from telephony import numbers
 from telephony.models import PhoneNumber
 from telephony.schemas import country_code
