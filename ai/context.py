@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ai.brains import phrases
 from billing.plans import PlanCode, get_plan
+from kalliky.languages import SUPPORTED_LANGUAGES
 from stores import availability
 from stores.models import Product, ProductVariation, Store
 from stores.models.dietary import implied_allergens, implied_tags
@@ -250,7 +251,7 @@ def build_context(store: Store) -> StoreContext:
         hours=tuple(
             (i.weekday, f"{i.opens:%H:%M}", f"{i.closes:%H:%M}") for i in store.opening_intervals.all()
         ),
-        hours_lines={lang: tuple(phrases.hours_lines(week, lang)) for lang in ("fr", "en")},
+        hours_lines={lang: tuple(phrases.hours_lines(week, lang)) for lang in SUPPORTED_LANGUAGES},
         closed_dates=tuple(d.date.isoformat() for d in store.closed_dates.all()),
         categories=tuple(c.name for c in store.categories.all()),
         items=items,

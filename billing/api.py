@@ -20,6 +20,7 @@ from billing import signup, stripe_client
 from billing.models import Subscription
 from billing.plans import PlanCode, get_plan
 from kalliky.errors import AppError, ValidationFailed
+from kalliky.languages import supported_language
 from kalliky.tenancy import access_store, managed_business_ids
 
 router = Router(tags=["billing"])
@@ -119,7 +120,7 @@ def _language(request: HttpRequest, chosen: str | None) -> str:
     if chosen:
         return chosen
     code = (getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE)[:2]
-    return code if code in ("fr", "en") else "fr"
+    return supported_language(code)
 
 
 def _csrf(request: HttpRequest) -> None:

@@ -35,6 +35,7 @@ from billing.models import PendingSignup, Subscription
 from billing.plans import Plan, get_plan
 from kalliky.errors import AppError, Conflict, ValidationFailed
 from kalliky.inbox import Ignored
+from kalliky.languages import supported_language
 from kalliky.tenancy import managed_business_ids
 from stores.models import Store
 
@@ -219,7 +220,7 @@ def _open_checkout(pending: PendingSignup, *, params: dict[str, Any], idempotenc
         "subscription_data": {"metadata": metadata},
         "success_url": success_url(stripe=True),
         "cancel_url": f"{settings.PUBLIC_BASE_URL}/billing/signup/cancelled/",
-        "locale": pending.language if pending.language in ("fr", "en") else "auto",
+        "locale": supported_language(pending.language, "auto"),
         **params,
     }
     try:

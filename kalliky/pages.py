@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from kalliky.errors import PermissionDenied
 from kalliky.tenancy import access_store, stores_for
-from stores.dashboard import zone
+from stores.models.store import zone_named as zone
 
 if TYPE_CHECKING:
     from stores.models import Store

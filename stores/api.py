@@ -3,7 +3,6 @@ call a service, return. Another tenant's ids are 404 at every level."""
 
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -81,7 +80,7 @@ class Page(LimitOffsetPagination):
 
 
 def _day_start(store: Store, day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(store.timezone))
+    return datetime.combine(day, time.min, tzinfo=store.zone)
 
 
 # --- Stores ---------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from kalliky.errors import AppError
 from kalliky.tenancy import access_store
-from stores.dashboard import zone
 from stores.models import BookingStatus, Consultation, Reservation, ServiceBooking, Store
+from stores.models.store import zone_named as zone
 from stores.services.bookings import booking_cancel, reservation_save, service_booking_save
 
 KINDS = {"reservation": Reservation, "service": ServiceBooking, "consultation": Consultation}

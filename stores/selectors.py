@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from kalliky.tenancy import stores_for
-from stores.dashboard import zone
 from stores.holidays import public_holidays
 from stores.models import ClosedDate, HolidayDecision, Order, Source, SpecialHours, Store
+from stores.models.store import zone_named
 from telephony.models import Call, PhoneNumber
 
 
@@ -27,7 +27,7 @@ class StoreCard:
 
 def local_day_bounds(tz_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     """Start and end of 'today' in the store's time zone, as aware datetimes."""
-    tz = zone(tz_name)  # a bad zone must not take the dashboard down
+    tz = zone_named(tz_name)  # a bad zone must not take the dashboard down
     local_now = (now or timezone.now()).astimezone(tz)
     start = datetime.combine(local_now.date(), time.min, tzinfo=tz)
     end = datetime.combine(local_now.date() + timedelta(days=1), time.min, tzinfo=tz)
@@ -95,7 +95,7 @@ HOLIDAY_NOTICE_DAYS = 45
 
 
 def local_today(store: Store, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(zone(store.timezone)).date()
+    return (now or timezone.now()).astimezone(store.zone).date()
 
 
 def holidays_ahead(store: Store, today: date, days: int = HOLIDAY_NOTICE_DAYS) -> list[HolidayAhead]:

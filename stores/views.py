@@ -27,6 +27,7 @@ from kalliky.tenancy import access_store, managed_business_ids, stores_for
 from stores import dashboard
 from stores.consumers import BOARD_STATUSES, ticket_card
 from stores.models import Order, PreparationTicket, Source, Store
+from stores.models.store import zone_named
 from stores.onboarding_views import unfinished_for
 from stores.selectors import HolidayAhead, holidays_undecided_for, store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status
@@ -48,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {"cards": cards, "current_store_id": current_store_id}
     if cards:
         # One store: its own days and currency; all stores: the platform's time zone.
-        tz = dashboard.zone(cards[0].store.timezone if len(cards) == 1 else None)
+        tz = zone_named(cards[0].store.timezone if len(cards) == 1 else None)
         period = dashboard.parse_period(
             request.GET.get("period", dashboard.DEFAULT_PERIOD),
             request.GET.get("start", ""),

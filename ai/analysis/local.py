@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
@@ -36,6 +35,7 @@ from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_party_size
 from ai.nlu.text import normalize
 from ai.nlu.when import combine, parse_when
+from stores.models.store import zone_named
 
 DELIVERY = {"dine_in": "dine-in", "takeaway": "takeaway", "delivery": "delivery"}
 _DELIVERY_WORDS = ("livraison", "livrer", "livre", "livrez", "delivery", "deliver", "delivered")
@@ -340,7 +340,7 @@ def _known_complaint(view: dict[str, Any]) -> Signalement:
 
 # --- the whole -----------------------------------------------------------------------------------------
 def _now(data: AnalysisInput) -> datetime:
-    tz = ZoneInfo(data.ctx.timezone or "UTC")
+    tz = zone_named(data.ctx.timezone)
     return (data.started_at or datetime.now(tz)).astimezone(tz)
 
 
