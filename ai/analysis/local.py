@@ -18,7 +18,6 @@ from rapidfuzz import fuzz
 from ai.analysis import sentiment
 from ai.analysis.base import AnalysisInput, AnalyzerOutput, Line
 from ai.analysis.schema import (
-    COMPLAINT_CATEGORIES,
     AnalysedConsultation,
     AnalysedItem,
     AnalysedOrder,
@@ -35,6 +34,7 @@ from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_party_size
 from ai.nlu.text import normalize
 from ai.nlu.when import combine, parse_when
+from stores.models import COMPLAINT_CATEGORIES
 from stores.models.store import zone_named
 
 DELIVERY = {"dine_in": "dine-in", "takeaway": "takeaway", "delivery": "delivery"}
