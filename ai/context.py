@@ -18,11 +18,14 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ai.brains import phrases
 from ai.models import IntelligentAIConfig
 from billing.plans import PlanCode, get_plan
+from kalliky.languages import SUPPORTED_LANGUAGES
 from stores import availability
 from stores.models import Product, ProductVariation, Store
 from stores.models.dietary import implied_allergens, implied_tags
+from stores.models.store import zone_named
 
 SCHEMA_VERSION = 2  # 2: items carry dietary tags and allergens
 CONTEXT_TTL = 3 * 60 * 60
@@ -230,6 +233,7 @@ def build_context(store: Store) -> StoreContext:
         for r in store.resources.filter(is_active=True)
     )
     language = (config.language if config and config.language else store.language) or "fr"
+    week = availability.weekly_hours(store)
     ctx = StoreContext(
         store_id=store.pk,
         business_id=store.business_id,
@@ -248,7 +252,7 @@ def build_context(store: Store) -> StoreContext:
         hours=tuple(
             (i.weekday, f"{i.opens:%H:%M}", f"{i.closes:%H:%M}") for i in store.opening_intervals.all()
         ),
-        hours_lines={lang: tuple(availability.hours_summary(store, lang)) for lang in ("fr", "en")},
+        hours_lines={lang: tuple(phrases.hours_lines(week, lang)) for lang in SUPPORTED_LANGUAGES},
         closed_dates=tuple(d.date.isoformat() for d in store.closed_dates.all()),
         categories=tuple(c.name for c in store.categories.all()),
         items=items,
@@ -420,4 +424,4 @@ def on_signup_completed(*, store_id: int, **kwargs: Any) -> None:
 
 
 def local_now(ctx: StoreContext, now: datetime | None = None) -> datetime:
-    return (now or timezone.now()).astimezone(availability.zone_named(ctx.timezone))
+    return (now or timezone.now()).astimezone(zone_named(ctx.timezone))

@@ -23,6 +23,7 @@ from billing import gateway, signup
 from billing.models import Subscription
 from billing.plans import PlanCode
 from kalliky.errors import AppError, ValidationFailed
+from kalliky.languages import supported_language
 from stores.access import access_store
 
 router = Router(tags=["billing"])
@@ -123,7 +124,7 @@ def _language(request: HttpRequest, chosen: str | None) -> str:
     if chosen:
         return chosen
     code = (getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE)[:2]
-    return code if code in ("fr", "en") else "fr"
+    return supported_language(code)
 
 
 @router.post(

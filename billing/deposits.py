@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from billing import gateway
 from billing.models import PaymentLink
 from kalliky.inbox import Ignored
+from kalliky.languages import supported_language
 
 log = logging.getLogger(__name__)
 Kind = PaymentLink.Kind
@@ -154,7 +155,7 @@ def _open_checkout(link: PaymentLink) -> dict[str, str]:
             "payment_intent_data": {"metadata": metadata},
             "success_url": f"{base}/billing/paid/",
             "cancel_url": f"{base}/billing/paid/?cancelled=1",
-            "locale": store.language if store.language in ("fr", "en") else "auto",
+            "locale": supported_language(store.language, "auto"),
         },
         idempotency_key=f"kalliky-paylink-{link.pk}",
     )

@@ -35,6 +35,7 @@ from billing.models import PendingSignup, Subscription
 from billing.plans import Plan, get_plan
 from kalliky.errors import AppError, Conflict, ValidationFailed
 from kalliky.inbox import Ignored
+from kalliky.languages import supported_language
 from stores.models import OnboardingProgress, Store
 from stores.services.store import store_create
 
@@ -212,7 +213,7 @@ def _open_checkout(
         "subscription_data": {"metadata": metadata},
         "success_url": success_url(stripe=True),
         "cancel_url": f"{settings.PUBLIC_BASE_URL}/billing/signup/cancelled/",
-        "locale": pending.language if pending.language in ("fr", "en") else "auto",
+        "locale": supported_language(pending.language, "auto"),
         **params,
     }
     try:

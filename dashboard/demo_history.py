@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from dashboard.metrics import zone
 from stores.models import Customer, Order, OrderItem, Product, Source, Store
 from stores.services.customers import customers_refresh_behaviour
 from telephony.models import Call
@@ -36,7 +35,7 @@ def add_history(store: Store, *, seed: int = 7) -> int:
     if Call.objects.filter(store=store, call_control_id__startswith=PREFIX).exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    tz = zone(store.timezone)
+    tz = store.zone
     products = list(Product.objects.filter(store=store, status=Product.Status.AVAILABLE)[:20])
     if not products:
         return 0

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,13 +32,6 @@ MAX_CUSTOM_DAYS = 366
 # A call the assistant (or a person after a transfer) actually picked up.
 ANSWERED = (Call.Status.ANSWERED, Call.Status.COMPLETED, Call.Status.TRANSFERRED)
 MISSED = (Call.Status.MISSED, Call.Status.REJECTED)
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from dashboard.metrics import zone
 from kalliky.errors import PermissionDenied
 from stores.access import access_store, stores_for
+from stores.models.store import zone_named as zone
 
 if TYPE_CHECKING:
     from stores.models import Store

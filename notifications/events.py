@@ -30,6 +30,7 @@ from notifications.models import (
 )
 from notifications.variables import Booking, Context
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Source, Store
+from stores.models.store import zone_named
 from telephony.models import Call, CallbackTicket
 
 REMINDER_HOURS = (24, 2)
@@ -193,7 +194,7 @@ def daily_digests_due(now: datetime | None = None) -> list[NotificationQueueItem
         by_zone[store.timezone].append(store)
     created: list[NotificationQueueItem] = []
     for zone_name, stores in by_zone.items():
-        zone = _zone(zone_name)
+        zone = zone_named(zone_name)
         local = now.astimezone(zone)
         for store in stores:
             if local.hour != _digest_hour(store):
@@ -351,13 +352,6 @@ def batched() -> Iterator[None]:
 def _any_store(business_id: int) -> Store | None:
     # Formats (language, time zone, currency) for an event no store was named for.
     return Store.objects.select_related("business").filter(business_id=business_id).order_by("pk").first()
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 def _inside_transaction(name: str) -> None:

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from kalliky.languages import SUPPORTED_LANGUAGES
 from notifications import catalog
 from notifications.defaults import shipped_text
 from notifications.models import Channel, NotificationTemplate
@@ -24,7 +25,7 @@ from notifications.models import Channel, NotificationTemplate
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 _ANY_BRACES = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _TAGS = ("{%", "%}", "{#", "#}")
-LANGUAGES = ("fr", "en")
+LANGUAGES = SUPPORTED_LANGUAGES
 SUBJECT_MAX = 200
 SMS_MAX = 1600  # ten concatenated parts: past that, carriers drop or truncate
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, translation
@@ -51,7 +50,7 @@ def money(amount: Decimal, currency: str) -> str:
 def when(moment: datetime | None, store: Store) -> str:
     if moment is None:
         return _("to be arranged")
-    local = moment.astimezone(_zone(store))
+    local = moment.astimezone(store.zone)
     return _("%(day)s at %(time)s") % {"day": day_label(local), "time": local.strftime("%H:%M")}
 
 
@@ -71,13 +70,6 @@ def call_link(call_id: int | None) -> str:
 
 def dashboard_link() -> str:
     return f"{settings.PUBLIC_BASE_URL}/"
-
-
-def _zone(store: Store) -> ZoneInfo:
-    try:
-        return ZoneInfo(store.timezone)
-    except (ValueError, KeyError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 def _store_values(store: Store) -> dict[str, str]:

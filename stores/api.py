@@ -3,7 +3,6 @@ call a service, return. Another tenant's ids are 404 at every level."""
 
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -17,14 +16,11 @@ from stores import selectors
 from stores.access import access_store, stores_for
 from stores.models import (
     Category,
-    Consultation,
     Customer,
     Order,
     PreparationTicket,
     Product,
     ProductVariation,
-    Reservation,
-    ServiceBooking,
     ServiceResource,
     Store,
     UniversalService,
@@ -81,7 +77,7 @@ class Page(LimitOffsetPagination):
 
 
 def _day_start(store: Store, day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(store.timezone))
+    return datetime.combine(day, time.min, tzinfo=store.zone)
 
 
 # --- Stores ---------------------------------------------------------------------------------
@@ -491,110 +487,52 @@ def _in_range(store: Store, qs: QuerySet, field: str, filters: RangeFilters) -> 
     return qs
 
 
-def _booking(model: type, request: HttpRequest, store_id: int, booking_id: int) -> Any:
-    store = access_store(request.user, store_id)
-    return get_object_or_404(model, pk=booking_id, store=store)
+def _mount_bookings(
+    kind: bookings.BookingKind, path: str, payload_in: type[Schema], out: type[Schema]
+) -> None:
+    """List, create, get, update and cancel one kind of booking under /{store_id}/{path}; the
+    operation ids stay those of the hand-written routes they replace (stores_api_<kind>_<verb>)."""
+    many, one = f"/{{store_id}}/{path}", f"/{{store_id}}/{path}/{{booking_id}}"
+
+    def named(verb: str) -> dict[str, Any]:
+        title = kind.name.replace("_", " ").title()
+        return {"operation_id": f"stores_api_{kind.name}_{verb}", "summary": f"{title} {verb.title()}"}
+
+    def booking_of(request: HttpRequest, store_id: int, booking_id: int) -> Any:
+        return get_object_or_404(kind.model, pk=booking_id, store=access_store(request.user, store_id))
+
+    @router.get(many, response=list[out], **named("list"))
+    @paginate(Page)
+    def list_(request: HttpRequest, store_id: int, filters: Query[RangeFilters]) -> QuerySet:
+        store = access_store(request.user, store_id)
+        return _in_range(store, kind.rows(store), kind.day_field, filters)
+
+    def create(request: HttpRequest, store_id: int, payload: Schema) -> Status:
+        return Status(201, kind.create(access_store(request.user, store_id), **payload.dict()))
+
+    def detail(request: HttpRequest, store_id: int, booking_id: int) -> Any:
+        return booking_of(request, store_id, booking_id)
+
+    def update(request: HttpRequest, store_id: int, booking_id: int, payload: Schema) -> Any:
+        return kind.update(booking_of(request, store_id, booking_id), **payload.dict())
+
+    def cancel(request: HttpRequest, store_id: int, booking_id: int) -> Any:
+        booking = booking_of(request, store_id, booking_id)
+        bookings.booking_cancel(booking=booking)
+        return booking
+
+    # Ninja reads the body's schema from the annotation: each kind's own.
+    create.__annotations__["payload"] = update.__annotations__["payload"] = payload_in
+    router.post(many, response={201: out}, **named("create"))(create)
+    router.get(one, response=out, **named("detail"))(detail)
+    router.put(one, response=out, **named("update"))(update)
+    router.post(f"{one}/cancel", response=out, **named("cancel"))(cancel)
 
 
-@router.get("/{store_id}/reservations", response=list[ReservationOut])
-@paginate(Page)
-def reservation_list(
-    request: HttpRequest, store_id: int, filters: Query[RangeFilters]
-) -> QuerySet[Reservation]:
-    store = access_store(request.user, store_id)
-    return _in_range(store, store.reservations.order_by("starts_at", "id"), "starts_at", filters)
-
-
-@router.post("/{store_id}/reservations", response={201: ReservationOut})
-def reservation_create(request: HttpRequest, store_id: int, payload: ReservationIn) -> Status:
-    return Status(
-        201, bookings.reservation_save(store=access_store(request.user, store_id), **payload.dict())
-    )
-
-
-@router.get("/{store_id}/reservations/{booking_id}", response=ReservationOut)
-def reservation_detail(request: HttpRequest, store_id: int, booking_id: int) -> Reservation:
-    return _booking(Reservation, request, store_id, booking_id)
-
-
-@router.put("/{store_id}/reservations/{booking_id}", response=ReservationOut)
-def reservation_update(
-    request: HttpRequest, store_id: int, booking_id: int, payload: ReservationIn
-) -> Reservation:
-    booking = _booking(Reservation, request, store_id, booking_id)
-    return bookings.reservation_save(store=booking.store, reservation=booking, **payload.dict())
-
-
-@router.post("/{store_id}/reservations/{booking_id}/cancel", response=ReservationOut)
-def reservation_cancel(request: HttpRequest, store_id: int, booking_id: int) -> Reservation:
-    booking = _booking(Reservation, request, store_id, booking_id)
-    bookings.booking_cancel(booking=booking)
-    return booking
-
-
-@router.get("/{store_id}/service-bookings", response=list[ServiceBookingOut])
-@paginate(Page)
-def service_booking_list(request: HttpRequest, store_id: int, filters: Query[RangeFilters]) -> QuerySet:
-    store = access_store(request.user, store_id)
-    return _in_range(store, store.service_bookings.order_by("starts_at", "id"), "starts_at", filters)
-
-
-@router.post("/{store_id}/service-bookings", response={201: ServiceBookingOut})
-def service_booking_create(request: HttpRequest, store_id: int, payload: ServiceBookingIn) -> Status:
-    return Status(
-        201, bookings.service_booking_save(store=access_store(request.user, store_id), **payload.dict())
-    )
-
-
-@router.get("/{store_id}/service-bookings/{booking_id}", response=ServiceBookingOut)
-def service_booking_detail(request: HttpRequest, store_id: int, booking_id: int) -> ServiceBooking:
-    return _booking(ServiceBooking, request, store_id, booking_id)
-
-
-@router.put("/{store_id}/service-bookings/{booking_id}", response=ServiceBookingOut)
-def service_booking_update(
-    request: HttpRequest, store_id: int, booking_id: int, payload: ServiceBookingIn
-) -> ServiceBooking:
-    booking = _booking(ServiceBooking, request, store_id, booking_id)
-    return bookings.service_booking_save(store=booking.store, booking=booking, **payload.dict())
-
-
-@router.post("/{store_id}/service-bookings/{booking_id}/cancel", response=ServiceBookingOut)
-def service_booking_cancel(request: HttpRequest, store_id: int, booking_id: int) -> ServiceBooking:
-    booking = _booking(ServiceBooking, request, store_id, booking_id)
-    bookings.booking_cancel(booking=booking)
-    return booking
-
-
-@router.get("/{store_id}/consultations", response=list[ConsultationOut])
-@paginate(Page)
-def consultation_list(request: HttpRequest, store_id: int, filters: Query[RangeFilters]) -> QuerySet:
-    store = access_store(request.user, store_id)
-    return _in_range(store, store.consultations.order_by("-created_at", "-id"), "created_at", filters)
-
-
-@router.post("/{store_id}/consultations", response={201: ConsultationOut})
-def consultation_create(request: HttpRequest, store_id: int, payload: ConsultationIn) -> Status:
-    return Status(
-        201, bookings.consultation_save(store=access_store(request.user, store_id), **payload.dict())
-    )
-
-
-@router.get("/{store_id}/consultations/{booking_id}", response=ConsultationOut)
-def consultation_detail(request: HttpRequest, store_id: int, booking_id: int) -> Consultation:
-    return _booking(Consultation, request, store_id, booking_id)
-
-
-@router.put("/{store_id}/consultations/{booking_id}", response=ConsultationOut)
-def consultation_update(
-    request: HttpRequest, store_id: int, booking_id: int, payload: ConsultationIn
-) -> Consultation:
-    booking = _booking(Consultation, request, store_id, booking_id)
-    return bookings.consultation_save(store=booking.store, consultation=booking, **payload.dict())
-
-
-@router.post("/{store_id}/consultations/{booking_id}/cancel", response=ConsultationOut)
-def consultation_cancel(request: HttpRequest, store_id: int, booking_id: int) -> Consultation:
-    booking = _booking(Consultation, request, store_id, booking_id)
-    bookings.booking_cancel(booking=booking)
-    return booking
+# One table: the kind (model, save function, related rows), its URL and its schemas.
+for _kind, _path, _in, _out in (
+    (bookings.RESERVATION, "reservations", ReservationIn, ReservationOut),
+    (bookings.SERVICE_BOOKING, "service-bookings", ServiceBookingIn, ServiceBookingOut),
+    (bookings.CONSULTATION, "consultations", ConsultationIn, ConsultationOut),
+):
+    _mount_bookings(_kind, _path, _in, _out)

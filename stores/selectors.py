@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from stores.access import stores_for
-from stores.availability import zone_named
 from stores.holidays import public_holidays
 from stores.models import ClosedDate, HolidayDecision, Order, Source, SpecialHours, Store
+from stores.models.store import zone_named
 from telephony.models import Call, PhoneNumber
 
 
@@ -95,7 +95,7 @@ HOLIDAY_NOTICE_DAYS = 45
 
 
 def local_today(store: Store, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(zone_named(store.timezone)).date()
+    return (now or timezone.now()).astimezone(store.zone).date()
 
 
 def holidays_ahead(store: Store, today: date, days: int = HOLIDAY_NOTICE_DAYS) -> list[HolidayAhead]:

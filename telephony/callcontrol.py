@@ -32,6 +32,7 @@ from ai import session as sessions
 from ai.brains.phrases import when as spoken_when
 from billing.plans import max_concurrent_calls
 from kalliky import inbox
+from kalliky.languages import supported_language
 from kalliky.phones import to_e164
 from stores.availability import is_open_at, next_opening
 from stores.models import CustomerExchange, Store
@@ -202,7 +203,7 @@ def _locked_call(r: Reaction) -> Call | None:
 
 def _lang(call: Call) -> str:
     lang = (call.control or {}).get("lang") or (call.store.language if call.store else "fr")
-    return lang if lang in ("fr", "en") else "fr"
+    return supported_language(lang)
 
 
 def _speak(r: Reaction, call: Call, text: str, *, interrupt: bool = False) -> None:
@@ -297,7 +298,7 @@ def _e164(raw: str, *, region: str = "FR") -> str:
 def _store_lang(store: Store) -> str:
     config = getattr(store, "ai_config", None)
     lang = (config.language if config else "") or store.language
-    return lang if lang in ("fr", "en") else "fr"
+    return supported_language(lang)
 
 
 def _voice_type(store: Store) -> str:

@@ -12,14 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
 from ai.analysis import sentiment
 from ai.analysis.base import AnalysisInput, AnalyzerOutput, Line
 from ai.analysis.schema import (
-    COMPLAINT_CATEGORIES,
     AnalysedConsultation,
     AnalysedItem,
     AnalysedOrder,
@@ -36,6 +34,9 @@ from ai.nlu.numbers import find_numbers
 from ai.nlu.people import parse_party_size
 from ai.nlu.text import normalize
 from ai.nlu.when import combine, parse_when
+from stores.models import COMPLAINT_CATEGORIES
+from stores.models.store import zone_named
+from stores.services.orders import unit_price
 
 DELIVERY = {"dine_in": "dine-in", "takeaway": "takeaway", "delivery": "delivery"}
 _DELIVERY_WORDS = ("livraison", "livrer", "livre", "livrez", "delivery", "deliver", "delivered")
@@ -180,14 +181,14 @@ def _quantity_before(norm: str, start: int) -> int:
 
 
 def _line_price(item: ItemCtx, words: list[str]) -> tuple[Decimal, list[str]]:
+    """The heard size and extras, priced as an order prices them (stores.services.orders)."""
     size = find_size(item, words)
-    price = size.price if size is not None and size.price is not None else item.price
-    labels = [size.value] if size is not None else []
-    for v in item.variations:
-        if v.type != "size" and normalize(v.value) and normalize(v.value) in " ".join(words):
-            price += v.price_delta
-            labels.append(v.value)
-    return price, labels
+    said = " ".join(words)
+    extras = [
+        v for v in item.variations if v.type != "size" and normalize(v.value) and normalize(v.value) in said
+    ]
+    chosen = ([size] if size is not None else []) + extras
+    return unit_price(item.price, chosen), [v.value for v in chosen]
 
 
 def _orders_from_text(ctx: StoreContext, lines: list[str]) -> AnalysedOrder | None:
@@ -340,7 +341,7 @@ def _known_complaint(view: dict[str, Any]) -> Signalement:
 
 # --- the whole -----------------------------------------------------------------------------------------
 def _now(data: AnalysisInput) -> datetime:
-    tz = ZoneInfo(data.ctx.timezone or "UTC")
+    tz = zone_named(data.ctx.timezone)
     return (data.started_at or datetime.now(tz)).astimezone(tz)
 
 

@@ -9,6 +9,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -21,6 +22,7 @@ from ai.analysis.base import AnalysisInput, Analyzer, Known, Line
 from ai.analysis.local import LocalAnalyzer
 from ai.analysis.openai import OpenAIAnalyzer
 from ai.models import AIConversationSession
+from kalliky.languages import supported_language
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking
 from telephony.models import Call, CallbackTicket
 
@@ -39,7 +41,7 @@ def _lang(call: Call, state: dict[str, Any]) -> str:
     lang = (
         state.get("lang") or (call.control or {}).get("lang") or (call.store.language if call.store else "fr")
     )
-    return lang if lang in ("fr", "en") else "fr"
+    return supported_language(lang)
 
 
 def _local(at: Any, tz: Any) -> str | None:
@@ -127,10 +129,8 @@ def read_rows_many(calls: list[Call]) -> dict[int, Rows]:
 
 def known_of(call: Call, rows: Rows | None = None) -> Known:
     """What the tools created during the call, as plain views."""
-    from zoneinfo import ZoneInfo
-
     rows = rows or read_rows(call)
-    tz = ZoneInfo(call.store.timezone if call.store else "UTC")
+    tz = call.store.zone if call.store else ZoneInfo("UTC")
     return Known(
         orders=[
             {

@@ -11,23 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stores.models import ComplaintCategory
+
 DeliveryType = Literal["dine-in", "takeaway", "delivery"]
 Urgency = Literal["normal", "high", "emergency"]
 Severity = Literal["low", "normal", "high", "emergency"]
 Sentiment = Literal["positive", "neutral", "negative"]
-COMPLAINT_CATEGORIES = (
-    "quality",
-    "delay",
-    "missing_item",
-    "wrong_order",
-    "staff",
-    "billing",
-    "hygiene",
-    "other",
-)
-ComplaintCategory = Literal[
-    "quality", "delay", "missing_item", "wrong_order", "staff", "billing", "hygiene", "other"
-]
 
 
 class _Closed(BaseModel):

@@ -44,6 +44,7 @@ from ai.nlu.numbers import find_numbers
 from ai.nlu.text import normalize
 from ai.nlu.when import parse_when
 from ai.tools import ToolContext, call_tool
+from kalliky.languages import SUPPORTED_LANGUAGES
 
 # Expects whose every question is a yes/no one: a plain "oui" answers them. Any other expect is an
 # open question ("À quelle heure ?", "À quel nom ?", "Quelle taille ?") unless that one question
@@ -86,7 +87,7 @@ class LocalBrain(Orders, Bookings, ManageBookings, Questions, Complaints, Handov
     def turn(self, tc: ToolContext, text: str) -> BrainTurn:
         session = tc.session
         detected = language.detect_language(text)
-        if detected in ("fr", "en") and detected != session.lang and len(text.split()) >= 3:
+        if detected in SUPPORTED_LANGUAGES and detected != session.lang and len(text.split()) >= 3:
             session.lang = detected
         heard = self._hear(tc, text)
         reply = self._dispatch(tc, heard)

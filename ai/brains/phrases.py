@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 # A question about this evening ("vous fermez à quelle heure ce soir ?"), asked at any hour.
@@ -160,6 +160,9 @@ P: dict[str, dict[str, str]] = {
         "ne quittez pas.",
         "and": "et",
         "or": "ou",
+        "hours_closed": "fermé",
+        "hours_days_range": "du {first} au {last}",
+        "hours_line": "{days} : {hours}",
     },
     "en": {
         "diet_is_yes": "Yes, {item} is {tag}.",
@@ -301,6 +304,9 @@ P: dict[str, dict[str, str]] = {
         "please hold.",
         "and": "and",
         "or": "or",
+        "hours_closed": "closed",
+        "hours_days_range": "{first} to {last}",
+        "hours_line": "{days}: {hours}",
     },
 }
 
@@ -357,6 +363,29 @@ def day_name(d: date, lang: str, today: date | None = None) -> str:
     if lang == "fr":
         return f"{DAYS['fr'][d.weekday()]} {d.day} {MONTHS['fr'][d.month - 1]}"
     return f"{DAYS['en'][d.weekday()]} {d.day} {MONTHS['en'][d.month - 1]}"
+
+
+def hours_lines(week: list[list[tuple[time, time]]], lang: str) -> list[str]:
+    """One line per run of days with the same hours, Monday first, from the store's regular week
+    (stores.availability.weekly_hours): "du mardi au samedi : 11:30–14:30, 18:30–23:00", "Sunday
+    and Monday: closed"."""
+    lang = "fr" if lang.lower().startswith("fr") else "en"
+    names = DAYS[lang]
+    texts = [", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in spans) or P[lang]["hours_closed"] for spans in week]
+    lines, first = [], 0
+    while first < 7:
+        last = first
+        while last + 1 < 7 and texts[last + 1] == texts[first]:
+            last += 1
+        if last == first:
+            label = names[first]
+        elif last == first + 1:
+            label = f"{names[first]} {P[lang]['and']} {names[last]}"
+        else:
+            label = say(lang, "hours_days_range", first=names[first], last=names[last])
+        lines.append(say(lang, "hours_line", days=label, hours=texts[first]))
+        first = last + 1
+    return lines
 
 
 def when(at: datetime, lang: str, today: date | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ai.nlu.text import normalize
+from stores.models import ComplaintCategory
 
 # (category, weight, pattern): the category with the most evidence wins, ties go to the earlier.
 _CATEGORY_RULES: list[tuple[str, float, re.Pattern[str]]] = [
@@ -43,7 +44,16 @@ _CATEGORY_RULES: list[tuple[str, float, re.Pattern[str]]] = [
                          r"botched|ruined|ruine|mal (?:fait|coupe|coiffe)"),
     ]
 ]  # fmt: skip
-_CATEGORY_ORDER = ("hygiene", "missing_item", "wrong_order", "delay", "billing", "staff", "quality")
+# Which category wins a tie; every one of them is in stores.models.COMPLAINT_CATEGORIES.
+_CATEGORY_ORDER: tuple[ComplaintCategory, ...] = (
+    "hygiene",
+    "missing_item",
+    "wrong_order",
+    "delay",
+    "billing",
+    "staff",
+    "quality",
+)
 _EMERGENCY = re.compile(
     r"\b(?:allerg|anaphyla|intoxi|empoisonn|malades?\b|vomi|hopital|urgences?\b|samu|ambulance|pompiers|etouff|"
     r"respire (?:plus|pas|mal)|me suis brule|brulure|blesse|sick\b|ill\b|poison|hospital|emergency|"
@@ -65,8 +75,8 @@ _LOW = re.compile(
 )
 
 
-def complaint_category(text: str) -> str:
-    """ "quality", "delay", "missing_item", "wrong_order", "staff", "billing", "hygiene" or "other"."""
+def complaint_category(text: str) -> ComplaintCategory:
+    """One of stores' COMPLAINT_CATEGORIES: the best-evidenced rule's, "other" when none matches."""
     norm = normalize(text)
     totals: dict[str, float] = {}
     for category, weight, pattern in _CATEGORY_RULES:

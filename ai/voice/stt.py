@@ -1,7 +1,7 @@
 """The words of one caller utterance, offline, while the call goes on.
 
 English only: PocketSphinx with the store's own small language model, the one the post-call
-transcription uses (ai.transcription.decoder_for). Any other language is not supported()
+transcription uses (ai.voice.lexicon.decoder_for). Any other language is not supported()
 here: the realtime pipeline then takes its text from Telnyx's transcription.
 
 A recogniser is made once per call (the store's model is cached across calls; the decoder,
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ai import transcription
+from ai.voice import lexicon
 
 RATE = 8000
 LEVEL = 0.55  # where the loud part of an utterance is brought, as the offline path does
@@ -51,7 +52,7 @@ class UtteranceRecognizer:
             raise ValueError(f"no offline recognition for {lang!r}: use the provider's transcription")
         self.lang = _language(lang)
         started = time.perf_counter()
-        self._decoder = transcription.decoder_for(transcription._clean_hints(hints))
+        self._decoder = lexicon.decoder_for(transcription._clean_hints(hints))
         self.build_ms = (time.perf_counter() - started) * 1000.0
         self._lock = threading.Lock()  # one decode at a time: the decoder keeps its state
 

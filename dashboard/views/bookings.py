@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dashboard.metrics import zone
 from kalliky.errors import AppError
 from stores.access import access_store
 from stores.models import BookingStatus, Consultation, Reservation, ServiceBooking, Store
+from stores.models.store import zone_named as zone
 from stores.services.bookings import booking_cancel, consultation_move, reservation_save, service_booking_save
 
 KINDS = {"reservation": Reservation, "service": ServiceBooking, "consultation": Consultation}

@@ -29,6 +29,7 @@ from dashboard.views.onboarding import unfinished_for
 from kalliky.errors import AppError
 from stores.access import access_store, stores_for
 from stores.models import Order, PreparationTicket, Source, Store
+from stores.models.store import zone_named
 from stores.selectors import HolidayAhead, holidays_undecided_for, store_cards_for
 from stores.services.orders import order_set_status, ticket_set_status
 
@@ -49,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {"cards": cards, "current_store_id": current_store_id}
     if cards:
         # One store: its own days and currency; all stores: the platform's time zone.
-        tz = metrics.zone(cards[0].store.timezone if len(cards) == 1 else None)
+        tz = zone_named(cards[0].store.timezone if len(cards) == 1 else None)
         period = metrics.parse_period(
             request.GET.get("period", metrics.DEFAULT_PERIOD),
             request.GET.get("start", ""),

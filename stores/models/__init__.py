@@ -1,6 +1,12 @@
 from stores.models.bookings import BookingStatus, Consultation, Reservation, ServiceBooking, Source
 from stores.models.catalog import Category, Product, ProductVariation, ServiceResource, UniversalService
-from stores.models.customers import Customer, CustomerBehavior, CustomerExchange
+from stores.models.customers import (
+    COMPLAINT_CATEGORIES,
+    ComplaintCategory,
+    Customer,
+    CustomerBehavior,
+    CustomerExchange,
+)
 from stores.models.orders import Order, OrderItem, PreparationTicket
 from stores.models.store import (
     ClosedDate,
@@ -12,9 +18,11 @@ from stores.models.store import (
 )
 
 __all__ = [
+    "COMPLAINT_CATEGORIES",
     "BookingStatus",
     "Category",
     "ClosedDate",
+    "ComplaintCategory",
     "Consultation",
     "Customer",
     "CustomerBehavior",

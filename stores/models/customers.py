@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal, get_args
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kalliky.models import TimeStamped
+
+# What a complaint is about (CustomerExchange.category of a complaint): the assistant's triage,
+# its report_issue tool and the post-call analysis all speak this list; "other" when none fits.
+ComplaintCategory = Literal[
+    "quality", "delay", "missing_item", "wrong_order", "staff", "billing", "hygiene", "other"
+]
+COMPLAINT_CATEGORIES: tuple[str, ...] = get_args(ComplaintCategory)
 
 
 class Customer(TimeStamped):

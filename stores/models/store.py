@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kalliky.models import TimeStamped
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """A zone by name. Empty or unknown falls back to the platform's zone (settings.TIME_ZONE)
+    rather than failing a call, a page or a message: the one rule for every store's clock."""
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 class Store(TimeStamped):
@@ -58,6 +69,11 @@ class Store(TimeStamped):
                 condition=models.Q(tax_rate__gte=0) & models.Q(tax_rate__lte=100), name="store_tax_rate_range"
             ),
         ]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The store's clock (a bad name falls back to the platform's zone, see zone_named)."""
+        return zone_named(self.timezone)
 
     def __str__(self) -> str:
         return self.name

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from billing.deposits import offer_for_booking
@@ -184,20 +187,82 @@ def consultation_save(
     return consultation
 
 
-def booking_cancel(*, booking: Reservation | ServiceBooking | Consultation) -> None:
-    cancelled = (
-        Consultation.Status.CANCELLED if isinstance(booking, Consultation) else BookingStatus.CANCELLED
-    )
-    if booking.status == cancelled:
+# --- The three kinds, one table -------------------------------------------------------------
+Booking = Reservation | ServiceBooking | Consultation
+
+
+@dataclass(frozen=True)
+class BookingKind:
+    """What list, get, create, update and cancel need to know of one kind of booking, so each
+    path is written once for the three."""
+
+    name: str  # "reservation" | "service_booking" | "consultation", as deposits name them
+    model: type[Reservation] | type[ServiceBooking] | type[Consultation]
+    save: Callable[..., Any]  # its write path: validation, overlap check, customer, deposit offer
+    instance: str  # the save function's keyword for the row being changed
+    related: str  # the store's related name
+    ordering: tuple[str, ...]  # how a list is sorted
+    day_field: str  # what a date range filters on
+    cancelled: str
+    finished: tuple[str, ...]  # a booking in one of these can no longer be cancelled
+
+    def rows(self, store: Store) -> QuerySet[Any]:
+        return getattr(store, self.related).order_by(*self.ordering)
+
+    def create(self, store: Store, **fields: Any) -> Any:
+        return self.save(store=store, **fields)
+
+    def update(self, booking: Booking, **fields: Any) -> Any:
+        return self.save(store=booking.store, **{self.instance: booking}, **fields)
+
+
+RESERVATION = BookingKind(
+    "reservation",
+    Reservation,
+    reservation_save,
+    "reservation",
+    "reservations",
+    ("starts_at", "id"),
+    "starts_at",
+    BookingStatus.CANCELLED,
+    (BookingStatus.COMPLETED, BookingStatus.NO_SHOW),
+)
+SERVICE_BOOKING = BookingKind(
+    "service_booking",
+    ServiceBooking,
+    service_booking_save,
+    "booking",
+    "service_bookings",
+    ("starts_at", "id"),
+    "starts_at",
+    BookingStatus.CANCELLED,
+    (BookingStatus.COMPLETED, BookingStatus.NO_SHOW),
+)
+CONSULTATION = BookingKind(
+    "consultation",
+    Consultation,
+    consultation_save,
+    "consultation",
+    "consultations",
+    ("-created_at", "-id"),  # requests come unscheduled: newest first
+    "created_at",
+    Consultation.Status.CANCELLED,
+    (Consultation.Status.COMPLETED,),
+)
+BOOKING_KINDS = (RESERVATION, SERVICE_BOOKING, CONSULTATION)
+
+
+def kind_of(booking: Booking) -> BookingKind:
+    return next(kind for kind in BOOKING_KINDS if isinstance(booking, kind.model))
+
+
+def booking_cancel(*, booking: Booking) -> None:
+    kind = kind_of(booking)
+    if booking.status == kind.cancelled:
         return
-    done = (
-        (Consultation.Status.COMPLETED,)
-        if isinstance(booking, Consultation)
-        else (BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
-    )
-    if booking.status in done:
+    if booking.status in kind.finished:
         raise Conflict(_("A finished booking cannot be cancelled."), field="status")
-    booking.status = cancelled
+    booking.status = kind.cancelled
     booking.save(update_fields=["status", "updated_at"])
 
 

@@ -16,7 +16,9 @@ import pytest
 import telnyx
 
 from ai import transcription
-from ai.transcription import FAILED, UNSUPPORTED_LANGUAGE, pronounce, transcribe_recording
+from ai.transcription import FAILED, UNSUPPORTED_LANGUAGE, transcribe_recording
+from ai.voice import lexicon
+from ai.voice.lexicon import pronounce
 from tests.fakes.openai import FakeOpenAI, error, hang, transcript
 from tests.fakes.telnyx import FakeTelnyx
 from tests.fakes.telnyx.calls import MP3_BYTES, wav_bytes
@@ -119,15 +121,15 @@ def test_an_unreadable_or_missing_recording_fails_with_the_reason(tmp_path: Path
 
 
 def test_words_missing_from_the_dictionary_get_pronunciations(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "margheritas" in transcription.corpus(["Margherita"])
-    assert "two large margheritas" in transcription.corpus(["Margherita"])
-    assert transcription.words_of("Crème brûlée & 7up") == ["creme", "brulee", "and", "seven", "up"]
+    assert "margheritas" in lexicon.corpus(["Margherita"])
+    assert "two large margheritas" in lexicon.corpus(["Margherita"])
+    assert lexicon.words_of("Crème brûlée & 7up") == ["creme", "brulee", "and", "seven", "up"]
     if TOOLS["espeak-ng"]:
         assert pronounce("margherita") == "M AA R G ER IY T AH"  # espeak-ng's rules, in ARPAbet
-    transcription._espeak_phones.cache_clear()
-    monkeypatch.setattr(transcription.shutil, "which", lambda name: None)  # a server without espeak-ng
+    lexicon._espeak_phones.cache_clear()
+    monkeypatch.setattr(lexicon.shutil, "which", lambda name: None)  # a server without espeak-ng
     assert pronounce("calzone") == "K AA L Z OW N"
-    transcription._espeak_phones.cache_clear()
+    lexicon._espeak_phones.cache_clear()
 
 
 # --- OpenAI ---------------------------------------------------------------------------------------

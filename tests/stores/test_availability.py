@@ -195,22 +195,11 @@ def test_fall_back_night_is_an_hour_longer_and_repeats_its_slots(night_bakery):
     assert av.closes_at(night_bakery, at(25, 2, 30, month=10, fold=1)) == at(25, 5, month=10)
 
 
-def test_hours_summary_groups_days_in_french_and_english(bella, late_bar, hair):
-    assert av.hours_summary(bella, "fr") == [
-        "lundi : fermé",
-        "du mardi au samedi : 11:30–14:30, 18:30–23:00",
-        "dimanche : fermé",
-    ]
-    assert av.hours_summary(bella, "en")[1] == "Tuesday to Saturday: 11:30–14:30, 18:30–23:00"
-    assert av.hours_summary(late_bar, "en") == [
-        "Monday to Thursday: closed",
-        "Friday and Saturday: 18:00–02:00",
-        "Sunday: closed",
-    ]
-    assert av.hours_summary(hair["Emma"].store, "fr-FR") == [
-        "du lundi au samedi : 09:00–19:00",
-        "dimanche : fermé",
-    ]
+def test_weekly_hours_is_data_monday_first(bella, late_bar, hair):
+    lunch, dinner = (time(11, 30), time(14, 30)), (time(18, 30), time(23))
+    assert av.weekly_hours(bella) == [[], *[[lunch, dinner]] * 5, []]
+    assert av.weekly_hours(late_bar) == [[], [], [], [], [(time(18), time(2))], [(time(18), time(2))], []]
+    assert av.weekly_hours(hair["Emma"].store) == [*[[(time(9), time(19))]] * 6, []]
 
 
 def test_hours_cost_no_query_when_prefetched(bella, django_assert_num_queries):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai import transcription
+from ai.voice import lexicon
 from ai.voice.stt import Recognition, UtteranceRecognizer, supported
 from tests.ai.voice.synth import espeak_wav, needs_audio_tools, on_line, to_phone, utterance
 
@@ -41,7 +41,7 @@ def test_only_english_is_recognised_offline() -> None:
 
 def test_the_store_model_is_built_once_and_each_call_gets_its_own_decoder() -> None:
     hints = (*HINTS, "Quattro formaggi", "Diavola")  # a store this test has to itself
-    transcription._store_model.cache_clear()
+    lexicon._store_model.cache_clear()
     started = time.perf_counter()
     first = UtteranceRecognizer(hints, "en")
     cold_ms = (time.perf_counter() - started) * 1000
@@ -51,7 +51,7 @@ def test_the_store_model_is_built_once_and_each_call_gets_its_own_decoder() -> N
     print(f"UtteranceRecognizer: {cold_ms:.0f} ms with the model to build, {warm_ms:.0f} ms from the cache")
     assert first._decoder is not second._decoder  # a decoder is never shared between calls
     # Built once, then taken from the cache (counted, not timed: a busy machine skews timings).
-    cache = transcription._store_model.cache_info()
+    cache = lexicon._store_model.cache_info()
     assert (cache.misses, cache.hits) == (1, 1), cache
 
 
