@@ -1,7 +1,7 @@
 """What every store starts with: its notification configurations and, for every action,
 channel and language, the message used when the business has written none of its own.
 
-Texts are plain: `{{ name }}` placeholders only (see notifications/catalog.py for the names each
+Texts are plain: `{{ name }}` placeholders only (see notifications/actions.py for the names each
 action offers). Webhooks have no template: they carry the event's data as JSON."""
 
 from __future__ import annotations

@@ -19,8 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications import selectors, variables
-from notifications.catalog import SEVERITY_RANK
-from notifications.dispatch import Outgoing, dispatch_on_commit, enqueue, enqueue_many
+from notifications.actions import SEVERITY_RANK
 from notifications.models import (
     ActionType,
     Channel,
@@ -28,6 +27,7 @@ from notifications.models import (
     NotificationQueueItem,
     StoreNotificationSettings,
 )
+from notifications.outbox import Outgoing, dispatch_on_commit, enqueue, enqueue_many
 from notifications.variables import Booking, Context
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Source, Store
 from telephony.models import Call, CallbackTicket

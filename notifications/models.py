@@ -75,7 +75,7 @@ class NotificationConfig(TimeStamped):
         return f"{self.get_action_type_display()} → {self.get_channel_display()}"
 
     def clean(self) -> None:
-        from notifications.catalog import RecipientError, clean_recipients
+        from notifications.actions import RecipientError, clean_recipients
 
         try:
             self.recipients = clean_recipients(
@@ -125,7 +125,7 @@ class NotificationTemplate(TimeStamped):
         return f"{self.action_type}/{self.channel}/{self.language}"
 
     def clean(self) -> None:
-        from notifications.catalog import variables_of
+        from notifications.actions import variables_of
         from notifications.templating import TemplateProblem, check_template
 
         try:
