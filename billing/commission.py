@@ -35,9 +35,16 @@ def amount_for(plan_code: str, order_total: Decimal) -> Decimal:
     return percent + plan.commission_per_order
 
 
+def on_order_placed(sender: type, order: Any, **kwargs: Any) -> None:
+    """`order_placed` (subscribed in BillingConfig.ready): the order is confirmed and committed."""
+    with transaction.atomic():
+        record(order)
+
+
 def record(order: Any) -> Commission | None:
-    """In the order's transaction: the order's commission (once), reported after commit.
-    Orders not taken on a call (manual, the owner's tests) carry none."""
+    """The order's commission, once per order (its row is unique per order, so a second call or
+    a replayed event records nothing new), reported after commit. Orders not taken on a call
+    (manual, the owner's tests) carry none."""
     from stores.models import Source
 
     if order.source != Source.CALL:

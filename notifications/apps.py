@@ -8,6 +8,24 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from notifications.signals import store_saved
+        from ai.analysis import events as analysis
+        from billing import deposits
+        from notifications import signals
+        from stores import events as business
+        from telephony import call_tasks
 
-        post_save.connect(store_saved, sender="stores.Store", dispatch_uid="notifications_store_defaults")
+        post_save.connect(
+            signals.store_saved, sender="stores.Store", dispatch_uid="notifications_store_defaults"
+        )
+        # The domain events of the apps below: what happened → who hears about it.
+        for signal, receiver, uid in (
+            (business.sector_applied, signals.sector_applied, "sector_applied"),
+            (business.order_placed, signals.order_placed, "order_placed"),
+            (business.booking_made, signals.booking_made, "booking_made"),
+            (business.booking_moved, signals.booking_made, "booking_moved"),
+            (business.complaint_recorded, signals.complaint_recorded, "complaint_recorded"),
+            (call_tasks.callback_requested, signals.callback_requested, "callback_requested"),
+            (deposits.payment_link_ready, signals.payment_link_ready, "payment_link_ready"),
+            (analysis.calls_analysed, signals.calls_analysed, "calls_analysed"),
+        ):
+            signal.connect(receiver, dispatch_uid=f"notifications_{uid}")

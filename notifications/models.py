@@ -32,6 +32,10 @@ class ActionType(models.TextChoices):
     CUSTOMER_CONFIRMATION = "customer_confirmation", _("Confirmation to the caller")
     WELCOME = "welcome", _("Welcome")
     BILLING = "billing", _("Billing")
+    # Sent by Kalliky itself (not configurable): the owner's text when a caller waits for a
+    # call-back, and the payment link texted to a caller.
+    CALLBACK_SMS = "callback_sms", _("Call-back text to the owner")
+    PAYMENT_LINK = "payment_link", _("Payment link to the caller")
 
 
 Severity = CustomerExchange.Severity

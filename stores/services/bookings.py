@@ -6,8 +6,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.deposits import offer_for_booking
 from kalliky.errors import Conflict, ValidationFailed
+from stores.events import booking_cancelled, booking_made, booking_moved, publish
 from stores.models import (
     BookingStatus,
     Consultation,
@@ -21,6 +21,20 @@ from stores.models import (
 from stores.services.customers import customer_touch
 
 ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+Booking = Reservation | ServiceBooking | Consultation
+
+
+def _start(booking: Booking) -> datetime | None:
+    return booking.scheduled_at if isinstance(booking, Consultation) else booking.starts_at
+
+
+def _announce(booking: Booking, *, created: bool, previous_start: datetime | None) -> None:
+    """After commit: a new booking is made (billing may ask a deposit, notifications confirm it);
+    an existing one whose start changed is moved (notifications schedule its new reminders)."""
+    if created:
+        publish(booking_made, sender=type(booking), booking=booking)
+    elif _start(booking) != previous_start:
+        publish(booking_moved, sender=type(booking), booking=booking, previous_start=previous_start)
 
 
 def _resource(store: Store, resource_id: int | None) -> ServiceResource | None:
@@ -80,7 +94,9 @@ def reservation_save(
                     _("%(name)s is already booked at that time.") % {"name": resource.name}, field="starts_at"
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
+        created = reservation is None
         reservation = reservation or Reservation(store=store, source=source, call=call)
+        previous_start = _start(reservation)
         reservation.resource = resource
         reservation.customer = customer
         reservation.customer_name = customer_name
@@ -88,7 +104,7 @@ def reservation_save(
         for key, value in fields.items():
             setattr(reservation, key, value)
         reservation.save()
-        offer_for_booking("reservation", reservation)  # a deposit link by SMS, where the store asks one
+        _announce(reservation, created=created, previous_start=previous_start)
     return reservation
 
 
@@ -130,7 +146,9 @@ def service_booking_save(
                     field="starts_at",
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
+        created = booking is None
         booking = booking or ServiceBooking(store=store, source=source, call=call)
+        previous_start = _start(booking)
         booking.service = service
         booking.resource = resource
         booking.customer = customer
@@ -142,7 +160,7 @@ def service_booking_save(
         booking.custom_field_values = values
         booking.notes = notes
         booking.save()
-        offer_for_booking("service_booking", booking)  # a deposit link by SMS, where the store asks one
+        _announce(booking, created=created, previous_start=previous_start)
     return booking
 
 
@@ -170,7 +188,9 @@ def consultation_save(
     resource = _resource(store, resource_id)
     with transaction.atomic():
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
+        created = consultation is None
         consultation = consultation or Consultation(store=store, source=source, call=call)
+        previous_start = _start(consultation)
         consultation.resource = resource
         consultation.customer = customer
         consultation.customer_name = customer_name
@@ -180,11 +200,11 @@ def consultation_save(
         if consultation.scheduled_at and consultation.status == Consultation.Status.REQUESTED:
             consultation.status = Consultation.Status.SCHEDULED
         consultation.save()
-        offer_for_booking("consultation", consultation)  # a deposit link by SMS, where the store asks one
+        _announce(consultation, created=created, previous_start=previous_start)
     return consultation
 
 
-def booking_cancel(*, booking: Reservation | ServiceBooking | Consultation) -> None:
+def booking_cancel(*, booking: Booking) -> None:
     cancelled = (
         Consultation.Status.CANCELLED if isinstance(booking, Consultation) else BookingStatus.CANCELLED
     )
@@ -199,3 +219,5 @@ def booking_cancel(*, booking: Reservation | ServiceBooking | Consultation) -> N
         raise Conflict(_("A finished booking cannot be cancelled."), field="status")
     booking.status = cancelled
     booking.save(update_fields=["status", "updated_at"])
+    # The reminders already queued cancel themselves at send time; this is for other listeners.
+    publish(booking_cancelled, sender=type(booking), booking=booking)
