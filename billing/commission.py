@@ -23,6 +23,7 @@ from django.utils import timezone
 from billing import stripe_client
 from billing.models import Commission, Subscription
 from billing.plans import PlanCode, get_plan
+from stores.models import Source
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -45,8 +46,6 @@ def record(order: Any) -> Commission | None:
     """The order's commission, once per order (its row is unique per order, so a second call or
     a replayed event records nothing new), reported after commit. Orders not taken on a call
     (manual, the owner's tests) carry none."""
-    from stores.models import Source
-
     if order.source != Source.CALL:
         return None
     sub = Subscription.objects.filter(store_id=order.store_id).only("plan").first()

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from billing import stripe_client
 from billing.models import PaymentLink
 from kalliky.inbox import Ignored
+from stores.models import Consultation, Order, Reservation, ServiceBooking
 
 log = logging.getLogger(__name__)
 Kind = PaymentLink.Kind
@@ -36,8 +37,6 @@ payment_link_ready = Signal()
 
 
 def _target_model(kind: str) -> Any:
-    from stores.models import Consultation, Order, Reservation, ServiceBooking
-
     return {
         Kind.ORDER: Order,
         Kind.RESERVATION: Reservation,
@@ -47,10 +46,10 @@ def _target_model(kind: str) -> Any:
 
 
 # --- subscriptions to the stores' events (BillingConfig.ready) ------------------------------------
-_BOOKING_KINDS = {
-    "Reservation": Kind.RESERVATION,
-    "ServiceBooking": Kind.SERVICE_BOOKING,
-    "Consultation": Kind.CONSULTATION,
+_BOOKING_KINDS: dict[type, str] = {
+    Reservation: Kind.RESERVATION,
+    ServiceBooking: Kind.SERVICE_BOOKING,
+    Consultation: Kind.CONSULTATION,
 }
 
 
@@ -61,7 +60,7 @@ def on_order_placed(sender: type, order: Any, customer_phone: str = "", **kwargs
 
 def on_booking_made(sender: type, booking: Any, **kwargs: Any) -> None:
     with transaction.atomic():
-        offer_for_booking(_BOOKING_KINDS[sender.__name__], booking)
+        offer_for_booking(_BOOKING_KINDS[sender], booking)
 
 
 def offer_for_order(order: Any, phone: str) -> PaymentLink | None:
