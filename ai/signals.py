@@ -12,6 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from ai import context
 from ai.models import IntelligentAIConfig
 from billing.models import Subscription
+from stores.events import store_data_changed
 from stores.models import (
     Category,
     ClosedDate,
@@ -24,7 +25,6 @@ from stores.models import (
     Store,
     UniversalService,
 )
-from stores.signals import store_data_changed
 
 
 def _invalidate_later(store_id: int | None) -> None:

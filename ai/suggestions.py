@@ -1,6 +1,6 @@
 """Accepting or dismissing what the post-call analysis suggested. Accepting creates the real
 order or booking through stores.services (the same code the dashboard uses), links it to the call,
-and queues its notifications; a suggestion is decided once."""
+whose events bring its notifications; a suggestion is decided once."""
 
 from __future__ import annotations
 
@@ -41,8 +41,7 @@ def _starts_at(found: dict[str, Any], override: datetime | None, tz: str) -> dat
 
 
 def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
-    from notifications import events
-
+    # The stores services publish order_placed / booking_made: notifications follow from them.
     call, store = s.call, s.store
     found = s.payload.get("analysis") or {}
     phone = call.customer.phone if call.customer else call.from_number
@@ -65,7 +64,6 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
             source=Source.CALL,
             call=call,
         )
-        events.order_placed(order)
         return f"order:{order.pk}"
     if s.kind == AnalysisSuggestion.Kind.RESERVATION:
         party = overrides.get("party_size")
@@ -114,7 +112,6 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
             source=Source.CALL,
             call=call,
         )
-    events.booking_made(booking)
     return f"{s.kind}:{booking.pk}"
 
 

@@ -40,7 +40,7 @@ from stores.models import (
 )
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS
 from stores.services import bookings as booking_services
-from stores.services.customers import anonymous_customer, customer_touch
+from stores.services.customers import anonymous_customer, complaint_record, customer_touch
 from stores.services.orders import order_create, unit_price
 from telephony.models import Call
 
@@ -1236,15 +1236,13 @@ def report_issue(
     customer = customer_touch(
         business=tc.store.business, phone=tc.session.caller_phone, name=tc.session.customer_name
     ) or _anonymous_customer(tc)
-    exchange = CustomerExchange.objects.create(
+    exchange = complaint_record(
         customer=customer,
         store=tc.store,
-        type=CustomerExchange.Type.COMPLAINT,
-        description=description[:500],
+        description=description,
         content={"source": tc.source, "session": tc.session.id},
-        category=category or "other",
+        category=category,
         severity=urgency,
-        follow_up_required=True,
         call_id=tc.session.call_id,
     )
     tc.session.exchanges.append(exchange.pk)

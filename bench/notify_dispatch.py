@@ -60,7 +60,7 @@ def fill(store: Any, channel: str, recipient: Callable[[int], str], count: int) 
     from django.utils import timezone
 
     from notifications import variables
-    from notifications.dispatch import Outgoing, enqueue
+    from notifications.outbox import Outgoing, enqueue
 
     context = variables.sample("new_order", store, "fr")
     payload = {"language": "fr", "vars": context.for_action("new_order"), "data": context.data}
@@ -81,7 +81,7 @@ def drain(count: int) -> dict[str, Any]:
     """One worker dispatching until the queue is empty: the figure is items per second."""
     from django.db import connection
 
-    from notifications import dispatch
+    from notifications import outbox
 
     executed = [0]
 
@@ -93,7 +93,7 @@ def drain(count: int) -> dict[str, Any]:
     started = time.perf_counter()
     with connection.execute_wrapper(counting):
         while True:
-            report = dispatch.dispatch(limit=BATCH)
+            report = outbox.dispatch(limit=BATCH)
             if not report.claimed:
                 break
             sent += report.sent

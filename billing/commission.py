@@ -22,6 +22,7 @@ from django.utils import timezone
 from billing import gateway
 from billing.models import Commission, Subscription
 from billing.plans import PlanCode, get_plan
+from stores.models import Source
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -34,11 +35,16 @@ def amount_for(plan_code: str, order_total: Decimal) -> Decimal:
     return percent + plan.commission_per_order
 
 
-def record(order: Any) -> Commission | None:
-    """In the order's transaction: the order's commission (once), reported after commit.
-    Orders not taken on a call (manual, the owner's tests) carry none."""
-    from stores.models import Source
+def on_order_placed(sender: type, order: Any, **kwargs: Any) -> None:
+    """`order_placed` (subscribed in BillingConfig.ready): the order is confirmed and committed."""
+    with transaction.atomic():
+        record(order)
 
+
+def record(order: Any) -> Commission | None:
+    """The order's commission, once per order (its row is unique per order, so a second call or
+    a replayed event records nothing new), reported after commit. Orders not taken on a call
+    (manual, the owner's tests) carry none."""
     if order.source != Source.CALL:
         return None
     sub = Subscription.objects.filter(store_id=order.store_id).only("plan").first()

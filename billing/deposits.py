@@ -1,11 +1,13 @@
 """Payment and deposit links by SMS (Stripe Checkout, mode payment).
 
 For a store that turns it on, an order taken on a call at or above its threshold, or a booking
-taken on a call when the store asks a deposit, gets a PaymentLink (in the order's transaction,
-one per order or booking). After commit a task opens the Checkout Session and texts its URL to
-the caller from the store's number. `checkout.session.completed` for it (webhook inbox) marks the
-link and the order or booking paid. The assistant never sees card data: it only knows a link
-is sent.
+taken on a call when the store asks a deposit, gets a PaymentLink (one per order or booking), when
+stores publishes `order_placed` / `booking_made` (subscribed in BillingConfig.ready). After commit
+a task opens the Checkout Session and publishes `payment_link_ready`: notifications, the one
+sender of texts, queues the SMS to the caller from the store's number (its retry policy, its
+dedupe key) and records the outcome on the link (status, sms_sent_at, error).
+`checkout.session.completed` for it (webhook inbox) marks the link and the order or booking paid.
+The assistant never sees card data: it only knows a link is sent.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,14 +27,16 @@ from billing import gateway
 from billing.models import PaymentLink
 from kalliky.inbox import Ignored
 from kalliky.languages import supported_language
+from stores.models import Consultation, Order, Reservation, ServiceBooking
 
 log = logging.getLogger(__name__)
 Kind = PaymentLink.Kind
 
+# link=<PaymentLink>: its Checkout page is open; text its URL to link.phone (notifications does).
+payment_link_ready = Signal()
+
 
 def _target_model(kind: str) -> Any:
-    from stores.models import Consultation, Order, Reservation, ServiceBooking
-
     return {
         Kind.ORDER: Order,
         Kind.RESERVATION: Reservation,
@@ -40,8 +45,26 @@ def _target_model(kind: str) -> Any:
     }[kind]
 
 
+# --- subscriptions to the stores' events (BillingConfig.ready) ------------------------------------
+_BOOKING_KINDS: dict[type, str] = {
+    Reservation: Kind.RESERVATION,
+    ServiceBooking: Kind.SERVICE_BOOKING,
+    Consultation: Kind.CONSULTATION,
+}
+
+
+def on_order_placed(sender: type, order: Any, customer_phone: str = "", **kwargs: Any) -> None:
+    with transaction.atomic():
+        offer_for_order(order, customer_phone)
+
+
+def on_booking_made(sender: type, booking: Any, **kwargs: Any) -> None:
+    with transaction.atomic():
+        offer_for_booking(_BOOKING_KINDS[sender], booking)
+
+
 def offer_for_order(order: Any, phone: str) -> PaymentLink | None:
-    """In the order's transaction: a link for a large order taken on a call (or None)."""
+    """A link for a large order taken on a call (or None); once per order."""
     store = order.store
     if not _wanted(store, order.source, phone) or order.total < store.payment_link_threshold:
         return None
@@ -49,7 +72,7 @@ def offer_for_order(order: Any, phone: str) -> PaymentLink | None:
 
 
 def offer_for_booking(kind: str, booking: Any) -> PaymentLink | None:
-    """In the booking's transaction: a deposit link for a booking taken on a call (or None)."""
+    """A deposit link for a booking taken on a call (or None); once per booking."""
     store = booking.store
     phone = booking.customer_phone
     if not _wanted(store, booking.source, phone) or store.booking_deposit <= 0:
@@ -88,43 +111,18 @@ def request_payment_link(self, link_id: int) -> str:  # noqa: ANN001 - Celery's 
 
 
 def send(link_id: int) -> str:
-    from notifications.selectors import sender_number
-    from telephony.providers import get_provider
-
+    """Open the link's Checkout page (once) and hand the text to notifications."""
     link = PaymentLink.objects.select_related("store").filter(pk=link_id).first()
     if link is None:
         return "gone"
     if link.status in (PaymentLink.Status.SENT, PaymentLink.Status.PAID):
         return str(link.status)
-    store = link.store
     if not link.checkout_session_id:
         session = _open_checkout(link)
         link.checkout_session_id, link.url = session["id"], session["url"]
         link.save(update_fields=["checkout_session_id", "url", "updated_at"])
-    sender = sender_number(store.pk)
-    if not sender:
-        PaymentLink.objects.filter(pk=link.pk).update(
-            status=PaymentLink.Status.FAILED, error="The store has no active number to text from."
-        )
-        return "no sender"
-    with translation.override(store.language):
-        text = _("%(store)s: pay %(amount)s %(currency)s securely here: %(url)s") % {
-            "store": store.name,
-            "amount": link.amount,
-            "currency": link.currency,
-            "url": link.url,
-        }
-    try:
-        get_provider().send_sms(from_=sender, to=link.phone, text=text)
-    except Exception as exc:  # noqa: BLE001 - recorded on the link; staff can resend from the admin
-        PaymentLink.objects.filter(pk=link.pk).update(
-            status=PaymentLink.Status.FAILED, error=f"SMS: {type(exc).__name__}: {exc}"[:2000]
-        )
-        return "sms failed"
-    PaymentLink.objects.filter(pk=link.pk).update(
-        status=PaymentLink.Status.SENT, sms_sent_at=timezone.now(), error=""
-    )
-    return "sent"
+    payment_link_ready.send(sender=PaymentLink, link=link)
+    return "queued"
 
 
 def _open_checkout(link: PaymentLink) -> dict[str, str]:

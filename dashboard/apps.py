@@ -11,7 +11,7 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from dashboard import live
-        from stores.signals import order_changed
+        from stores.events import order_changed
 
         # An order or its ticket changed: the store's open kitchen boards redraw its card.
         order_changed.connect(live.on_order_changed, dispatch_uid="dashboard.kitchen_boards")

@@ -55,5 +55,5 @@ def _send(store_id: int, order_id: int) -> None:
 
 
 def on_order_changed(sender: object, *, store_id: int, order_id: int, **kwargs: object) -> None:
-    """Tell the store's boards (stores.signals.order_changed, sent once the change committed)."""
+    """Tell the store's boards (stores.events.order_changed, sent once the change committed)."""
     _send(store_id, order_id)

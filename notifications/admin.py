@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from notifications import catalog, dispatch
+from notifications import actions, outbox
 from notifications.models import (
     NotificationConfig,
     NotificationQueueItem,
@@ -35,7 +35,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("variables this action offers"))
     def allowed_variables(self, obj: NotificationTemplate) -> str:
-        names = catalog.variables_of(obj.action_type) if obj.action_type else ()
+        names = actions.variables_of(obj.action_type) if obj.action_type else ()
         return ", ".join(f"{{{{ {n} }}}}" for n in names) or "—"
 
 
@@ -75,7 +75,7 @@ class NotificationQueueItemAdmin(admin.ModelAdmin):
     @admin.action(description=_("Replay selected notifications"))
     def replay_items(self, request: HttpRequest, queryset: QuerySet[NotificationQueueItem]) -> None:
         selected = list(queryset)
-        requeued = dispatch.replay(selected)
+        requeued = outbox.replay(selected)
         skipped = len(selected) - len(requeued)
         self.message_user(
             request,

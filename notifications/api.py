@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from accounts.access import access_business
-from notifications import catalog, selectors, services
+from notifications import actions, selectors, services
 from notifications.defaults import TEMPLATES
 from notifications.models import (
     ActionType,
@@ -48,14 +48,14 @@ def action_list(request: HttpRequest) -> list[dict]:
             "label": str(ActionType(action).label),
             "audience": spec.audience,
             "channels": list(spec.channels),
-            "variables": [{"name": n, "description": str(catalog.VARIABLES[n])} for n in spec.variables],
+            "variables": [{"name": n, "description": str(actions.VARIABLES[n])} for n in spec.variables],
             "defaults": [
                 {"channel": ch, "language": lang, "subject": text.subject, "body": text.body}
                 for (act, ch, lang), text in TEMPLATES.items()
                 if act == action
             ],
         }
-        for action, spec in catalog.ACTIONS.items()
+        for action, spec in actions.ACTIONS.items()
     ]
 
 

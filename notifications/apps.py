@@ -8,14 +8,27 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from billing import events as billing_events
-        from notifications import billing_mail
-        from notifications.signals import store_saved
+        from ai.analysis import events as analysis
+        from billing import deposits
+        from billing import events as billing
+        from notifications import billing_mail, signals
+        from stores import events as business
+        from telephony import call_tasks
 
-        post_save.connect(store_saved, sender="stores.Store", dispatch_uid="notifications_store_defaults")
-        billing_events.signup_completed.connect(
-            billing_mail.on_signup_completed, dispatch_uid="notifications_welcome"
+        post_save.connect(
+            signals.store_saved, sender="stores.Store", dispatch_uid="notifications_store_defaults"
         )
-        billing_events.subscription_state_changed.connect(
-            billing_mail.on_subscription_state_changed, dispatch_uid="notif_standing"
-        )
+        # The domain events of the apps below: what happened → who hears about it.
+        for signal, receiver, uid in (
+            (business.sector_applied, signals.sector_applied, "sector_applied"),
+            (business.order_placed, signals.order_placed, "order_placed"),
+            (business.booking_made, signals.booking_made, "booking_made"),
+            (business.booking_moved, signals.booking_made, "booking_moved"),
+            (business.complaint_recorded, signals.complaint_recorded, "complaint_recorded"),
+            (call_tasks.callback_requested, signals.callback_requested, "callback_requested"),
+            (deposits.payment_link_ready, signals.payment_link_ready, "payment_link_ready"),
+            (analysis.calls_analysed, signals.calls_analysed, "calls_analysed"),
+            (billing.signup_completed, billing_mail.on_signup_completed, "welcome"),
+            (billing.subscription_state_changed, billing_mail.on_subscription_state_changed, "standing"),
+        ):
+            signal.connect(receiver, dispatch_uid=f"notifications_{uid}")

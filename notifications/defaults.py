@@ -1,7 +1,7 @@
 """What every store starts with: its notification configurations and, for every action,
 channel and language, the message used when the business has written none of its own.
 
-Texts are plain: `{{ name }}` placeholders only (see notifications/catalog.py for the names each
+Texts are plain: `{{ name }}` placeholders only (see notifications/actions.py for the names each
 action offers). Webhooks have no template: they carry the event's data as JSON."""
 
 from __future__ import annotations
@@ -259,11 +259,28 @@ TEMPLATES: dict[tuple[str, str, str], Text] = {
     ),
 }
 
+# Texts Kalliky sends itself (the owner cannot configure or override them): the owner's call-back
+# text, the caller's payment link. Their values are set by notifications.events.
+SYSTEM_TEMPLATES: dict[tuple[str, str, str], Text] = {
+    (ActionType.CALLBACK_SMS, S, _FR): Text(
+        "", "Kalliky – {{ store_name }} : rappeler le {{ customer_phone }}. {{ summary }}"
+    ),
+    (ActionType.CALLBACK_SMS, S, _EN): Text(
+        "", "Kalliky – {{ store_name }}: call back {{ customer_phone }}. {{ summary }}"
+    ),
+    (ActionType.PAYMENT_LINK, S, _FR): Text(
+        "", "{{ store_name }} : réglez {{ amount }} en toute sécurité ici : {{ payment_link }}"
+    ),
+    (ActionType.PAYMENT_LINK, S, _EN): Text(
+        "", "{{ store_name }}: pay {{ amount }} securely here: {{ payment_link }}"
+    ),
+}
+
 
 def shipped_text(action: str, channel: str, language: str) -> Text | None:
     """The shipped text in that language, else in French, else in English."""
     for lang in (language, _FR, _EN):
-        text = TEMPLATES.get((action, channel, lang))
+        text = TEMPLATES.get((action, channel, lang)) or SYSTEM_TEMPLATES.get((action, channel, lang))
         if text is not None:
             return text
     return None

@@ -1,4 +1,5 @@
-"""What happened → who hears about it. The post-call analysis (and anything else) calls these.
+"""What happened → who hears about it. The domain events of the lower apps (stores, billing,
+telephony, the post-call analysis) are turned into these by notifications/signals.py.
 
 Each event function must run inside the transaction that wrote the entity: the queue rows
 commit with it (or vanish with it), and the messages due now are sent once it commits. Each is
@@ -18,9 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import selectors, variables
-from notifications.catalog import SEVERITY_RANK
-from notifications.dispatch import Outgoing, dispatch_on_commit, enqueue, enqueue_many
+from billing.models import PaymentLink
+from notifications import receipts, selectors, variables
+from notifications.actions import SEVERITY_RANK
 from notifications.models import (
     ActionType,
     Channel,
@@ -28,9 +29,11 @@ from notifications.models import (
     NotificationQueueItem,
     StoreNotificationSettings,
 )
+from notifications.outbox import Outgoing, dedupe_key, dispatch_on_commit, enqueue, enqueue_many, replay
 from notifications.variables import Booking, Context
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Source, Store
 from stores.models.store import zone_named
+from telephony.escalation import owner_phone
 from telephony.models import Call, CallbackTicket
 
 REMINDER_HOURS = (24, 2)
@@ -178,6 +181,53 @@ def callback_ticket(ticket: CallbackTicket) -> list[NotificationQueueItem]:
         store, ActionType.CALLBACK_TICKET, f"callback:{ticket.pk}", timezone.now(), context
     )
     return _queue(store, messages)
+
+
+def callback_text(ticket: CallbackTicket) -> list[NotificationQueueItem]:
+    """CALLBACK_SMS: text the owner at once that a caller waits for a call-back (once per ticket).
+    Not configurable: it is the promise the assistant made to the caller. The outcome is written
+    back on the ticket (notifications.receipts)."""
+    _inside_transaction("callback_text")
+    ticket = CallbackTicket.objects.select_related("store__business__owner").get(pk=ticket.pk)
+    store = ticket.store
+    to = owner_phone(store)
+    if not to:
+        receipts.callback(ticket.pk, "failed", "No owner phone to text.")
+        return []
+    values = {"store_name": store.name, "customer_phone": ticket.phone, "summary": ticket.summary or ""}
+    payload = {
+        "language": store.language,
+        "vars": values,
+        "receipt": {"kind": receipts.CALLBACK, "id": ticket.pk},
+    }
+    message = Outgoing(
+        ActionType.CALLBACK_SMS, Channel.SMS, to, f"callback:{ticket.pk}", timezone.now(), payload
+    )
+    return _queue(store, [message])
+
+
+def payment_link_text(link: PaymentLink) -> list[NotificationQueueItem]:
+    """PAYMENT_LINK: text the caller their payment page. Once per link and page; asked again
+    (billing's "send again") it replays a text that failed, and never sends one twice."""
+    _inside_transaction("payment_link_text")
+    store = Store.objects.select_related("business").get(pk=link.store_id)
+    values = {"store_name": store.name, "amount": f"{link.amount} {link.currency}", "payment_link": link.url}
+    payload = {
+        "language": store.language,
+        "vars": values,
+        "receipt": {"kind": receipts.PAYMENT_LINK, "id": link.pk},
+    }
+    entity = f"paylink:{link.pk}:{link.checkout_session_id or ''}"
+    message = Outgoing(ActionType.PAYMENT_LINK, Channel.SMS, link.phone, entity, timezone.now(), payload)
+    items = _queue(store, [message])
+    if not items:
+        key = dedupe_key(entity, ActionType.PAYMENT_LINK, Channel.SMS, link.phone)
+        known = NotificationQueueItem.objects.filter(dedupe_key=key).first()
+        if known is not None and known.status == NotificationQueueItem.Status.SENT:
+            receipts.payment_link(link.pk, known.status, sent_at=known.sent_at)
+        elif known is not None:
+            replay([known])
+    return items
 
 
 def daily_digests_due(now: datetime | None = None) -> list[NotificationQueueItem]:

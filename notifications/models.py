@@ -32,6 +32,10 @@ class ActionType(models.TextChoices):
     CUSTOMER_CONFIRMATION = "customer_confirmation", _("Confirmation to the caller")
     WELCOME = "welcome", _("Welcome")
     BILLING = "billing", _("Billing")
+    # Sent by Kalliky itself (not configurable): the owner's text when a caller waits for a
+    # call-back, and the payment link texted to a caller.
+    CALLBACK_SMS = "callback_sms", _("Call-back text to the owner")
+    PAYMENT_LINK = "payment_link", _("Payment link to the caller")
 
 
 Severity = CustomerExchange.Severity
@@ -75,7 +79,7 @@ class NotificationConfig(TimeStamped):
         return f"{self.get_action_type_display()} → {self.get_channel_display()}"
 
     def clean(self) -> None:
-        from notifications.catalog import RecipientError, clean_recipients
+        from notifications.actions import RecipientError, clean_recipients
 
         try:
             self.recipients = clean_recipients(
@@ -125,7 +129,7 @@ class NotificationTemplate(TimeStamped):
         return f"{self.action_type}/{self.channel}/{self.language}"
 
     def clean(self) -> None:
-        from notifications.catalog import variables_of
+        from notifications.actions import variables_of
         from notifications.templating import TemplateProblem, check_template
 
         try:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Business, User
 from kalliky.errors import Conflict, ValidationFailed
-from notifications import catalog, dispatch, selectors, templating, variables
+from notifications import actions, outbox, selectors, templating, variables
 from notifications.defaults import DEFAULT_CONFIGS
 from notifications.models import (
     NotificationConfig,
@@ -60,8 +60,8 @@ def defaults_ensure(*, store: Store) -> int:
 # --- configurations ----------------------------------------------------------------------------
 def _recipients(action: str, channel: str, recipients: list[str], active: bool) -> list[str]:
     try:
-        return catalog.clean_recipients(action, channel, recipients, active=active)
-    except catalog.RecipientError as exc:
+        return actions.clean_recipients(action, channel, recipients, active=active)
+    except actions.RecipientError as exc:
         raise ValidationFailed(exc.message, field=exc.field) from None
 
 
@@ -158,7 +158,7 @@ def template_save(
     template.language = language
     template.subject = subject
     template.body = body
-    template.variables = list(catalog.variables_of(action_type))
+    template.variables = list(actions.variables_of(action_type))
     try:
         with transaction.atomic():
             template.save()
@@ -205,7 +205,7 @@ def queue_retry(*, item: NotificationQueueItem) -> NotificationQueueItem:
         raise Conflict(_("This notification was already sent: trigger a new one instead."), field="status")
     if item.status == Status.SENDING:
         raise Conflict(_("This notification is being sent right now."), field="status")
-    dispatch.replay([item])
+    outbox.replay([item])
     item.refresh_from_db()
     return item
 
@@ -220,7 +220,7 @@ def trigger(
 ) -> list[NotificationQueueItem]:
     """Send an action now with sample values (overridden by `data`), to the store's active
     configurations for it, or to one configuration even if it is off (to try a webhook)."""
-    spec = catalog.spec_of(action_type)
+    spec = actions.spec_of(action_type)
     if spec is None:
         raise ValidationFailed(_("This action cannot be triggered."), field="action_type")
     unknown = sorted(set(data or {}) - set(spec.variables))
@@ -265,17 +265,17 @@ def trigger(
         else:
             recipients = [_recipient(config.channel, to)] if to else config.recipients
         messages += [
-            dispatch.Outgoing(action_type, config.channel, r, entity, now, payload, config)
+            outbox.Outgoing(action_type, config.channel, r, entity, now, payload, config)
             for r in recipients
         ]
     with transaction.atomic():
-        items = dispatch.enqueue(business_id=store.business_id, store_id=store.pk, messages=messages)
-        dispatch.dispatch_on_commit(items, now=now)
+        items = outbox.enqueue(business_id=store.business_id, store_id=store.pk, messages=messages)
+        outbox.dispatch_on_commit(items, now=now)
     return items
 
 
 def _recipient(channel: str, value: str) -> str:
     try:
-        return catalog.clean_recipient(channel, value)
-    except catalog.RecipientError as exc:
+        return actions.clean_recipient(channel, value)
+    except actions.RecipientError as exc:
         raise ValidationFailed(exc.message, field="to") from None

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers over notifications.dispatch and notifications.events.
+"""Celery tasks: thin wrappers over notifications.outbox and notifications.events.
 
 `now` travels as an ISO string (the broker speaks JSON); tests pass a later one to move time."""
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from notifications import dispatch, events
+from notifications import events, outbox
 
 
 def _clock(now: str | None) -> datetime | None:
@@ -19,13 +19,13 @@ def _clock(now: str | None) -> datetime | None:
 @shared_task(name="notifications.dispatch_due")
 def dispatch_due(now: str | None = None) -> dict[str, int]:
     """Beat, every few seconds: send what is due (scheduled, retries, expired leases)."""
-    return dispatch.dispatch(now=_clock(now)).as_dict()
+    return outbox.dispatch(now=_clock(now)).as_dict()
 
 
 @shared_task(name="notifications.dispatch_items")
 def dispatch_items(ids: list[int]) -> dict[str, int]:
     """Right after an event commits: send its items now instead of waiting for beat."""
-    return dispatch.dispatch(ids=ids, limit=len(ids)).as_dict()
+    return outbox.dispatch(ids=ids, limit=len(ids)).as_dict()
 
 
 @shared_task(name="notifications.enqueue_daily_digests")

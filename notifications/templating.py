@@ -1,7 +1,7 @@
 """Sandboxed message templates: plain text with `{{ name }}` placeholders and nothing else.
 
 No tags, no filters, no attribute access, no expressions: an owner's template can only place the
-values its action offers (notifications/catalog.py). An unknown name is refused when the
+values its action offers (notifications/actions.py). An unknown name is refused when the
 template is saved, so a message never goes out with a hole in it. Values are inserted once (a
 value that looks like a placeholder stays text) and HTML-escaped in the email's HTML part."""
 
@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from kalliky.languages import SUPPORTED_LANGUAGES
-from notifications import catalog
+from notifications import actions
 from notifications.defaults import shipped_text
 from notifications.models import Channel, NotificationTemplate
 
@@ -71,8 +71,8 @@ def placeholders(text: str, *, field: str = "body") -> list[str]:
 def check_template(action: str, channel: str, language: str, subject: str, body: str) -> None:
     """Everything a saved template must satisfy, with the field at fault."""
     try:
-        catalog.check_action_channel(action, channel)
-    except catalog.RecipientError as exc:
+        actions.check_action_channel(action, channel)
+    except actions.RecipientError as exc:
         raise TemplateProblem(exc.field, exc.message) from None
     if channel == Channel.WEBHOOK:
         raise TemplateProblem("channel", _("Webhooks send the event's data as JSON: they have no template."))
@@ -84,7 +84,7 @@ def check_template(action: str, channel: str, language: str, subject: str, body:
         raise TemplateProblem("subject", _("An email needs a subject."))
     if channel == Channel.SMS and subject.strip():
         raise TemplateProblem("subject", _("A text message has no subject: leave it empty."))
-    allowed = catalog.variables_of(action)
+    allowed = actions.variables_of(action)
     for field, text in (("subject", subject), ("body", body)):
         unknown = sorted({name for name in placeholders(text, field=field) if name not in allowed})
         if unknown:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from notifications import catalog
+from notifications import actions
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Store
 from stores.selectors import holidays_undecided
 from telephony.models import Call, CallbackTicket
@@ -33,7 +33,7 @@ class Context:
 
     def for_action(self, action: str) -> dict[str, str]:
         # Exactly the action's names: a template can only have used those.
-        return {name: self.values.get(name, "") for name in catalog.variables_of(action)}
+        return {name: self.values.get(name, "") for name in actions.variables_of(action)}
 
 
 # --- formatting -------------------------------------------------------------------------------

@@ -13,10 +13,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import ActionType, NotificationConfig
-from notifications.services import defaults_ensure
+from stores.events import sector_applied, store_data_changed
 from stores.models import Category, OpeningInterval, Product, ServiceResource, Store, UniversalService
-from stores.signals import store_data_changed
 
 D = Decimal
 
@@ -32,7 +30,8 @@ class Sector:
     catalog: list[tuple[Any, list[tuple[Any, Decimal]]]] = field(default_factory=list)
     services: list[tuple[Any, int, Decimal]] = field(default_factory=list)  # name, minutes, price
     resources: list[tuple[str, Any, int]] = field(default_factory=list)  # type, name, capacity
-    # Owner notifications this sector does not need (they are turned off, not deleted).
+    # Owner notifications this sector does not need (they are turned off, not deleted): the
+    # notifications app's action names, which it reads from `sector_applied`.
     quiet: tuple[str, ...] = ()
 
 
@@ -54,7 +53,7 @@ SECTORS: dict[str, Sector] = {
             (_("Drinks"), [(_("Still water"), D("3.00")), (_("Soda"), D("3.50"))]),
         ],
         resources=[("table", _("Table for 2"), 2), ("table", _("Table for 4"), 4)],
-        quiet=(ActionType.NEW_BOOKING, ActionType.NEW_CONSULTATION),
+        quiet=("new_booking", "new_consultation"),
     ),
     "salon": Sector(
         key="salon",
@@ -68,7 +67,7 @@ SECTORS: dict[str, Sector] = {
             (_("Colour"), 90, D("65.00")),
         ],
         resources=[("staff", _("Stylist 1"), 1), ("staff", _("Stylist 2"), 1)],
-        quiet=(ActionType.NEW_ORDER, ActionType.NEW_RESERVATION, ActionType.NEW_CONSULTATION),
+        quiet=("new_order", "new_reservation", "new_consultation"),
     ),
     "consultation": Sector(
         key="consultation",
@@ -78,7 +77,7 @@ SECTORS: dict[str, Sector] = {
         hours=_week(range(0, 5), (time(9, 0), time(12, 30)), (time(14, 0), time(18, 30))),
         services=[(_("First consultation"), 45, D("60.00")), (_("Follow-up"), 30, D("45.00"))],
         resources=[("room", _("Consulting room"), 1)],
-        quiet=(ActionType.NEW_ORDER, ActionType.NEW_RESERVATION),
+        quiet=("new_order", "new_reservation"),
     ),
 }
 
@@ -122,7 +121,7 @@ def apply(store: Store, sector: Sector) -> dict[str, int]:
         services = list(store.services.filter(name__in=[str(name) for name, _m, _p in sector.services]))
         for resource in store.resources.filter(type__in=("staff", "room")):
             resource.services.add(*services)
-        defaults_ensure(store=store)
-        NotificationConfig.objects.filter(store=store, action_type__in=sector.quiet).update(is_active=False)
+        # In this transaction, not on commit: the store's notifications are part of its setup.
+        sector_applied.send(sender=Store, store=store, quiet_actions=sector.quiet)
         transaction.on_commit(lambda: store_data_changed.send(sender=Store, store_id=store.pk))
     return created

@@ -1,4 +1,5 @@
-"""Celery tasks of the call loop: the recording download, the call-back SMS, the stale-call sweep.
+"""Celery tasks of the call loop: the recording download, the stale-call sweep; and the event a
+promised call-back publishes.
 
 They are the heavy or slow parts of a call, kept out of the reaction lanes."""
 
@@ -12,10 +13,11 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from telephony import slots
-from telephony.models import Call, CallbackTicket
+from telephony.models import Call
 
 log = logging.getLogger(__name__)
 
@@ -57,38 +59,9 @@ def download_recording(self, call_id: int) -> str:  # noqa: ANN001 - Celery's bo
     return call.recording_file.name
 
 
-@shared_task(name="telephony.text_callback_to_owner", bind=True, max_retries=3, default_retry_delay=30)
-def text_callback_to_owner(self, ticket_id: int) -> str:  # noqa: ANN001 - Celery's bound task
-    """SMS the owner that a caller is waiting for a call-back (once per ticket)."""
-    from telephony.escalation import owner_phone
-    from telephony.phrases import say
-    from telephony.providers import get_provider
-
-    tickets = CallbackTicket.objects.select_related("store__business__owner", "call")
-    ticket = tickets.filter(pk=ticket_id).first()
-    if ticket is None or ticket.sms_sent_at:
-        return "nothing to do"
-    to = owner_phone(ticket.store)
-    sender = ticket.call.to_number if ticket.call else ""
-    if not to or not sender:
-        CallbackTicket.objects.filter(pk=ticket_id).update(sms_error="No owner phone or sending number.")
-        return "no phone"
-    text = say(
-        "callback_sms",
-        ticket.store.language,
-        store=ticket.store.name,
-        phone=ticket.phone,
-        summary=ticket.summary or "",
-    )[:600]
-    try:
-        get_provider().send_sms(from_=sender, to=to, text=text)
-    except Exception as exc:
-        CallbackTicket.objects.filter(pk=ticket_id).update(sms_error=f"{type(exc).__name__}: {exc}"[:500])
-        if self.request.retries < self.max_retries and not settings.CELERY_TASK_ALWAYS_EAGER:
-            raise self.retry(exc=exc) from None
-        return "failed"
-    CallbackTicket.objects.filter(pk=ticket_id).update(sms_sent_at=timezone.now(), sms_error="")
-    return "sent"
+# ticket=<CallbackTicket>, sent on commit when a caller is promised a call-back. Notifications
+# (the one sender of texts) subscribes: it texts the owner and records sms_sent_at / sms_error.
+callback_requested = Signal()
 
 
 @shared_task(name="telephony.sweep_stale_calls")

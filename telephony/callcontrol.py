@@ -35,9 +35,11 @@ from kalliky import inbox
 from kalliky.languages import supported_language
 from kalliky.phones import to_e164
 from stores.availability import is_open_at, next_opening
+from stores.events import publish
 from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
 from telephony import escalation, media, reactions, sandbox, slots, stats, voice_relay
+from telephony.call_tasks import callback_requested
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
 from telephony.phrases import say
 from telephony.providers import decode_state, encode_state
@@ -685,11 +687,8 @@ def _promise_callback(r: Reaction, call: Call, *, interrupt: bool = False) -> No
             "reason": "nobody answered the transfer",
         },
     )
-    if created:
-        from telephony.call_tasks import text_callback_to_owner
-
-        ticket_pk = ticket.pk
-        r.after_commit.append(lambda: text_callback_to_owner.delay(ticket_pk))
+    if created:  # once committed, notifications texts the owner (the one sender of texts)
+        publish(callback_requested, sender=CallbackTicket, ticket=ticket)
     phone = call.from_number if call.customer_id else ""
     text = say("callback", lang, phone=_spell_phone(phone)) if phone else say("callback_no_phone", lang)
     _speak(r, call, text, interrupt=interrupt)

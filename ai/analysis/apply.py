@@ -8,7 +8,9 @@ repeated run reconciles with what the previous one wrote:
 - complaints the tools recorded are matched; the others become CustomerExchange complaints, which
   the next run then matches;
 - the customer's totals and behaviour are recomputed from their orders (not incremented);
-- notifications are queued through notifications.events, whose rows carry unique dedupe keys.
+- nothing is notified from here: what the call (or this analysis) created went through the stores
+  services, which publish their domain events; the call-level events (missed, summarised,
+  call-back) are published by the pipeline once the analysis commits (`calls_analysed`).
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from ai.analysis.base import AnalysisInput, AnalyzerOutput
+from ai.analysis.events import calls_analysed
 from ai.analysis.schema import AnalysedOrder, AnalysedService
 from ai.context import StoreContext
 from ai.matching import index_for
 from ai.models import AnalysisSuggestion
 from ai.nlu.text import normalize
 from kalliky.bulk import update_rows
-from stores.models import Customer, CustomerExchange, Order
-from stores.services.customers import anonymous_customer, customers_refresh_behaviour
-from telephony.models import Call, CallbackTicket
+from stores.events import publish
+from stores.models import Customer, Order
+from stores.services.customers import anonymous_customer, complaint_record, customers_refresh_behaviour
+from telephony.models import Call
 
 if TYPE_CHECKING:
     from ai.analysis.pipeline import Rows
@@ -153,7 +157,6 @@ def apply(
     `deferred`: the call's own row and its customer's behaviour are left to `finish()`, which
     writes a batch of them at once (in the same transaction)."""
     from ai.analysis.pipeline import read_rows
-    from notifications import events
 
     rows = rows or read_rows(call)
     session_cost = data.session_cost
@@ -178,7 +181,6 @@ def apply(
 
     reservations = list(rows.reservations)
     bookings = list(rows.bookings)
-    made = [*reservations, *bookings]  # the lists below are consumed by the matching
     new_tables: list[dict[str, Any]] = []
     new_services: list[dict[str, Any]] = []
     service_match: dict[int, str] = {}
@@ -221,14 +223,12 @@ def apply(
                 exchange.save(update_fields=["content", "updated_at"])
             continue
         complaints.append(
-            CustomerExchange.objects.create(
+            complaint_record(
                 customer=_complaint_customer(call),
                 store=call.store,
-                type=CustomerExchange.Type.COMPLAINT,
-                description=found.description[:500],
+                description=found.description,
                 category=found.category,
                 severity=found.urgency,
-                follow_up_required=True,
                 call=call,
                 content={"source": "analysis", "requested_actions": found.requestedActions},
             )
@@ -262,28 +262,13 @@ def apply(
     if not deferred:
         finish([call])
 
-    # Notifications: rows now, in this transaction (unique dedupe keys), sent on commit. The rows
-    # were read with what the events need (pipeline.read_rows_many).
-    for order in orders:
-        events.order_placed(order, loaded=True)
-    for booking in [*made, *consultations]:
-        events.booking_made(booking, loaded=True)
-    for exchange in complaints:
-        events.complaint_recorded(exchange)
-    # The call was read with its store, business and customer; its new values are in memory.
-    if call.status == Call.Status.MISSED:
-        events.missed_call(call, loaded=True)
-    if rows.callback_requested:
-        ticket = CallbackTicket.objects.filter(call=call).first()
-        if ticket is not None:
-            events.callback_ticket(ticket)
-    events.call_summarised(call, loaded=True)
-
 
 def finish(calls: list[Call]) -> None:
-    """Write the analysed calls' own rows and refresh their customers' behaviour, in bulk."""
+    """Write the analysed calls' own rows and refresh their customers' behaviour, in bulk; once
+    committed, `calls_analysed` tells the subscribers (the owner's call summaries, missed calls…)."""
     if not calls:
         return
     update_rows(calls, _CALL_FIELDS)
     customers = {c.customer_id: c.customer for c in calls if c.customer_id}
     customers_refresh_behaviour(list(customers.values()))  # type: ignore[arg-type]
+    publish(calls_analysed, sender=Call, call_ids=[c.pk for c in calls])

@@ -66,9 +66,7 @@ def read_rows(call: Call) -> Rows:
 
 def read_rows_many(calls: list[Call]) -> dict[int, Rows]:
     """What each call created, in one query per kind for the whole batch. The rows come with the
-    relations the notification events read (they are not read again)."""
-    from notifications.events import BOOKING_RELATED
-
+    relations the matching reads."""
     ids = [c.pk for c in calls]
     stores = [c.store for c in calls if c.store is not None]
     tables = any(s.has_reservations for s in stores) or len(stores) < len(calls)
@@ -89,7 +87,7 @@ def read_rows_many(calls: list[Call]) -> dict[int, Rows]:
     reservations = (
         grouped(
             Reservation.objects.filter(call_id__in=ids)
-            .select_related(*BOOKING_RELATED[Reservation])
+            .select_related("store__business", "customer")
             .order_by("pk")
         )
         if tables
@@ -97,13 +95,13 @@ def read_rows_many(calls: list[Call]) -> dict[int, Rows]:
     )
     bookings = grouped(
         ServiceBooking.objects.filter(call_id__in=ids)
-        .select_related(*BOOKING_RELATED[ServiceBooking])
+        .select_related("store__business", "customer", "service", "resource")
         .order_by("pk")
     )
     consultations = (
         grouped(
             Consultation.objects.filter(call_id__in=ids)
-            .select_related(*BOOKING_RELATED[Consultation])
+            .select_related("store__business", "customer")
             .order_by("pk")
         )
         if consulting
@@ -300,40 +298,37 @@ def _analyze_locked(calls: list[Call], analyzer: Analyzer, batch: Batch, *, isol
 
     `isolate`: each call in a savepoint, so that one failure does not undo the others (it is
     recorded in `batch.failed`); else the first failure propagates."""
-    from notifications import events, selectors
-
     rows = read_rows_many(calls)
     sessions = {s.call_id: s for s in AIConversationSession.objects.filter(call_id__in=[c.pk for c in calls])}
     contexts: dict[int, context.StoreContext] = {}  # a store's context, fetched once a batch
     finished: list[Call] = []
-    with selectors.memoized(), nullcontext() if isolate else events.batched():
-        for call in calls:
-            try:
-                with transaction.atomic() if isolate else nullcontext():
-                    store_id = call.store_id or 0
-                    if store_id not in contexts:
-                        contexts[store_id] = context.get_context(call.store)
-                    data, source = gather(
-                        call,
-                        rows[call.pk],
-                        transcribe=False,
-                        session=sessions.get(call.pk),
-                        ctx=contexts[store_id],
-                    )
-                    out = analyzer.analyze(data)
-                    apply.apply(call, data, out, source=source, rows=rows[call.pk], deferred=True)
-            except NeedsTranscription:
-                batch.handed_off.append(call.pk)
-                continue
-            except Exception as exc:
-                if not isolate:
-                    raise
-                log.exception("analysis of call %s failed", call.pk)
-                _record_failure(call, exc, batch)
-                continue
-            finished.append(call)
-            log.info("call %s analysed by %s", call.pk, out.analyzer)
-        apply.finish(finished)
+    for call in calls:
+        try:
+            with transaction.atomic() if isolate else nullcontext():
+                store_id = call.store_id or 0
+                if store_id not in contexts:
+                    contexts[store_id] = context.get_context(call.store)
+                data, source = gather(
+                    call,
+                    rows[call.pk],
+                    transcribe=False,
+                    session=sessions.get(call.pk),
+                    ctx=contexts[store_id],
+                )
+                out = analyzer.analyze(data)
+                apply.apply(call, data, out, source=source, rows=rows[call.pk], deferred=True)
+        except NeedsTranscription:
+            batch.handed_off.append(call.pk)
+            continue
+        except Exception as exc:
+            if not isolate:
+                raise
+            log.exception("analysis of call %s failed", call.pk)
+            _record_failure(call, exc, batch)
+            continue
+        finished.append(call)
+        log.info("call %s analysed by %s", call.pk, out.analyzer)
+    apply.finish(finished)
     batch.done += [c.pk for c in finished]
 
 

@@ -39,6 +39,7 @@ from kalliky.phones import to_e164
 from notifications import services as notification_services
 from notifications.models import ActionType, Channel, NotificationConfig, NotificationTemplate
 from notifications.templating import template_for
+from stores.events import store_data_changed
 from stores.models import (
     Category,
     HolidayDecision,
@@ -61,7 +62,6 @@ from stores.services.catalog import (
     variation_set_available,
 )
 from stores.services.store import holiday_decide, hours_set, store_update
-from stores.signals import store_data_changed
 from telephony import escalation
 from telephony.models import EscalationStep
 

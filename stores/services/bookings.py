@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from billing.deposits import offer_for_booking
 from kalliky.errors import Conflict, ValidationFailed
+from stores.events import booking_cancelled, booking_made, booking_moved, publish
 from stores.models import (
     BookingStatus,
     Consultation,
@@ -24,6 +24,20 @@ from stores.models import (
 from stores.services.customers import customer_touch
 
 ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+Booking = Reservation | ServiceBooking | Consultation
+
+
+def _start(booking: Booking) -> datetime | None:
+    return booking.scheduled_at if isinstance(booking, Consultation) else booking.starts_at
+
+
+def _announce(booking: Booking, *, created: bool, previous_start: datetime | None) -> None:
+    """After commit: a new booking is made (billing may ask a deposit, notifications confirm it);
+    an existing one whose start changed is moved (notifications schedule its new reminders)."""
+    if created:
+        publish(booking_made, sender=type(booking), booking=booking)
+    elif _start(booking) != previous_start:
+        publish(booking_moved, sender=type(booking), booking=booking, previous_start=previous_start)
 
 
 def _resource(store: Store, resource_id: int | None) -> ServiceResource | None:
@@ -83,7 +97,9 @@ def reservation_save(
                     _("%(name)s is already booked at that time.") % {"name": resource.name}, field="starts_at"
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
+        created = reservation is None
         reservation = reservation or Reservation(store=store, source=source, call=call)
+        previous_start = _start(reservation)
         reservation.resource = resource
         reservation.customer = customer
         reservation.customer_name = customer_name
@@ -91,7 +107,7 @@ def reservation_save(
         for key, value in fields.items():
             setattr(reservation, key, value)
         reservation.save()
-        offer_for_booking("reservation", reservation)  # a deposit link by SMS, where the store asks one
+        _announce(reservation, created=created, previous_start=previous_start)
     return reservation
 
 
@@ -133,7 +149,9 @@ def service_booking_save(
                     field="starts_at",
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
+        created = booking is None
         booking = booking or ServiceBooking(store=store, source=source, call=call)
+        previous_start = _start(booking)
         booking.service = service
         booking.resource = resource
         booking.customer = customer
@@ -145,7 +163,7 @@ def service_booking_save(
         booking.custom_field_values = values
         booking.notes = notes
         booking.save()
-        offer_for_booking("service_booking", booking)  # a deposit link by SMS, where the store asks one
+        _announce(booking, created=created, previous_start=previous_start)
     return booking
 
 
@@ -173,7 +191,9 @@ def consultation_save(
     resource = _resource(store, resource_id)
     with transaction.atomic():
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
+        created = consultation is None
         consultation = consultation or Consultation(store=store, source=source, call=call)
+        previous_start = _start(consultation)
         consultation.resource = resource
         consultation.customer = customer
         consultation.customer_name = customer_name
@@ -183,12 +203,11 @@ def consultation_save(
         if consultation.scheduled_at and consultation.status == Consultation.Status.REQUESTED:
             consultation.status = Consultation.Status.SCHEDULED
         consultation.save()
-        offer_for_booking("consultation", consultation)  # a deposit link by SMS, where the store asks one
+        _announce(consultation, created=created, previous_start=previous_start)
     return consultation
 
 
 # --- The three kinds, one table -------------------------------------------------------------
-Booking = Reservation | ServiceBooking | Consultation
 
 
 @dataclass(frozen=True)
@@ -264,15 +283,19 @@ def booking_cancel(*, booking: Booking) -> None:
         raise Conflict(_("A finished booking cannot be cancelled."), field="status")
     booking.status = kind.cancelled
     booking.save(update_fields=["status", "updated_at"])
+    # The reminders already queued cancel themselves at send time; this is for other listeners.
+    publish(booking_cancelled, sender=type(booking), booking=booking)
 
 
 def consultation_move(
     *, consultation: Consultation, scheduled_at: datetime, resource_id: int | None
 ) -> Consultation:
     """Another time (and practitioner, one of the store's own); a requested one becomes scheduled."""
+    previous_start = consultation.scheduled_at
     consultation.resource = _resource(consultation.store, resource_id)
     consultation.scheduled_at = scheduled_at
     if consultation.status == Consultation.Status.REQUESTED:
         consultation.status = Consultation.Status.SCHEDULED
     consultation.save(update_fields=["scheduled_at", "resource", "status", "updated_at"])
+    _announce(consultation, created=False, previous_start=previous_start)
     return consultation

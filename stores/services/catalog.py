@@ -10,9 +10,9 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone, translation
 
 from kalliky.errors import Conflict, ValidationFailed
+from stores.events import store_data_changed
 from stores.models import Category, Product, ProductVariation, ServiceResource, Store, UniversalService
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS, allergen_field, contradiction, tag_field
-from stores.signals import store_data_changed
 
 
 def category_create(*, store: Store, name: str, sort_order: int = 0) -> Category:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
 from accounts.models import Business
 from kalliky.bulk import update_rows
-from stores.models import Customer, CustomerBehavior
+from stores.events import complaint_recorded, publish
+from stores.models import Customer, CustomerBehavior, CustomerExchange, Store
 
 
 def customer_touch(*, business: Business, phone: str, name: str = "") -> Customer | None:
@@ -32,6 +34,34 @@ def anonymous_customer(*, business_id: int) -> Customer:
     """The one customer row per business that holds exchanges from hidden numbers."""
     customer, _ = Customer.objects.get_or_create(business_id=business_id, phone="", defaults={"name": "—"})
     return customer
+
+
+def complaint_record(
+    *,
+    customer: Customer,
+    store: Store | None,
+    description: str,
+    category: str = "other",
+    severity: str = CustomerExchange.Severity.NORMAL,
+    content: dict[str, Any] | None = None,
+    call: Any = None,
+    call_id: int | None = None,
+) -> CustomerExchange:
+    """A complaint heard from a customer; once committed, `complaint_recorded` is published (the
+    owner is told according to its severity)."""
+    exchange = CustomerExchange.objects.create(
+        customer=customer,
+        store=store,
+        type=CustomerExchange.Type.COMPLAINT,
+        description=description[:500],
+        category=category or "other",
+        severity=severity,
+        follow_up_required=True,
+        content=content or {},
+        **({"call": call} if call is not None else {"call_id": call_id}),
+    )
+    publish(complaint_recorded, sender=CustomerExchange, exchange=exchange)
+    return exchange
 
 
 def customer_refresh_behaviour(customer: Customer) -> CustomerBehavior:

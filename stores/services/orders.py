@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kalliky.errors import Conflict, ValidationFailed
+from stores.events import announce_order_changed, order_placed, order_status_changed, publish
 from stores.models import Order, OrderItem, PreparationTicket, Product, Source, Store
 from stores.services.customers import customer_touch
-from stores.signals import announce_order_changed
 
 CENT = Decimal("0.01")
 
@@ -152,13 +152,10 @@ def order_create(
             type(customer).objects.filter(pk=customer.pk).update(
                 total_spent=F("total_spent") + total, order_count=F("order_count") + 1
             )
-        from billing.commission import record as record_commission
-
-        record_commission(order)  # orders taken on a call carry the plan's commission
-        from billing.deposits import offer_for_order
-
-        offer_for_order(order, customer_phone)  # a payment link by SMS for a large call order
         announce_order_changed(store.pk, order.pk)  # the new ticket appears on the kitchen board
+        # Once committed: billing records the commission (and a payment link for a large call
+        # order), notifications tell the owner and text the caller.
+        publish(order_placed, sender=Order, order=order, customer_phone=customer_phone)
     return order
 
 
@@ -176,6 +173,7 @@ def order_set_status(*, order: Order, status: str) -> Order:
                 },
                 field="status",
             )
+        previous = order.status
         order.status = status
         fields = ["status", "updated_at"]
         if status == Order.Status.CONFIRMED:
@@ -185,6 +183,7 @@ def order_set_status(*, order: Order, status: str) -> Order:
         if status == Order.Status.CANCELLED:
             PreparationTicket.objects.filter(order=order).update(status=PreparationTicket.Status.CANCELLED)
         announce_order_changed(order.store_id, order.pk)
+        publish(order_status_changed, sender=Order, order=order, previous=previous, status=status)
     return order
 
 
@@ -218,5 +217,7 @@ def ticket_set_status(*, ticket: PreparationTicket, status: str) -> PreparationT
         }.get(status)
         if follow and ticket.order.can_become(follow):
             Order.objects.filter(pk=ticket.order_id).update(status=follow, updated_at=now)
+            previous, ticket.order.status = ticket.order.status, follow
+            publish(order_status_changed, sender=Order, order=ticket.order, previous=previous, status=follow)
         announce_order_changed(ticket.store_id, ticket.order_id)
     return ticket

@@ -9,9 +9,9 @@ from django.utils.text import slugify
 from accounts.access import managed_business_ids
 from accounts.models import Business, User
 from kalliky.errors import ValidationFailed
+from stores.events import store_data_changed
 from stores.holidays import public_holiday
 from stores.models import ClosedDate, HolidayDecision, OpeningInterval, SpecialHours, Store
-from stores.signals import store_data_changed
 
 
 def _unique_slug(business: Business, name: str, *, exclude_id: int | None = None) -> str:

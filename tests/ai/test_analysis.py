@@ -122,8 +122,11 @@ def test_the_result_model_refuses_what_the_contract_does_not_allow():
 def test_an_order_call_is_analysed_into_one_order_and_rerunning_changes_nothing(
     demo_pizzeria, owner, django_capture_on_commit_callbacks
 ):
-    call = phone_call(demo_pizzeria, ORDER)
+    with django_capture_on_commit_callbacks(execute=True):  # the call's own commits
+        call = phone_call(demo_pizzeria, ORDER)
     assert Order.objects.filter(call=call).count() == 1  # the tool confirmed it during the call
+    # The owner is told when the order is confirmed, during the call, not by the analysis.
+    assert NotificationQueueItem.objects.filter(action_type="new_order").exists()
 
     body = run_analysis(owner, call, django_capture_on_commit_callbacks)
     assert body["status"] == "done"
@@ -210,15 +213,18 @@ def test_a_suggestion_can_be_dismissed_and_is_then_decided(
 def test_a_complaint_call_gives_one_complaint_with_its_severity_and_a_negative_call(
     demo_pizzeria, owner, django_capture_on_commit_callbacks
 ):
-    call = phone_call(
-        demo_pizzeria,
-        [
-            "Je veux faire une réclamation, la pizza était froide et le livreur "
-            "très désagréable, c'est inadmissible"
-        ],
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the call's own commits
+        call = phone_call(
+            demo_pizzeria,
+            [
+                "Je veux faire une réclamation, la pizza était froide et le livreur "
+                "très désagréable, c'est inadmissible"
+            ],
+        )
     recorded = CustomerExchange.objects.filter(call=call, type="complaint")
     assert recorded.count() == 1  # the assistant's tool recorded it during the call
+    # …and the owner was told then, not after the analysis.
+    assert NotificationQueueItem.objects.filter(action_type="complaint").exists()
     body = run_analysis(owner, call, django_capture_on_commit_callbacks)
     [complaint] = body["result"]["signalements"]
     assert complaint["urgency"] in ("high", "emergency")

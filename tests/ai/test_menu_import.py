@@ -19,8 +19,8 @@ from django.utils import translation
 
 from ai import menu_import
 from ai.models import MenuUpload
+from stores.events import store_data_changed
 from stores.models import Category, Product, ProductVariation, Store
-from stores.signals import store_data_changed
 from tests.factories import CategoryFactory, ProductFactory
 from tests.fakes.openai import FakeOpenAI, text
 from tests.system_tools import needs

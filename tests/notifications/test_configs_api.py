@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from notifications.dispatch import Outgoing, enqueue
 from notifications.models import NotificationConfig, NotificationTemplate, StoreNotificationSettings
+from notifications.outbox import Outgoing, enqueue
 from tests.notifications.conftest import api
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import dispatch, events
-from notifications.dispatch import Outgoing, enqueue
+from notifications import events, outbox
 from notifications.models import NotificationConfig, NotificationQueueItem
+from notifications.outbox import Outgoing, enqueue
 from notifications.tasks import dispatch_due
 from tests.factories import OrderFactory
 from tests.notifications.conftest import api
@@ -157,11 +157,11 @@ def test_a_worker_that_died_mid_send_leaves_an_item_that_comes_back(pizzeria, ho
         store_id=pizzeria.pk,
         messages=[Outgoing("new_order", "webhook", receiver.url, "order:1", now, {"vars": {}}, hooked)],
     )
-    assert dispatch.claim(now=now, limit=10) == [item.pk]  # …and the worker is gone
+    assert outbox.claim(now=now, limit=10) == [item.pk]  # …and the worker is gone
 
-    assert dispatch.dispatch(now=now + timedelta(seconds=10)).claimed == 0
+    assert outbox.dispatch(now=now + timedelta(seconds=10)).claimed == 0
     lease_over = now + timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
-    assert dispatch.dispatch(now=lease_over).sent == 1
+    assert outbox.dispatch(now=lease_over).sent == 1
     item.refresh_from_db()
     assert (item.status, item.attempts) == (Status.SENT, 2)
     assert len(receiver.accepted) == 1
@@ -260,7 +260,7 @@ def test_two_workers_never_send_the_same_item(pizzeria, receiver):
     def worker() -> None:
         try:
             start.wait()
-            while dispatch.dispatch(now=now, limit=5).claimed:
+            while outbox.dispatch(now=now, limit=5).claimed:
                 pass
         finally:
             connection.close()

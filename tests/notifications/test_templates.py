@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from notifications import templating
-from notifications.catalog import variables_of
+from notifications.actions import variables_of
 from notifications.defaults import TEMPLATES
 from notifications.models import NotificationTemplate
 from tests.notifications.conftest import api

@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from ai.models import AIConversationSession
 from kalliky import inbox
 from kalliky.inbox import EventStatus
+from notifications.models import NotificationQueueItem
 from stores.models import Customer, CustomerExchange, Order, PreparationTicket, Store
 from telephony import stats
 from telephony.callcontrol import call_ready_for_analysis
@@ -253,6 +254,10 @@ def test_when_nobody_answers_the_caller_is_promised_a_call_back_and_the_owner_te
     assert ticket.sms_sent_at is not None
     sms = line.messages[-1]
     assert CALLER in sms["text"] and sms["from"]["phone_number"] == PIZZERIA_NUMBER
+    # The one sender of texts: the notification queue, its retries, its dedupe key.
+    [item] = NotificationQueueItem.objects.filter(action_type="callback_sms")
+    assert item.status == NotificationQueueItem.Status.SENT
+    assert item.dedupe_key.startswith(f"callback:{ticket.pk}:")
 
 
 def test_silence_gets_a_reprompt_then_a_polite_goodbye(line, demo, settings):

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import templating
+from notifications import receipts, templating
 from notifications.channels import ChannelError, channel_for
 from notifications.models import NotificationConfig, NotificationQueueItem
 from stores.models import Consultation, Reservation, ServiceBooking
@@ -216,13 +216,15 @@ def _finish(
     next_attempt_at: datetime | None = None,
 ) -> str:
     # Only our own claim is updated: a replay in the meantime is not overwritten.
-    NotificationQueueItem.objects.filter(pk=item.pk, status=Status.SENDING).update(
+    updated = NotificationQueueItem.objects.filter(pk=item.pk, status=Status.SENDING).update(
         status=status,
         last_error=error[:4000],
         sent_at=sent_at,
         next_attempt_at=next_attempt_at,
         updated_at=timezone.now(),
     )
+    if updated:
+        receipts.record(item, status, error, sent_at)  # a lower app's row shows the outcome too
     return status
 
 
