@@ -8,21 +8,16 @@ call-back: a CallbackTicket with a summary of the conversation so far, and an SM
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 
 from stores.availability import store_tz
 from stores.models import Store
+from telephony.callstate import Step
 from telephony.models import EscalationStep
 
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    phone: str
-    timeout_secs: int
+__all__ = ["Step", "owner_phone", "steps_for", "summary_of"]
 
 
 def _applies(step: EscalationStep, local: datetime) -> bool:
