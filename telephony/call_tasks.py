@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from telephony import slots
+from telephony import line_limits
 from telephony.models import Call, CallbackTicket
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,6 @@ def sweep_stale_calls() -> int:
             locked.status = Call.Status.FAILED
             locked.hangup_cause = "no_hangup_received"
             locked.save(update_fields=["ended_at", "status", "hangup_cause", "updated_at"])
-        slots.release(call.business_id, str(call.pk))
+        line_limits.release(call.business_id, str(call.pk))
         count += 1
     return count

@@ -35,12 +35,13 @@ from kalliky import inbox
 from kalliky.phones import to_e164
 from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
+from telephony import call_lanes, escalation, line_limits, media, sandbox, stats
 from telephony import callstate as cs
-from telephony import escalation, media, reactions, sandbox, slots, stats, voice_relay
 from telephony.callstate import CallState, Mode
+from telephony.media import relay as voice_relay
+from telephony.media.relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
 from telephony.providers import decode_state, encode_state
-from telephony.voice_relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +155,9 @@ def send_commands(event_pk: int, commands: list[dict[str, Any]]) -> None:
 def _transfer_refused(command: dict[str, Any]) -> None:
     """A transfer Telnyx refused (bad number, no route) fails like an unanswered one: the chain
     moves on, so the caller is not left in silence."""
-    from telephony.webhooks import ingest_and_process
+    from telephony.webhooks import queue_own_event
 
-    ingest_and_process(
+    queue_own_event(
         event_id=f"kalliky-transfer-refused:{command['command_id']}",
         event_type=TRANSFER_REFUSED_EVENT,
         data={
@@ -391,7 +392,7 @@ def _refusal(number: PhoneNumber, store: Store, call: Call) -> str:
     subscription = getattr(store, "subscription", None)
     if subscription is None or not subscription.in_good_standing:
         return "number_inactive"
-    if not slots.acquire(call.business_id, str(call.pk), max_concurrent_calls(subscription)):
+    if not line_limits.acquire(call.business_id, str(call.pk), max_concurrent_calls(subscription)):
         return "busy"
     return ""
 
@@ -500,9 +501,9 @@ def _arm_silence_timer(r: CallEvent, call: Call, token: str) -> None:
     call_pk, ccid = call.pk, call.call_control_id
 
     def fire() -> None:
-        from telephony.webhooks import ingest_and_process
+        from telephony.webhooks import queue_own_event
 
-        ingest_and_process(
+        queue_own_event(
             event_id=f"kalliky-silence:{call_pk}:{token}",
             event_type=SILENCE_EVENT,
             data={
@@ -515,7 +516,7 @@ def _arm_silence_timer(r: CallEvent, call: Call, token: str) -> None:
             lane=lane,
         )
 
-    r.after_commit.append(lambda: reactions.schedule(lane, "silence", settings.CALL_SILENCE_SECONDS, fire))
+    r.after_commit.append(lambda: call_lanes.schedule(lane, "silence", settings.CALL_SILENCE_SECONDS, fire))
 
 
 def on_silence(r: CallEvent) -> inbox.Ignored | None:
@@ -619,7 +620,7 @@ def on_hangup(r: CallEvent) -> inbox.Ignored | None:
         call.status = Call.Status.MISSED if cause in NOT_ANSWERED_OK or not cause else Call.Status.FAILED
     state, _ = cs.decide(state_of(call), cs.HungUp())
     call.control = state.to_json()
-    slots.release(call.business_id, str(call.pk))
+    line_limits.release(call.business_id, str(call.pk))
     session = sessions.load(call.session_key) if call.session_key else None
     if session is not None:
         agent.finish(session)
@@ -635,7 +636,7 @@ def on_hangup(r: CallEvent) -> inbox.Ignored | None:
         )
     )
     lane = call.call_session_id or call.call_control_id
-    r.after_commit.append(lambda: reactions.cancel(lane))
+    r.after_commit.append(lambda: call_lanes.cancel(lane))
     if call.customer_id:
         CustomerExchange.objects.get_or_create(
             call=call,
