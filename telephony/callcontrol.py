@@ -218,7 +218,7 @@ def _decide(
         elif isinstance(command, cs.Ignore):
             ignored = inbox.Ignored(command.reason)
         else:
-            _carry_out(r, call, after, command)
+            _perform(r, call, command)
     if after != before:
         call.control = after.to_json()
         call.save(update_fields=["control", "updated_at"])
@@ -234,7 +234,8 @@ def _ask_assistant(call: Call, text: str) -> cs.Event:
     return cs.AssistantReplied(text=reply.text, transfer="transfer" in wanted, hangup="hangup" in wanted)
 
 
-def _carry_out(r: CallEvent, call: Call, state: CallState, command: cs.Command) -> None:
+def _perform(r: CallEvent, call: Call, command: cs.Command) -> None:
+    """One decided command: a Telnyx command (sent after the commit) or a job of ours."""
     ccid = call.call_control_id
     match command:
         case cs.Answer():
