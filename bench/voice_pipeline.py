@@ -70,7 +70,7 @@ def relay_overhead(base: str, store) -> dict[str, object]:  # noqa: ANN001
     from django.conf import settings
 
     from ai.voice.realtime import RealtimeBridge
-    from telephony.consumers import TelnyxMediaConsumer
+    from telephony.media.consumer import TelnyxMediaConsumer
     from tests.fakes.openai import FakeOpenAI
 
     arrived: dict[bytes, float] = {}

@@ -4,7 +4,7 @@ from django.urls import URLPattern, path
 
 from ai.consumers import AssistantChatConsumer
 from dashboard.consumers import KitchenBoardConsumer
-from telephony.consumers import TelnyxMediaConsumer
+from telephony.media.consumer import TelnyxMediaConsumer
 
 # Telnyx's media socket has no browser Origin to check: it is authenticated by its stream token.
 telnyx_media_urlpatterns: list[URLPattern] = [

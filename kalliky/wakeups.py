@@ -4,7 +4,7 @@ With Redis, news for a socket goes through the channel layer's groups, across pr
 the in-process layer of `make run`, the news is often written on a worker thread (the call
 reactions), and that layer's queues belong to the server's event loop and are not thread-safe:
 sockets then register here and are woken with call_soon_threadsafe on their own loop. Used by
-the kitchen boards (dashboard/live.py) and the media streams (telephony/voice_relay.py)."""
+the kitchen boards (dashboard/live.py) and the media streams (telephony/media/relay.py)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ async def _receive_async(
     async with pool.connection() as conn:
         row = await (await conn.execute(sql, params)).fetchone()
     if row is not None:
-        webhooks.react(row[0], incoming.lane)  # only enqueues: the lanes run in their own threads
+        webhooks.queue_in_lane(row[0], incoming.lane)  # only enqueues: the lanes run in their own threads
     return webhooks.answer(row is not None)
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from telephony import slots
+from telephony import line_limits
 from telephony.models import Call
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,6 @@ def sweep_stale_calls() -> int:
             locked.status = Call.Status.FAILED
             locked.hangup_cause = "no_hangup_received"
             locked.save(update_fields=["ended_at", "status", "hangup_cause", "updated_at"])
-        slots.release(call.business_id, str(call.pk))
+        line_limits.release(call.business_id, str(call.pk))
         count += 1
     return count

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,21 +29,22 @@ from django.utils.dateparse import parse_datetime
 from ai import agent
 from ai import context as ai_context
 from ai import session as sessions
-from ai.brains.phrases import when as spoken_when
+from ai.greeting import phone_greeting
 from billing.plans import max_concurrent_calls
 from kalliky import inbox
 from kalliky.languages import supported_language
 from kalliky.phones import to_e164
-from stores.availability import is_open_at, next_opening
 from stores.events import publish
 from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
-from telephony import escalation, media, reactions, sandbox, slots, stats, voice_relay
+from telephony import call_lanes, escalation, line_limits, media, sandbox, stats
+from telephony import callstate as cs
 from telephony.call_tasks import callback_requested
+from telephony.callstate import CallState, Mode
+from telephony.media import relay as voice_relay
+from telephony.media.relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
-from telephony.phrases import say
 from telephony.providers import decode_state, encode_state
-from telephony.voice_relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +54,12 @@ call_ready_for_analysis = Signal()
 
 SILENCE_EVENT = "kalliky.silence"
 TRANSFER_REFUSED_EVENT = "kalliky.transfer.refused"
-# Hang-up causes of a transfer leg that mean "try the next person".
-TRANSFER_FAILED = {
-    "timeout",
-    "user_busy",
-    "no_answer",
-    "call_rejected",
-    "unallocated_number",
-    "destination_out_of_order",
-}
 NOT_ANSWERED_OK = {"normal_clearing", "originator_cancel", "no_answer", "timeout", "user_busy"}
-DUPLICATE_WINDOW = timedelta(seconds=3)
 LANGUAGE_CODES = {"fr": "fr-FR", "en": "en-US"}
 
 
 @dataclass
-class Reaction:
+class CallEvent:
     """One event being handled: its payload, our client_state, and the commands it decides."""
 
     event: TelnyxEvent
@@ -111,18 +102,18 @@ def handle(event: TelnyxEvent) -> inbox.Ignored | None:
         return None
     data = event.payload if isinstance(event.payload, dict) else {}
     payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
-    reaction = Reaction(event=event, payload=payload, state=decode_state(payload.get("client_state")))
+    call_event = CallEvent(event=event, payload=payload, state=decode_state(payload.get("client_state")))
     handler = HANDLERS.get(event.event_type)
     if handler is None:
         if event.event_type in NOTHING_TO_DO:
             return None
         return inbox.Ignored(f"Unknown event type {event.event_type!r}: recorded, nothing to do.")
-    outcome = handler(reaction)
-    if reaction.commands:
-        event.commands = reaction.commands  # saved with the event's status (PROCESS_FIELDS)
-        decided = list(reaction.commands)
+    outcome = handler(call_event)
+    if call_event.commands:
+        event.commands = call_event.commands  # saved with the event's status (PROCESS_FIELDS)
+        decided = list(call_event.commands)
         transaction.on_commit(lambda: send_commands(event.pk, decided))
-    for job in reaction.after_commit:
+    for job in call_event.after_commit:
         transaction.on_commit(job)
     return outcome
 
@@ -167,9 +158,9 @@ def send_commands(event_pk: int, commands: list[dict[str, Any]]) -> None:
 def _transfer_refused(command: dict[str, Any]) -> None:
     """A transfer Telnyx refused (bad number, no route) fails like an unanswered one: the chain
     moves on, so the caller is not left in silence."""
-    from telephony.webhooks import ingest_and_process
+    from telephony.webhooks import queue_own_event
 
-    ingest_and_process(
+    queue_own_event(
         event_id=f"kalliky-transfer-refused:{command['command_id']}",
         event_type=TRANSFER_REFUSED_EVENT,
         data={
@@ -183,8 +174,8 @@ def _transfer_refused(command: dict[str, Any]) -> None:
     )
 
 
-# --- helpers -------------------------------------------------------------------------------------
-def _locked_call(r: Reaction) -> Call | None:
+# --- the adapter: the Call row, the typed state, the pure decision, the commands -----------------
+def _locked_call(r: CallEvent) -> Call | None:
     """The main leg's Call, row-locked. Transfer legs carry our call id in their client_state;
     a recording event may come without call_control_id."""
     calls = Call.objects.select_for_update(of=("self",)).select_related("store", "business")
@@ -203,27 +194,120 @@ def _locked_call(r: Reaction) -> Call | None:
     return None
 
 
-def _lang(call: Call) -> str:
-    lang = (call.control or {}).get("lang") or (call.store.language if call.store else "fr")
-    return supported_language(lang)
+def state_of(call: Call) -> CallState:
+    """The call's typed state; a state without a language speaks the store's."""
+    state = CallState.from_json(call.control)
+    if not state.lang and call.store is not None:
+        state = replace(state, lang=call.store.language)
+    return state
 
 
-def _speak(r: Reaction, call: Call, text: str, *, interrupt: bool = False) -> None:
-    lang = _lang(call)
-    voice_type = (call.control or {}).get("voice_type", "female")
-    voice = settings.TELNYX_VOICES.get((lang, voice_type)) or settings.TELNYX_VOICES[(lang, "female")]
-    seq = call.control.get("speech_seq", 0) + 1
-    call.control["speech_seq"] = seq
-    # The sequence number comes back on speak.started/ended: we know which sentence finished.
-    r.cmd(
-        "speak",
-        call.call_control_id,
-        payload=text[:3000],
-        voice=voice,
-        language=LANGUAGE_CODES[lang],
-        stop="all" if interrupt else None,
-        client_state=encode_state({"c": call.pk, "s": seq}),
-    )
+def _decide(
+    r: CallEvent, call: Call, event: cs.Event, *, state: CallState | None = None
+) -> inbox.Ignored | None:
+    """Run the decision on the call's state, save the state when it changed, and turn the
+    commands into Telnyx commands (sent after the commit) and jobs. An Ignore is the outcome."""
+    before = state_of(call) if state is None else state
+    after, commands = cs.decide(before, event)
+    ignored: inbox.Ignored | None = None
+    pending = list(commands)
+    while pending:
+        command = pending.pop(0)
+        if isinstance(command, cs.AskAssistant):
+            # The assistant's turn runs here, under the row lock; its reply is decided in turn.
+            reply_event = _ask_assistant(call, command.text)
+            after, more = cs.decide(after, reply_event)
+            pending[:0] = more
+        elif isinstance(command, cs.Ignore):
+            ignored = inbox.Ignored(command.reason)
+        else:
+            _perform(r, call, command)
+    if after != before:
+        call.control = after.to_json()
+        call.save(update_fields=["control", "updated_at"])
+    return ignored
+
+
+def _ask_assistant(call: Call, text: str) -> cs.Event:
+    session = sessions.load(call.session_key) if call.session_key else None
+    if session is None or session.ended:
+        return cs.SessionLost()
+    reply = agent.respond(session, text)
+    wanted = {a.get("action") for a in reply.actions}
+    return cs.AssistantReplied(text=reply.text, transfer="transfer" in wanted, hangup="hangup" in wanted)
+
+
+def _perform(r: CallEvent, call: Call, command: cs.Command) -> None:
+    """One decided command: a Telnyx command (sent after the commit) or a job of ours."""
+    ccid = call.call_control_id
+    match command:
+        case cs.Answer():
+            r.cmd("answer", client_state=encode_state({"c": call.pk}))
+        case cs.Speak():
+            voices = settings.TELNYX_VOICES
+            voice = voices.get((command.lang, command.voice_type)) or voices[(command.lang, "female")]
+            r.cmd(
+                "speak",
+                ccid,
+                payload=command.text[:3000],
+                voice=voice,
+                language=LANGUAGE_CODES[command.lang],
+                stop="all" if command.interrupt else None,
+                client_state=encode_state({"c": call.pk, "s": command.seq}),
+            )
+        case cs.StartTranscription(lang=lang):
+            r.cmd(
+                "start_transcription",
+                ccid,
+                transcription_engine=settings.TELNYX_TRANSCRIPTION_ENGINE,
+                transcription_tracks="inbound",
+                transcription_engine_config={"language": lang, "interim_results": True},
+            )
+        case cs.StopTranscription():
+            r.cmd("stop_transcription", ccid)
+        case cs.StartRecording():
+            r.cmd("start_recording", ccid, format="mp3", channels="dual")
+        case cs.StartStream():
+            r.cmd(
+                "start_streaming",
+                ccid,
+                stream_url=media.stream_url(ccid),
+                stream_track="inbound_track",
+                stream_codec="PCMU",
+                stream_bidirectional_mode="rtp",
+                stream_bidirectional_codec="PCMU",
+                stream_auth_token=media.stream_token(ccid),
+            )
+        case cs.StopStream():
+            r.cmd("stop_streaming", ccid)
+        case cs.Transfer():
+            r.cmd(
+                "transfer",
+                ccid,
+                to=command.to,
+                from_=call.to_number,
+                timeout_secs=command.timeout_secs,
+                target_leg_client_state=encode_state({"c": call.pk, "leg": "transfer", "step": command.step}),
+            )
+        case cs.Hangup():
+            r.cmd("hangup", ccid)
+        case cs.ArmSilenceTimer(token=token):
+            _arm_silence_timer(r, call, token)
+        case cs.OpenCallbackTicket():
+            _open_callback_ticket(r, call)
+        case cs.RelayToStream(text=text):
+            voice_relay.transcript(call.pk, text)
+        case _:
+            raise TypeError(f"no way to carry out {command!r}")
+
+
+def _escalation(r: CallEvent, call: Call) -> cs.Escalation:
+    steps = tuple(escalation.steps_for(call.store, r.at))
+    return cs.Escalation(steps=steps, callback_phone=_callback_phone(call))
+
+
+def _callback_phone(call: Call) -> str:
+    return call.from_number if call.customer_id else ""
 
 
 def _ended(call: Call) -> bool:
@@ -240,7 +324,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 # --- call.initiated ------------------------------------------------------------------------------
-def on_initiated(r: Reaction) -> inbox.Ignored | None:
+def on_initiated(r: CallEvent) -> inbox.Ignored | None:
     if r.payload.get("direction") == "outgoing" or r.state.get("leg") == "transfer":
         return None  # a leg we dialled (transfer): its answer or hang-up is what matters
     if not r.ccid:
@@ -259,6 +343,11 @@ def on_initiated(r: Reaction) -> inbox.Ignored | None:
     store = number.store
     caller = _e164(str(r.payload.get("from") or ""), region=number.country)
     customer = customer_touch(business=number.business, phone=caller) if caller else None
+    state = CallState(
+        lang=_store_lang(store),
+        voice_type=_voice_type(store),
+        pretend_now=sandbox.pretend_now(r.payload, store),  # a sandbox call at a chosen time
+    )
     call = Call.objects.create(
         business=number.business,
         store=store,
@@ -271,21 +360,13 @@ def on_initiated(r: Reaction) -> inbox.Ignored | None:
         from_number=caller or str(r.payload.get("from") or "")[:32],
         to_number=number.number,
         started_at=_parse_time(r.payload.get("start_time")) or r.at,
-        control={"lang": _store_lang(store), "voice_type": _voice_type(store)},
+        control=state.to_json(),
     )
-    pretend = sandbox.pretend_now(r.payload, store)
-    if pretend is not None:  # a sandbox call run at the caller's chosen time
-        call.control["pretend_now"] = pretend.isoformat()
     refusal = _refusal(number, store, call)
     if refusal:
         call.status = Call.Status.REJECTED
-        call.control.update(mode="refused", reason=refusal)
-        call.save(update_fields=["status", "control", "updated_at"])
-    else:
-        call.control["mode"] = "ai"
-        call.save(update_fields=["control", "updated_at"])
-    r.cmd("answer", client_state=encode_state({"c": call.pk}))
-    return None
+        call.save(update_fields=["status", "updated_at"])
+    return _decide(r, call, cs.CallArrived(refusal=refusal), state=state)
 
 
 def _e164(raw: str, *, region: str = "FR") -> str:
@@ -315,85 +396,52 @@ def _refusal(number: PhoneNumber, store: Store, call: Call) -> str:
     subscription = getattr(store, "subscription", None)
     if subscription is None or not subscription.in_good_standing:
         return "number_inactive"
-    if not slots.acquire(call.business_id, str(call.pk), max_concurrent_calls(subscription)):
+    if not line_limits.acquire(call.business_id, str(call.pk), max_concurrent_calls(subscription)):
         return "busy"
     return ""
 
 
 # --- call.answered -------------------------------------------------------------------------------
-def on_answered(r: Reaction) -> inbox.Ignored | None:
+def on_answered(r: CallEvent) -> inbox.Ignored | None:
     call = _locked_call(r)
     if call is None:
         return inbox.Ignored("call.answered for a call we do not know.")
     if r.state.get("leg") == "transfer":
-        call.control.setdefault("transfer", {})["answered"] = True
-        call.save(update_fields=["control", "updated_at"])
-        return None
+        return _decide(r, call, cs.TransferLegAnswered())
     if _ended(call) or call.answered_at is not None:
         return None  # hung up already (events crossed), or a repeat
     call.answered_at = r.at
-    lang = _lang(call)
-    if call.control.get("mode") == "refused":
+    state = state_of(call)
+    if state.mode is Mode.REFUSED:
         call.save(update_fields=["answered_at", "updated_at"])
-        _refuse(r, call, lang)
-        return None
+        refused = cs.RefusedCallAnswered()
+        if cs.needs_escalation(state, refused):
+            refused = cs.RefusedCallAnswered(escalation=_escalation(r, call))
+        return _decide(r, call, refused, state=state)
     call.status = Call.Status.ANSWERED
     store = call.store
-    if store.record_calls:
-        r.cmd("start_recording", call.call_control_id, format="mp3", channels="dual")
-        call.recording_expected = True
-    pretend = _pretend_now(call)
-    session, reply = agent.begin(
+    call.recording_expected = call.recording_expected or store.record_calls
+    lang = state.speech_lang
+    session, reply = phone_greeting(
         store,
-        channel="phone",
         caller_phone=call.from_number,
-        sandbox=False,
         call_id=call.pk,
         lang=lang,
-        now=pretend,
+        at=r.at,
+        pretend_now=state.pretend_now,
+        recorded=store.record_calls,
     )
     call.session_key = session.id
-    text = reply.text
-    if store.record_calls:
-        notice = say("recording_notice", lang)
-        text = f"{text} {notice}" if reply.actions else f"{notice} {text}"
-    closed = _closed_line(store, lang, pretend or r.at)
-    if closed and not reply.actions:
-        text = f"{text} {closed}"
-    if not reply.actions and _streams_voice(store):
-        # Realtime voice: Telnyx sends the call's audio to our socket, which speaks the greeting.
-        call.control["mode"] = "stream"
-        call.control["greeting"] = text
-        _start_stream(r, call)
-        if not _local_stt(lang):  # the words come from Telnyx's transcription
-            _start_transcription(r, call, lang)
-        fields = ["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
-        call.save(update_fields=fields)
-        return None
-    _start_transcription(r, call, lang)
-    _speak(r, call, text)
-    if any(a.get("action") == "transfer" for a in reply.actions):
-        call.control["after_speech"] = "escalate"
-    call.save(
-        update_fields=["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
+    stream = not reply.actions and _streams_voice(store)
+    call.save(update_fields=["answered_at", "status", "recording_expected", "session_key", "updated_at"])
+    answered = cs.CallAnswered(
+        greeting=reply.text,
+        record=store.record_calls,
+        stream=stream,
+        telnyx_transcribes=stream and not _local_stt(lang),
+        wants_transfer=any(a.get("action") == "transfer" for a in reply.actions),
     )
-    return None
-
-
-def _pretend_now(call: Call) -> datetime | None:
-    """Set at call.initiated for a sandbox call only (telephony.sandbox)."""
-    value = call.control.get("pretend_now")
-    return datetime.fromisoformat(value) if value else None
-
-
-def _start_transcription(r: Reaction, call: Call, lang: str) -> None:
-    r.cmd(
-        "start_transcription",
-        call.call_control_id,
-        transcription_engine=settings.TELNYX_TRANSCRIPTION_ENGINE,
-        transcription_tracks="inbound",
-        transcription_engine_config={"language": lang, "interim_results": True},
-    )
+    return _decide(r, call, answered, state=state)
 
 
 def _local_stt(lang: str) -> bool:
@@ -408,149 +456,58 @@ def _streams_voice(store: Store) -> bool:
     return bool(ai_context.get_context(store).plan_features.get("realtime_voice"))
 
 
-def _start_stream(r: Reaction, call: Call) -> None:
-    ccid = call.call_control_id
-    r.cmd(
-        "start_streaming",
-        ccid,
-        stream_url=media.stream_url(ccid),
-        stream_track="inbound_track",
-        stream_codec="PCMU",
-        stream_bidirectional_mode="rtp",
-        stream_bidirectional_codec="PCMU",
-        stream_auth_token=media.stream_token(ccid),
-    )
-
-
-def _closed_line(store: Store, lang: str, at: datetime) -> str:
-    if not store.opening_intervals.exists() or is_open_at(store, at):
-        return ""
-    reopen_at = next_opening(store, at)
-    today = at.astimezone(reopen_at.tzinfo).date() if reopen_at else None
-    reopen = say("reopen", lang, when=spoken_when(reopen_at, lang, today=today)) if reopen_at else ""
-    if store.has_reservations or store.has_consultations:
-        can = say("can_reserve", lang)
-    elif store.has_products:
-        can = say("can_order", lang)
-    else:
-        can = say("can_questions", lang)
-    return say("closed_now", lang, reopen=reopen, can=can)
-
-
-def _refuse(r: Reaction, call: Call, lang: str) -> None:
-    reason = call.control.get("reason")
-    steps = escalation.steps_for(call.store, r.at) if reason == "busy" else []
-    if steps:
-        _speak(r, call, say("busy_transfer", lang))
-        call.control["after_speech"] = "escalate"
-    else:
-        _speak(r, call, say("busy" if reason == "busy" else "number_inactive", lang))
-        call.control["after_speech"] = "hangup"
-    call.save(update_fields=["control", "updated_at"])
-
-
 # --- the caller speaks ---------------------------------------------------------------------------
-def on_transcription(r: Reaction) -> inbox.Ignored | None:
+def on_transcription(r: CallEvent) -> inbox.Ignored | None:
     data = r.payload.get("transcription_data") or {}
     text = str(data.get("transcript") or "").strip()
     call = _locked_call(r)
     if call is None:
         return inbox.Ignored("Transcription for a call we do not know.")
-    if call.control.get("mode") == "stream" and not _ended(call):
-        # Realtime voice in a language our recogniser lacks: the words go to the call's socket.
-        if data.get("is_final") and text:
-            voice_relay.transcript(call.pk, text)
-        return None
-    if _ended(call) or call.control.get("mode") != "ai" or call.status != Call.Status.ANSWERED:
+    state = state_of(call)
+    streamed = state.mode is Mode.STREAM
+    if _ended(call) or (not streamed and call.status != Call.Status.ANSWERED):
         return inbox.Ignored("Transcription after the assistant's part of the call ended.")
-    call.control["activity"] = call.control.get("activity", 0) + 1
-    if not data.get("is_final") or not text:
-        call.save(update_fields=["control", "updated_at"])
-        return None
-    last = call.control.get("last_final") or {}
-    last_at = _parse_time(last.get("at"))
-    if last.get("text") == text and last_at and abs(r.at - last_at) <= DUPLICATE_WINDOW:
-        call.save(update_fields=["control", "updated_at"])
-        return inbox.Ignored("The same sentence delivered twice.")
-    call.control["last_final"] = {"text": text, "at": r.at.isoformat()}
-    call.control["silences"] = 0
-    session = sessions.load(call.session_key) if call.session_key else None
-    if session is None or session.ended:
-        _speak(r, call, say("lost_session", _lang(call)), interrupt=_speaking(call))
-        call.save(update_fields=["control", "updated_at"])
-        return None
-    reply = agent.respond(session, text)
-    _speak(r, call, reply.text, interrupt=_speaking(call))
-    for action in reply.actions:
-        if action.get("action") == "transfer":
-            call.control["after_speech"] = "escalate"
-        elif action.get("action") == "hangup" and call.control.get("after_speech") != "escalate":
-            call.control["after_speech"] = "hangup"
-    call.save(update_fields=["control", "updated_at"])
-    return None
+    return _decide(r, call, cs.CallerSaid(text=text, final=bool(data.get("is_final")), at=r.at), state=state)
 
 
-def _speaking(call: Call) -> bool:
-    return bool(call.control.get("playing"))
-
-
-def on_dtmf(r: Reaction) -> inbox.Ignored | None:
+def on_dtmf(r: CallEvent) -> inbox.Ignored | None:
     call = _locked_call(r)
     if call is None or _ended(call):
         return inbox.Ignored("Key press for a call that is not on the line.")
-    call.control["activity"] = call.control.get("activity", 0) + 1
-    if str(r.payload.get("digit")) == "0" and call.control.get("mode") == "ai":
-        call.control["mode"] = "human"
-        r.cmd("stop_transcription", call.call_control_id)
-        _escalate(r, call, interrupt=_speaking(call))
-    call.save(update_fields=["control", "updated_at"])
-    return None
+    state = state_of(call)
+    pressed = cs.KeyPressed(digit=str(r.payload.get("digit")))
+    if cs.needs_escalation(state, pressed):
+        pressed = replace(pressed, escalation=_escalation(r, call))
+    return _decide(r, call, pressed, state=state)
 
 
 # --- our speech --------------------------------------------------------------------------------
-def on_speak_started(r: Reaction) -> None:
+def on_speak_started(r: CallEvent) -> None:
     call = _locked_call(r)
     if call is None or _ended(call):
         return
-    seq = r.state.get("s")
-    if seq is not None and seq not in call.control.get("played", []):  # not already over (crossed)
-        call.control["playing"] = sorted({*call.control.get("playing", []), seq})
-        call.save(update_fields=["control", "updated_at"])
+    _decide(r, call, cs.SpeechStarted(seq=r.state.get("s")))
 
 
-def on_speak_ended(r: Reaction) -> None:
+def on_speak_ended(r: CallEvent) -> None:
     call = _locked_call(r)
     if call is None or _ended(call):
         return
-    latest = call.control.get("speech_seq", 0)
-    seq = r.state.get("s", latest)
-    call.control["playing"] = [s for s in call.control.get("playing", []) if s != seq]
-    call.control["played"] = [*call.control.get("played", [])[-19:], seq]
-    if seq == latest:  # what we said last has been heard (or cut): time for what comes next
-        after = call.control.pop("after_speech", None)
-        if after == "hangup":
-            r.cmd("hangup", call.call_control_id)
-        elif after == "escalate":
-            if call.control.get("mode") == "ai":
-                call.control["mode"] = "human"
-                r.cmd("stop_transcription", call.call_control_id)
-            _escalate(r, call)
-        elif after and after.startswith("transfer:"):
-            _transfer(r, call, int(after.split(":", 1)[1]))
-        elif call.control.get("mode") == "ai":
-            _arm_silence_timer(r, call)
-    call.save(update_fields=["control", "updated_at"])
+    state = state_of(call)
+    ended = cs.SpeechEnded(seq=r.state.get("s"))
+    if cs.needs_escalation(state, ended):
+        ended = replace(ended, escalation=_escalation(r, call))
+    _decide(r, call, ended, state=state)
 
 
-def _arm_silence_timer(r: Reaction, call: Call) -> None:
-    token = f"{call.control.get('activity', 0)}.{call.control.get('speech_seq', 0)}"
+def _arm_silence_timer(r: CallEvent, call: Call, token: str) -> None:
     lane = call.call_session_id or call.call_control_id
     call_pk, ccid = call.pk, call.call_control_id
 
     def fire() -> None:
-        from telephony.webhooks import ingest_and_process
+        from telephony.webhooks import queue_own_event
 
-        ingest_and_process(
+        queue_own_event(
             event_id=f"kalliky-silence:{call_pk}:{token}",
             event_type=SILENCE_EVENT,
             data={
@@ -563,117 +520,52 @@ def _arm_silence_timer(r: Reaction, call: Call) -> None:
             lane=lane,
         )
 
-    r.after_commit.append(lambda: reactions.schedule(lane, "silence", settings.CALL_SILENCE_SECONDS, fire))
+    r.after_commit.append(lambda: call_lanes.schedule(lane, "silence", settings.CALL_SILENCE_SECONDS, fire))
 
 
-def on_silence(r: Reaction) -> inbox.Ignored | None:
+def on_silence(r: CallEvent) -> inbox.Ignored | None:
     call = _locked_call(r)
-    if call is None or _ended(call) or call.control.get("mode") != "ai":
+    if call is None or _ended(call):
         return inbox.Ignored("Silence timer of a call no longer with the assistant.")
-    token = f"{call.control.get('activity', 0)}.{call.control.get('speech_seq', 0)}"
-    if r.payload.get("token") != token or _speaking(call):
-        return inbox.Ignored("The caller spoke since: no reprompt.")
-    lang = _lang(call)
-    silences = call.control.get("silences", 0)
-    if silences < settings.CALL_SILENCE_REPROMPTS:
-        call.control["silences"] = silences + 1
-        _speak(r, call, say("reprompt", lang))
-    else:
-        _speak(r, call, say("silence_goodbye", lang))
-        call.control["after_speech"] = "hangup"
-    call.save(update_fields=["control", "updated_at"])
-    return None
+    fired = cs.SilenceTimerFired(token=str(r.payload.get("token")), reprompts=settings.CALL_SILENCE_REPROMPTS)
+    return _decide(r, call, fired)
 
 
 # --- realtime voice (media streams) --------------------------------------------------------------
-def on_stream_action(r: Reaction) -> inbox.Ignored | None:
-    """The voice pipeline's agent asked for a transfer or a hang-up, and its words were heard."""
+def on_stream_action(r: CallEvent) -> inbox.Ignored | None:
+    """The voice pipeline's agent asked for a transfer or a hang-up, and its words were heard:
+    the same decision as when the text loop's last sentence has been heard."""
     call = _locked_call(r)
-    if call is None or _ended(call) or call.control.get("mode") != "stream":
+    if call is None or _ended(call):
         return inbox.Ignored("Stream action for a call no longer streamed.")
+    state = state_of(call)
     action = r.payload.get("action") or {}
-    if action.get("action") == "hangup":
-        r.cmd("hangup", call.call_control_id)
-    elif action.get("action") == "transfer":
-        call.control["mode"] = "human"
-        r.cmd("stop_streaming", call.call_control_id)
-        _escalate(r, call)
-    else:
-        return inbox.Ignored(f"Unknown stream action {action.get('action')!r}.")
-    call.save(update_fields=["control", "updated_at"])
-    return None
+    asked = cs.StreamAction(action=str(action.get("action") or ""))
+    if cs.needs_escalation(state, asked):
+        asked = replace(asked, escalation=_escalation(r, call))
+    return _decide(r, call, asked, state=state)
 
 
-def on_stream_lost(r: Reaction) -> inbox.Ignored | None:
+def on_stream_lost(r: CallEvent) -> inbox.Ignored | None:
     """The media stream failed (Telnyx could not connect, the socket dropped, or the Realtime API
     is gone): the call goes on with the text loop, same conversation, nobody hung up on."""
     call = _locked_call(r)
-    if call is None or _ended(call) or call.control.get("mode") != "stream":
+    if call is None or _ended(call):
         return inbox.Ignored("Stream lost on a call that is no longer streamed.")
-    lang = _lang(call)
-    call.control["mode"] = "ai"
-    call.control["stream_lost"] = str(r.payload.get("reason") or r.payload.get("failure_reason") or "")[:200]
-    if r.payload.get("stage") == "fallback":
-        r.cmd("stop_streaming", call.call_control_id)
-    if _local_stt(lang):  # otherwise transcription already runs for the stream
-        _start_transcription(r, call, lang)
-    greeted = r.event.event_type == "streaming.failed"
-    _speak(r, call, call.control.get("greeting", "") if greeted else say("stream_lost", lang))
-    call.save(update_fields=["control", "updated_at"])
-    return None
+    state = state_of(call)
+    if state.mode is not Mode.STREAM:
+        return inbox.Ignored("Stream lost on a call that is no longer streamed.")
+    lost = cs.StreamLost(
+        reason=str(r.payload.get("reason") or r.payload.get("failure_reason") or ""),
+        stop_stream=r.payload.get("stage") == "fallback",
+        greeted=r.event.event_type != "streaming.failed",  # Telnyx never connected: greet now
+        transcribe=_local_stt(state.speech_lang),  # otherwise transcription runs for the stream
+    )
+    return _decide(r, call, lost, state=state)
 
 
 # --- transfer to a human -----------------------------------------------------------------------
-def _escalate(r: Reaction, call: Call, *, interrupt: bool = False) -> None:
-    """Start (or restart) the chain at its first step."""
-    steps = escalation.steps_for(call.store, r.at)
-    call.control["escalation"] = {"steps": [s.__dict__ for s in steps], "index": 0}
-    if not steps:
-        _promise_callback(r, call, interrupt=interrupt)
-        return
-    _speak(r, call, say("connecting", _lang(call), label=steps[0].label), interrupt=interrupt)
-    call.control["after_speech"] = "transfer:0"
-
-
-def _transfer(r: Reaction, call: Call, index: int) -> None:
-    step = call.control["escalation"]["steps"][index]
-    call.control["escalation"]["index"] = index
-    call.control["transfer"] = {"index": index, "answered": False}
-    r.cmd(
-        "transfer",
-        call.call_control_id,
-        to=step["phone"],
-        from_=call.to_number,
-        timeout_secs=int(step["timeout_secs"]),
-        target_leg_client_state=encode_state({"c": call.pk, "leg": "transfer", "step": index}),
-    )
-
-
-def _next_step(r: Reaction, call: Call, failed_index: int) -> None:
-    chain = call.control.get("escalation") or {}
-    steps = chain.get("steps") or []
-    if failed_index != chain.get("index") or call.control.get("bridged"):
-        return  # an older leg's hang-up, or the caller is already talking to someone
-    following = failed_index + 1
-    if following < len(steps):
-        _speak(
-            r,
-            call,
-            say(
-                "next_step",
-                _lang(call),
-                previous=steps[failed_index]["label"],
-                label=steps[following]["label"],
-            ),
-        )
-        call.control["after_speech"] = f"transfer:{following}"
-        chain["index"] = following
-        return
-    _promise_callback(r, call)
-
-
-def _promise_callback(r: Reaction, call: Call, *, interrupt: bool = False) -> None:
-    lang = _lang(call)
+def _open_callback_ticket(r: CallEvent, call: Call) -> None:
     session = sessions.load(call.session_key) if call.session_key else None
     summary = escalation.summary_of(session.messages if session else [])
     ticket, created = CallbackTicket.objects.get_or_create(
@@ -689,36 +581,30 @@ def _promise_callback(r: Reaction, call: Call, *, interrupt: bool = False) -> No
     )
     if created:  # once committed, notifications texts the owner (the one sender of texts)
         publish(callback_requested, sender=CallbackTicket, ticket=ticket)
-    phone = call.from_number if call.customer_id else ""
-    text = say("callback", lang, phone=_spell_phone(phone)) if phone else say("callback_no_phone", lang)
-    _speak(r, call, text, interrupt=interrupt)
-    call.control["after_speech"] = "hangup"
 
 
-def _spell_phone(phone: str) -> str:
-    digits = phone.replace("+33", "0") if phone.startswith("+33") else phone
-    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
-
-
-def on_bridged(r: Reaction) -> None:
+def on_bridged(r: CallEvent) -> None:
     call = _locked_call(r)
     if call is None or _ended(call):
         return
-    call.control["bridged"] = True
     call.status = Call.Status.TRANSFERRED
-    call.save(update_fields=["control", "status", "updated_at"])
+    call.save(update_fields=["status", "updated_at"])
+    _decide(r, call, cs.Bridged())
 
 
 # --- the end -----------------------------------------------------------------------------------
-def on_hangup(r: Reaction) -> inbox.Ignored | None:
+def on_hangup(r: CallEvent) -> inbox.Ignored | None:
     call = _locked_call(r)
     if call is None:
         return inbox.Ignored("Hang-up of a call we do not know.")
     if r.state.get("leg") == "transfer" or (r.ccid and r.ccid != call.call_control_id):
-        cause = str(r.payload.get("hangup_cause") or "")
-        if not _ended(call) and cause in TRANSFER_FAILED:
-            _next_step(r, call, int(r.state.get("step", -1)))
-            call.save(update_fields=["control", "updated_at"])
+        if not _ended(call):
+            leg_ended = cs.TransferLegEnded(
+                step=int(r.state.get("step", -1)),
+                cause=str(r.payload.get("hangup_cause") or ""),
+                callback_phone=_callback_phone(call),
+            )
+            _decide(r, call, leg_ended)
         return None
     if _ended(call):
         return None  # a repeated hang-up
@@ -733,8 +619,9 @@ def on_hangup(r: Reaction) -> inbox.Ignored | None:
         call.status = Call.Status.COMPLETED
     elif call.status == Call.Status.RINGING:
         call.status = Call.Status.MISSED if cause in NOT_ANSWERED_OK or not cause else Call.Status.FAILED
-    call.control["playing"] = []
-    slots.release(call.business_id, str(call.pk))
+    state, _ = cs.decide(state_of(call), cs.HungUp())
+    call.control = state.to_json()
+    line_limits.release(call.business_id, str(call.pk))
     session = sessions.load(call.session_key) if call.session_key else None
     if session is not None:
         agent.finish(session)
@@ -750,7 +637,7 @@ def on_hangup(r: Reaction) -> inbox.Ignored | None:
         )
     )
     lane = call.call_session_id or call.call_control_id
-    r.after_commit.append(lambda: reactions.cancel(lane))
+    r.after_commit.append(lambda: call_lanes.cancel(lane))
     if call.customer_id:
         CustomerExchange.objects.get_or_create(
             call=call,
@@ -778,7 +665,7 @@ def _exchange_line(call: Call) -> str:
     return f"{call.get_status_display()} — {minutes} min {seconds:02d} s"
 
 
-def on_recording_saved(r: Reaction) -> inbox.Ignored | None:
+def on_recording_saved(r: CallEvent) -> inbox.Ignored | None:
     call = _locked_call(r)
     if call is None:
         return inbox.Ignored("Recording of a call we do not know.")

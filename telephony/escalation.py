@@ -8,7 +8,6 @@ call-back: a CallbackTicket with a summary of the conversation so far, and an SM
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -17,14 +16,10 @@ from django.utils.translation import gettext as _
 from kalliky.errors import Conflict
 from stores.availability import store_tz
 from stores.models import Customer, Store
+from telephony.callstate import Step
 from telephony.models import CallbackTicket, EscalationStep
 
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    phone: str
-    timeout_secs: int
+__all__ = ["Step", "owner_phone", "steps_for", "summary_of"]
 
 
 def _applies(step: EscalationStep, local: datetime) -> bool:

@@ -1,26 +1,9 @@
-"""What the phone line says outside the assistant's own replies, in French and English."""
+"""What the phone line says outside the assistant's own replies, in French and English. (The
+greeting, with its recording notice and closed-now line, is the assistant's: ai.greeting.)"""
 
 from __future__ import annotations
 
 PHRASES: dict[str, dict[str, str]] = {
-    "recording_notice": {
-        "fr": "Cet appel est enregistré pour le suivi de votre demande.",
-        "en": "This call is recorded to follow up on your request.",
-    },
-    "closed_now": {
-        "fr": "Nous sommes fermés en ce moment{reopen}. Je peux tout de même {can}.",
-        "en": "We are closed right now{reopen}. I can still {can}.",
-    },
-    "reopen": {"fr": ", réouverture {when}", "en": ", we reopen {when}"},
-    "can_questions": {"fr": "répondre à vos questions", "en": "answer your questions"},
-    "can_reserve": {
-        "fr": "prendre une réservation et répondre à vos questions",
-        "en": "take a booking and answer your questions",
-    },
-    "can_order": {
-        "fr": "prendre une commande pour plus tard et répondre à vos questions",
-        "en": "take an order for later and answer your questions",
-    },
     "number_inactive": {
         "fr": "Bonjour, ce service est momentanément indisponible. Merci de rappeler plus tard.",
         "en": "Hello, this service is temporarily unavailable. Please call again later.",

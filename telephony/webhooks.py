@@ -4,7 +4,7 @@
    before anything is parsed: a failure is a 401 with the reason, and nothing is stored.
 2. The event is inserted once, keyed by `data.id`; a repeat is acknowledged and not processed.
 3. The answer goes back at once; the reaction runs in the call's lane of the reaction pool
-   (telephony.reactions), then the inbox's retry schedule if it fails.
+   (telephony.call_lanes), then the inbox's retry schedule if it fails.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from ninja import Router
 
 from kalliky import inbox
-from telephony import callcontrol, dispatcher, reactions
+from telephony import call_event_worker, call_lanes, callcontrol
 from telephony.models import TelnyxEvent
 from telephony.providers import InvalidWebhook, verify_webhook
 
@@ -111,28 +111,28 @@ def receive(body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str
         incoming = parse(body, headers)
     except Rejected as rejected:
         return rejected.answer()
-    return answer(store(incoming))
+    return answer(save_and_queue(incoming))
 
 
-def store(incoming: Incoming) -> bool:
-    """Store the event once and hand it to the call's lane (in this process, or through the
-    reactor process in "reactor" mode). False for a repeat."""
+def save_and_queue(incoming: Incoming) -> bool:
+    """Save the event once and queue it in the call's lane (in this process, or through the
+    call event worker in "reactor" mode). False for a repeat."""
     event_pk = inbox.insert_once(TelnyxEvent, notify=notify_channel(), **incoming.fields())
     if event_pk is not None:
-        react(event_pk, incoming.lane)
+        queue_in_lane(event_pk, incoming.lane)
     return event_pk is not None
 
 
 def notify_channel() -> str:
-    return dispatcher.CHANNEL if settings.TELNYX_REACTIONS == "reactor" else ""
+    return call_event_worker.CHANNEL if settings.TELNYX_REACTIONS == "reactor" else ""
 
 
-def react(event_pk: int, lane: str) -> None:
-    """After the event is committed: hand it to this process's lanes, unless the reactor
-    process reacts (it was told at commit, telephony.dispatcher)."""
+def queue_in_lane(event_pk: int, lane: str) -> None:
+    """After the event is committed: queue it in this process's lanes, unless the call event
+    worker runs it (it was told at commit, telephony.call_event_worker)."""
     if settings.TELNYX_REACTIONS != "reactor":
         # process() locks and reads the row itself: the id is all the lane needs.
-        reactions.submit(lane, lambda: process_event(TelnyxEvent(pk=event_pk)))
+        call_lanes.submit(lane, lambda: process_event(TelnyxEvent(pk=event_pk)))
 
 
 @router.post(
@@ -147,9 +147,11 @@ def telnyx_webhook(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-def ingest_and_process(*, event_id: str, event_type: str, data: dict[str, Any], lane: str) -> bool:
-    """Store an event we made ourselves (a timer, a refused transfer) as if Telnyx had sent it."""
-    return store(Incoming(event_id=event_id[:255], event_type=event_type[:100], data=data, lane=lane))
+def queue_own_event(*, event_id: str, event_type: str, data: dict[str, Any], lane: str) -> bool:
+    """Save and queue an event we made ourselves (a timer, a refused transfer, the media stream
+    handing the call back) as if Telnyx had sent it."""
+    own = Incoming(event_id=event_id[:255], event_type=event_type[:100], data=data, lane=lane)
+    return save_and_queue(own)
 
 
 def _occurred_at(value: Any) -> datetime | None:

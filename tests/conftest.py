@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.models import Business, Membership, User
 from kalliky.celery import app as celery_app
 from stores.models import Store
-from telephony import slots
+from telephony import line_limits
 from tests.factories import BusinessFactory, StoreFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-42"
@@ -35,10 +35,10 @@ def offline_providers(settings, tmp_path):
     settings.TELNYX_REACTIONS = "inline"
     settings.TELNYX_PUBLIC_KEY = ""
     cache.clear()
-    slots.reset()
+    line_limits.reset()
     yield
     cache.clear()
-    slots.reset()
+    line_limits.reset()
     # A channel layer keeps state per event loop (channels_redis: its receive lock and count, the
     # backup-queue cleaners, a pool per loop); each test runs on a new loop, so each gets a new layer.
     channel_layers.backends.clear()

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from stores.models import Store
-from telephony import reactions
+from telephony import call_lanes
 from tests.factories import open_around_now
 from tests.fakes.telnyx import FakeTelnyx
 
@@ -37,7 +37,7 @@ def line(live_server, telnyx, settings) -> Iterator[FakeTelnyx]:
     telnyx.webhook_url = f"{live_server.url}/api/telnyx/webhook"
     yield telnyx
     settle(telnyx)
-    reactor = reactions.reactor()
+    reactor = call_lanes.pool()
     with reactor._lock:  # noqa: SLF001 - drop this test's timers
         lanes = {lane for lane, _ in reactor._timers}  # noqa: SLF001
     for lane in lanes:
@@ -64,9 +64,9 @@ def settle(fake: FakeTelnyx, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout * CEILING_SCALE
     while time.monotonic() < deadline:
         fake.drain(timeout=max(0.1, deadline - time.monotonic()))
-        reactions.reactor().drain(timeout=max(0.1, deadline - time.monotonic()))
+        call_lanes.pool().drain(timeout=max(0.1, deadline - time.monotonic()))
         fake.drain(timeout=0.5)
-        if reactions.reactor().drain(timeout=0.05):
+        if call_lanes.pool().drain(timeout=0.05):
             return
     raise AssertionError("the call never settled")
 

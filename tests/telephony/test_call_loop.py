@@ -15,7 +15,7 @@ from ai.models import AIConversationSession
 from billing.models import Subscription
 from kalliky.inbox import EventStatus
 from stores.models import OpeningInterval, Store
-from telephony import slots
+from telephony import line_limits
 from telephony.call_tasks import sweep_stale_calls
 from telephony.escalation import steps_for
 from telephony.models import Call, EscalationStep, TelnyxEvent
@@ -98,7 +98,7 @@ def test_a_hang_up_before_the_answer_event_leaves_a_finished_call(client, pizzer
     assert call.status == Call.Status.MISSED and call.ended_at is not None
     assert late.status == EventStatus.PROCESSED and not late.commands
     assert not call.session_key  # the assistant never started
-    assert slots.active(call.business_id) == 0
+    assert line_limits.active(call.business_id) == 0
 
 
 def test_the_same_sentence_twice_is_one_turn_and_a_transcription_after_hang_up_is_ignored(
@@ -187,24 +187,24 @@ def test_a_call_whose_hang_up_was_lost_is_closed_and_its_line_freed(pizzeria, se
         status=Call.Status.ANSWERED,
         started_at=timezone.now(),
     )
-    assert slots.acquire(pizzeria.business_id, str(old.pk), 2)
-    assert slots.acquire(pizzeria.business_id, str(fresh.pk), 2)
+    assert line_limits.acquire(pizzeria.business_id, str(old.pk), 2)
+    assert line_limits.acquire(pizzeria.business_id, str(fresh.pk), 2)
     assert sweep_stale_calls.delay().get() == 1
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert old.status == Call.Status.FAILED and old.hangup_cause == "no_hangup_received"
     assert fresh.status == Call.Status.ANSWERED
-    assert slots.active(pizzeria.business_id) == 1
+    assert line_limits.active(pizzeria.business_id) == 1
 
 
 @pytest.mark.django_db
 def test_the_line_limit_is_per_business_and_idempotent_per_call(pizzeria, salon):
-    assert slots.acquire(pizzeria.business_id, "a", 1)
-    assert slots.acquire(pizzeria.business_id, "a", 1)  # the same call asking again
-    assert not slots.acquire(pizzeria.business_id, "b", 1)
-    assert slots.acquire(salon.business_id, "c", 1)  # another business has its own lines
-    slots.release(pizzeria.business_id, "a")
-    assert slots.acquire(pizzeria.business_id, "b", 1)
+    assert line_limits.acquire(pizzeria.business_id, "a", 1)
+    assert line_limits.acquire(pizzeria.business_id, "a", 1)  # the same call asking again
+    assert not line_limits.acquire(pizzeria.business_id, "b", 1)
+    assert line_limits.acquire(salon.business_id, "c", 1)  # another business has its own lines
+    line_limits.release(pizzeria.business_id, "a")
+    assert line_limits.acquire(pizzeria.business_id, "b", 1)
 
 
 def test_a_store_that_does_not_record_calls_neither_records_nor_announces_it(client, pizzeria_line):

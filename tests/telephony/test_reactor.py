@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from kalliky.inbox import EventStatus
-from telephony import dispatcher, reactions
+from telephony import call_event_worker, call_lanes
 from telephony.models import Call, TelnyxEvent
 from tests.telephony.conftest import PIZZERIA_NUMBER, wait_until
 from tests.telephony.test_calls_e2e import (
@@ -47,7 +47,7 @@ def reactor_line(line, settings) -> Iterator:
 
 def _serve(stop: threading.Event, ready: threading.Event) -> None:
     try:
-        dispatcher.run(stop, ready=ready)
+        call_event_worker.run(stop, ready=ready)
     finally:
         connection.close()
 
@@ -90,7 +90,7 @@ def test_the_reactor_picks_up_what_arrived_while_it_was_down(line, demo, setting
     finally:
         stop.set()
         thread.join(timeout=30)
-    assert reactions.reactor().drain(timeout=5)
+    assert call_lanes.pool().drain(timeout=5)
 
 
 def test_a_second_reactor_stands_by_while_the_first_leads(db, settings):

@@ -11,7 +11,7 @@ from django.db import connection
 
 from kalliky.asgi import application
 from kalliky.inbox import EventStatus
-from telephony import asgi, dispatcher, reactions
+from telephony import asgi, call_event_worker, call_lanes
 from telephony.models import TelnyxEvent
 from tests.telephony.signing import PUBLIC_KEY, envelope, signed
 
@@ -106,7 +106,7 @@ async def test_on_postgresql_the_reactor_is_told_of_each_new_event_once(awaited_
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as listener:
-        await listener.execute(f"LISTEN {dispatcher.CHANNEL}")
+        await listener.execute(f"LISTEN {call_event_worker.CHANNEL}")
         body = envelope("call.playback.ended", {"call_control_id": "v3:n"}, event_id="evt-notify")
         assert await call(body, headers_for(body)) == (200, {"status": "accepted"})
         assert await call(body, headers_for(body)) == (200, {"status": "duplicate"})
@@ -123,6 +123,6 @@ async def test_on_postgresql_the_web_process_reacts_itself_in_threads_mode(await
     body = envelope("call.playback.ended", {"call_control_id": "v3:t"}, event_id="evt-threads")
     assert await call(body, headers_for(body)) == (200, {"status": "accepted"})
 
-    await sync_to_async(reactions.reactor().drain)(timeout=10)
+    await sync_to_async(call_lanes.pool().drain)(timeout=10)
     stored = await sync_to_async(TelnyxEvent.objects.get)(event_id="evt-threads")
     assert stored.status in (EventStatus.PROCESSED, EventStatus.IGNORED) and stored.attempts == 1

@@ -16,8 +16,8 @@ from django.core.management import call_command
 from ai.models import AIConversationSession
 from stores.models import Store
 from telephony import media
+from telephony.media.relay import STREAM_LOST_EVENT
 from telephony.models import TelnyxEvent
-from telephony.voice_relay import STREAM_LOST_EVENT
 from tests.sockets import SocketClient
 from tests.system_tools import needs
 

@@ -11,8 +11,8 @@ import pytest
 
 from ai.models import AIConversationSession, IntelligentAIConfig
 from stores.models import Order, Store
+from telephony.media.relay import STREAM_LOST_EVENT
 from telephony.models import Call, TelnyxEvent
-from telephony.voice_relay import STREAM_LOST_EVENT
 from tests.fakes.openai import FakeOpenAI, rt_function_call, rt_say
 from tests.fakes.telnyx.speech import speech_ulaw
 from tests.system_tools import needs_speech

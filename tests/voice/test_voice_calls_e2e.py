@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from ai.models import AIConversationSession, IntelligentAIConfig
 from stores.models import Order, Store
-from telephony import reactions
+from telephony import call_lanes
 from telephony.models import Call
 from tests.asgi import served
 from tests.factories import open_around_now
@@ -49,7 +49,7 @@ def voice_line(transactional_db, settings, monkeypatch) -> Iterator[FakeTelnyx]:
             if call.state != "hangup":
                 call.hang_up()
         settle(fake)
-    reactions.reactor().drain(timeout=5)
+    call_lanes.pool().drain(timeout=5)
 
 
 @pytest.fixture

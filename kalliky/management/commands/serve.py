@@ -147,8 +147,8 @@ class Command(BaseCommand):
             ],
         }
         if settings.TELNYX_REACTIONS == "reactor":
-            # Call events are reacted to in their own process (telephony.dispatcher).
-            commands["telnyx-reactor"] = [python, str(settings.BASE_DIR / "manage.py"), "telnyx_reactor"]
+            # Call events run in their own process (telephony.call_event_worker).
+            commands["telnyx-reactor"] = [python, str(settings.BASE_DIR / "manage.py"), "call_event_worker"]
         if not no_worker:
             # solo pool: one process is plenty on a laptop and behaves with the filesystem broker.
             commands["worker"] = [

@@ -1,52 +1,10 @@
-"""`manage.py telnyx_reactor`: react to stored Telnyx events in a process of its own.
-
-Run one next to the web processes when TELNYX_REACTIONS=reactor (docker-compose does; `manage.py
-serve` starts it itself in that mode). A second one waits as a standby. SIGTERM or Ctrl-C stops
-it after its lanes finish what they hold (TELNYX_REACTOR_DRAIN_SECONDS).
-"""
+"""`manage.py telnyx_reactor`: the former name of `call_event_worker`, kept so that deployments
+and scripts started with it go on working."""
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-from typing import Any
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-
-from telephony import dispatcher
+from telephony.management.commands.call_event_worker import Command as CallEventWorker
 
 
-class Command(BaseCommand):
-    help = "React to Telnyx call events stored by the web processes (TELNYX_REACTIONS=reactor)."
-
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument(
-            "--nice",
-            type=int,
-            default=int(os.environ.get("TELNYX_REACTOR_NICE", "0")),
-            help="lower this process's CPU priority (0-19) so that, on a box shared with the web "
-            "processes, webhook acknowledgements go first under a burst (env TELNYX_REACTOR_NICE)",
-        )
-
-    def handle(self, *args: Any, nice: int, **options: Any) -> None:
-        if settings.TELNYX_REACTIONS != "reactor":
-            raise CommandError(
-                f"TELNYX_REACTIONS is {settings.TELNYX_REACTIONS!r}: the web processes react "
-                "themselves. Set TELNYX_REACTIONS=reactor for the web processes and this one."
-            )
-        if nice > 0:
-            os.nice(min(nice, 19))
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        ready = threading.Event()
-        worker = threading.Thread(target=dispatcher.run, args=(stop,), kwargs={"ready": ready}, daemon=True)
-        worker.start()
-        if ready.wait(timeout=30):
-            how = "PostgreSQL notifications" if dispatcher.uses_notify() else "a scan every 50 ms"
-            self.stdout.write(f"telnyx reactor: reacting to call events ({how}); Ctrl-C to stop", ending="\n")
-        while worker.is_alive():
-            worker.join(timeout=0.5)
-        self.stdout.write("telnyx reactor: stopped")
+class Command(CallEventWorker):
+    help = "Former name of call_event_worker: " + CallEventWorker.help

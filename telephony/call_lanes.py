@@ -1,4 +1,4 @@
-"""Where call events are processed: an in-process pool of threads with one lane per call.
+"""Call lanes: the in-process pool of threads that runs call events, one lane per call.
 
 A caller is waiting on the line, so reacting to an event (answer, speak the reply) must not sit
 behind a broker queue that a slow analysis job can fill: the webhook view hands the event to this
@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 Job = Callable[[], None]
 
 
-class Reactor:
+class LanePool:
     def __init__(self, workers: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="call-reactions")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="call-lanes")
         self._lanes: dict[str, deque[Job]] = {}
         self._timers: dict[tuple[str, str], threading.Timer] = {}
         self._lock = threading.Lock()
@@ -59,7 +59,7 @@ class Reactor:
                 try:
                     job()
                 except Exception:  # the job records its own failures; this is the last net
-                    log.exception("call reaction failed in lane %s", lane)
+                    log.exception("call event failed in lane %s", lane)
                 finally:
                     close_old_connections()
         finally:
@@ -106,31 +106,31 @@ class Reactor:
         return True
 
 
-_reactor: Reactor | None = None
-_reactor_lock = threading.Lock()
+_pool: LanePool | None = None
+_pool_lock = threading.Lock()
 
 
-def reactor() -> Reactor:
-    global _reactor
-    with _reactor_lock:
-        if _reactor is None:
-            _reactor = Reactor(settings.TELNYX_REACTION_WORKERS)
-        return _reactor
+def pool() -> LanePool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = LanePool(settings.TELNYX_REACTION_WORKERS)
+        return _pool
 
 
 def submit(lane: str, job: Job) -> None:
     if settings.TELNYX_REACTIONS == "inline":
         job()
         return
-    reactor().submit(lane, job)
+    pool().submit(lane, job)
 
 
 def schedule(lane: str, name: str, delay: float, job: Job) -> None:
     if settings.TELNYX_REACTIONS == "inline":
         return  # no background timers in inline mode: tests fire them by hand
-    reactor().schedule(lane, name, delay, job)
+    pool().schedule(lane, name, delay, job)
 
 
 def cancel(lane: str, name: str | None = None) -> None:
-    if _reactor is not None:
-        _reactor.cancel(lane, name)
+    if _pool is not None:
+        _pool.cancel(lane, name)

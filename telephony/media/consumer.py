@@ -3,7 +3,8 @@
 This consumer translates and nothing more: Telnyx's frames become pipeline frames (caller audio
 reordered and in PCMU, key presses, mark echoes, the end) and the pipeline's output goes back as
 Telnyx frames (media, clear, mark). What it needs from the database is read once before any
-audio flows and saved through telephony/voice.py.
+audio flows and saved through telephony/media/streamed_call.py: this module is the only one
+that speaks (through telephony.media) the wire format of Telnyx media streams.
 
 A connection is refused at the handshake unless `x-telnyx-streaming-auth-token` carries the
 token made for this call at `streaming_start` (signed, bound to the call, minutes old at most).
@@ -26,8 +27,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from ai.voice import frames as vf
 from ai.voice.build import VoiceSetup, build
 from ai.voice.pipeline import Pipeline, VoiceCall
-from telephony import media, voice_relay
-from telephony.voice import STREAM_ACTION_EVENT, STREAM_LOST_EVENT, hand_back, save_figures, setup_for
+from telephony import media
+from telephony.media import relay as voice_relay
+from telephony.media.streamed_call import (
+    STREAM_ACTION_EVENT,
+    STREAM_LOST_EVENT,
+    hand_back,
+    save_figures,
+    setup_for,
+)
 
 log = logging.getLogger(__name__)
 

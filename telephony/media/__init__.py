@@ -1,4 +1,6 @@
-"""Telnyx media streams, the pieces that need no socket: the stream's auth token, the codec
+"""Telnyx media streams (realtime voice). This package: the socket Telnyx opens (consumer.py),
+the database side of a streamed call (streamed_call.py), words relayed to that socket
+(relay.py); and here, the pieces that need no socket: the stream's auth token, the codec
 table (G.711 μ-law and A-law, 16-bit linear), Telnyx's text frames as typed values, and the
 reordering of media chunks that arrive out of order.
 

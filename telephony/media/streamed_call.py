@@ -18,9 +18,10 @@ from ai.models import AIConversationSession
 from ai.tools import openai_tools
 from ai.voice.build import VoiceSetup, pipeline_kind
 from ai.voice.pipeline import VoiceCall
+from telephony.callstate import CallState, Mode
+from telephony.media.relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 from telephony.models import Call
 from telephony.providers import encode_state
-from telephony.voice_relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 
 __all__ = ["STREAM_ACTION_EVENT", "STREAM_LOST_EVENT", "hand_back", "save_figures", "setup_for"]
 
@@ -30,13 +31,15 @@ log = logging.getLogger(__name__)
 def setup_for(call_control_id: str) -> VoiceSetup | None:
     """The call this stream carries, or None when there is no such live streamed call."""
     call = Call.objects.select_related("store").filter(call_control_id=call_control_id).first()
-    if call is None or call.ended_at is not None or call.control.get("mode") != "stream":
+    state = CallState.from_json(call.control) if call is not None else None
+    if call is None or state is None or call.ended_at is not None or state.mode is not Mode.STREAM:
         return None
     session = sessions.load(call.session_key) if call.session_key else None
     if session is None:
         return None
     ctx = context.get_context(call.store_id)
-    greeting = call.control.get("greeting") or next(
+    # The greeting ai.greeting built when the call was answered (saved in the call's state).
+    greeting = state.greeting or next(
         (m["content"] for m in reversed(session.messages) if m.get("role") == "assistant"), ""
     )
     hints = [i.name for i in ctx.items] + [s.name for s in ctx.services] + [ctx.store_name]
@@ -84,9 +87,9 @@ def save_figures(call: VoiceCall, setup: VoiceSetup, *, final: bool = False) -> 
 def hand_back(setup: VoiceSetup, call_control_id: str, event_type: str, **payload: Any) -> None:
     """Tell the call-control loop, through the same inbox as Telnyx's own events (stored once,
     processed in the call's lane, retried, dead-lettered if it keeps failing)."""
-    from telephony.webhooks import ingest_and_process
+    from telephony.webhooks import queue_own_event
 
-    ingest_and_process(
+    queue_own_event(
         event_id=f"{event_type}:{setup.call_pk}:{uuid.uuid4().hex}",
         event_type=event_type,
         data={
