@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ai.voice.pipeline import VoiceCall
+from ai.voice.pipeline import Outgoing, VoiceCall
+from telephony.media import outgoing_message
 
 
 class Wire:
@@ -16,8 +17,8 @@ class Wire:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    async def send(self, text: str) -> None:
-        self.sent.append(json.loads(text))
+    async def send(self, out: Outgoing) -> None:
+        self.sent.append(json.loads(outgoing_message(out)))
 
     def of(self, event: str) -> list[dict[str, Any]]:
         return [m for m in self.sent if m["event"] == event]
