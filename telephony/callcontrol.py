@@ -345,11 +345,11 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
         channel="phone",
         caller_phone=call.from_number,
         sandbox=False,
-        call_id=call.pk,
         lang=lang,
         now=pretend,
     )
     call.session_key = session.id
+    call.conversation_id = session.db_id
     text = reply.text
     if store.record_calls:
         notice = say("recording_notice", lang)
@@ -364,16 +364,15 @@ def on_answered(r: Reaction) -> inbox.Ignored | None:
         _start_stream(r, call)
         if not _local_stt(lang):  # the words come from Telnyx's transcription
             _start_transcription(r, call, lang)
-        fields = ["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
-        call.save(update_fields=fields)
+        fields = ["answered_at", "status", "recording_expected", "session_key", "conversation", "control"]
+        call.save(update_fields=[*fields, "updated_at"])
         return None
     _start_transcription(r, call, lang)
     _speak(r, call, text)
     if any(a.get("action") == "transfer" for a in reply.actions):
         call.control["after_speech"] = "escalate"
-    call.save(
-        update_fields=["answered_at", "status", "recording_expected", "session_key", "control", "updated_at"]
-    )
+    fields = ["answered_at", "status", "recording_expected", "session_key", "conversation", "control"]
+    call.save(update_fields=[*fields, "updated_at"])
     return None
 
 
@@ -751,17 +750,16 @@ def on_hangup(r: Reaction) -> inbox.Ignored | None:
     )
     lane = call.call_session_id or call.call_control_id
     r.after_commit.append(lambda: reactions.cancel(lane))
-    if call.customer_id:
-        CustomerExchange.objects.get_or_create(
-            call=call,
+    if call.customer_id and call.exchange_id is None:
+        # The call's line in the customer's history, once (the call row is locked).
+        call.exchange = CustomerExchange.objects.create(
+            customer_id=call.customer_id,
+            store=call.store,
             type=CustomerExchange.Type.CALL,
-            defaults={
-                "customer_id": call.customer_id,
-                "store": call.store,
-                "description": _exchange_line(call)[:500],
-                "content": {"duration": call.duration_seconds, "status": call.status},
-            },
+            description=_exchange_line(call)[:500],
+            content={"duration": call.duration_seconds, "status": call.status},
         )
+        call.save(update_fields=["exchange", "updated_at"])
     mark_ready_for_analysis(call, r.after_commit)
     return None
 

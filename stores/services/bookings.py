@@ -58,7 +58,6 @@ def reservation_save(
     customer_name: str = "",
     customer_phone: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
     **fields: Any,
 ) -> Reservation:
     if not store.has_reservations:
@@ -80,7 +79,7 @@ def reservation_save(
                     _("%(name)s is already booked at that time.") % {"name": resource.name}, field="starts_at"
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
-        reservation = reservation or Reservation(store=store, source=source, call=call)
+        reservation = reservation or Reservation(store=store, source=source)
         reservation.resource = resource
         reservation.customer = customer
         reservation.customer_name = customer_name
@@ -106,7 +105,6 @@ def service_booking_save(
     custom_field_values: dict[str, Any] | None = None,
     notes: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
 ) -> ServiceBooking:
     service = store.services.filter(pk=service_id, is_active=True).first()
     if service is None:
@@ -130,7 +128,7 @@ def service_booking_save(
                     field="starts_at",
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
-        booking = booking or ServiceBooking(store=store, source=source, call=call)
+        booking = booking or ServiceBooking(store=store, source=source)
         booking.service = service
         booking.resource = resource
         booking.customer = customer
@@ -162,7 +160,6 @@ def consultation_save(
     customer_name: str = "",
     customer_phone: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
     **fields: Any,
 ) -> Consultation:
     if not store.has_consultations:
@@ -170,7 +167,7 @@ def consultation_save(
     resource = _resource(store, resource_id)
     with transaction.atomic():
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
-        consultation = consultation or Consultation(store=store, source=source, call=call)
+        consultation = consultation or Consultation(store=store, source=source)
         consultation.resource = resource
         consultation.customer = customer
         consultation.customer_name = customer_name

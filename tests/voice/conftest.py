@@ -54,9 +54,10 @@ def streamed_call(store, *, lang: str = "en", ccid: str = "v3:voice-test"):  # n
         status=Call.Status.ANSWERED,
     )
     session, reply = agent.begin(
-        store, channel="phone", caller_phone=call.from_number, sandbox=False, call_id=call.pk, lang=lang
+        store, channel="phone", caller_phone=call.from_number, sandbox=False, lang=lang
     )
     call.session_key = session.id
+    call.conversation_id = session.db_id
     call.control = {"mode": "stream", "greeting": reply.text}
     call.save()
     return call
