@@ -8,6 +8,7 @@ from ai.models import (
     AIConversationSession,
     AnalysisSuggestion,
     AssistantSelfTest,
+    ConversationOutcome,
     IntelligentAIConfig,
     MenuUpload,
     WeatherRecommendation,
@@ -45,6 +46,12 @@ class AIConversationSessionAdmin(admin.ModelAdmin):
     list_select_related = ("store",)
     raw_id_fields = ("business", "store")
     readonly_fields = ("created_at", "updated_at", "voice_turns", "voice_stats")
+
+
+@admin.register(ConversationOutcome)
+class ConversationOutcomeAdmin(admin.ModelAdmin):
+    list_display = ("conversation", "order", "reservation", "service_booking", "consultation", "exchange")
+    raw_id_fields = ("conversation", "order", "reservation", "service_booking", "consultation", "exchange")
 
 
 @admin.register(WeatherRecommendation)

@@ -3,7 +3,6 @@ bookings (find, cancel, move)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -24,16 +23,8 @@ from ai.tools.registry import (
     tool,
 )
 from stores import availability
-from stores.models import (
-    BookingStatus,
-    Consultation,
-    Reservation,
-    ServiceBooking,
-    UniversalService,
-)
+from stores.models import BookingStatus, Consultation, Reservation, ServiceBooking, UniversalService
 from stores.services import bookings as booking_services
-
-log = logging.getLogger(__name__)
 
 
 def _slot_view(slot: availability.Slot) -> dict[str, Any]:

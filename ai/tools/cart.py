@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from typing import Any
 
@@ -20,13 +19,8 @@ from ai.tools.registry import (
     tool,
 )
 from stores import availability
-from stores.models import (
-    Order,
-)
+from stores.models import Order
 from stores.services.orders import order_create, unit_price
-
-log = logging.getLogger(__name__)
-
 
 # --- cart -----------------------------------------------------------------------------------
 MAX_QUANTITY = 50

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -12,8 +11,6 @@ from ai.matching import SIZE_WORDS, index_for
 from ai.nlu.text import normalize
 from ai.tools.registry import ToolContext, ToolError, _money, tool
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS
-
-log = logging.getLogger(__name__)
 
 
 def _item(tc: ToolContext, ref: str | int) -> ItemCtx:

@@ -3,7 +3,6 @@ person, ending the call."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time
 from typing import Any
 
@@ -12,13 +11,8 @@ from django.db import transaction
 from ai.tools.registry import _WHEN, ToolContext, ToolError, _produced, tool
 from stores import availability
 from stores.holidays import public_holiday
-from stores.models import (
-    Customer,
-    CustomerExchange,
-)
+from stores.models import Customer, CustomerExchange
 from stores.services.customers import anonymous_customer, customer_touch
-
-log = logging.getLogger(__name__)
 
 
 # --- the rest -------------------------------------------------------------------------------

@@ -18,10 +18,7 @@ from ai.context import StoreContext, local_now
 from ai.session import CallSession
 from billing.models import PaymentLink
 from kalliky.errors import AppError
-from stores.models import (
-    Source,
-    Store,
-)
+from stores.models import Source, Store
 
 log = logging.getLogger(__name__)
 
