@@ -8,6 +8,7 @@ from ai.models import (
     AIConversationSession,
     AnalysisSuggestion,
     AssistantSelfTest,
+    ConversationOutcome,
     IntelligentAIConfig,
     MenuUpload,
     WeatherRecommendation,
@@ -41,10 +42,16 @@ class IntelligentAIConfigAdmin(admin.ModelAdmin):
 class AIConversationSessionAdmin(admin.ModelAdmin):
     list_display = ("created_at", "store", "channel", "is_active", "tokens_in", "tokens_out", "cost")
     list_filter = ("is_active", "channel")
-    search_fields = ("store__name", "call__call_control_id")
+    search_fields = ("store__name", "caller_phone")
     list_select_related = ("store",)
-    raw_id_fields = ("call", "business", "store")
+    raw_id_fields = ("business", "store")
     readonly_fields = ("created_at", "updated_at", "voice_turns", "voice_stats")
+
+
+@admin.register(ConversationOutcome)
+class ConversationOutcomeAdmin(admin.ModelAdmin):
+    list_display = ("conversation", "order", "reservation", "service_booking", "consultation", "exchange")
+    raw_id_fields = ("conversation", "order", "reservation", "service_booking", "consultation", "exchange")
 
 
 @admin.register(WeatherRecommendation)
@@ -68,11 +75,11 @@ class AssistantSelfTestAdmin(admin.ModelAdmin):
 
 @admin.register(AnalysisSuggestion)
 class AnalysisSuggestionAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "store", "kind", "status", "call", "created_ref")
+    list_display = ("created_at", "store", "kind", "status", "conversation", "created_ref")
     list_filter = ("status", "kind")
-    search_fields = ("store__name", "call__from_number")
-    list_select_related = ("store", "call")
-    raw_id_fields = ("call", "store", "business", "decided_by")
+    search_fields = ("store__name", "conversation__caller_phone")
+    list_select_related = ("store", "conversation")
+    raw_id_fields = ("conversation", "store", "business", "decided_by")
     readonly_fields = ("payload", "created_ref", "decided_at", "decided_by")
 
 

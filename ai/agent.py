@@ -74,7 +74,6 @@ def begin(
     caller_phone: str = "",
     sandbox: bool = True,
     brain: str = "",
-    call_id: int | None = None,
     now: datetime | None = None,
     lang: str | None = None,
 ) -> tuple[CallSession, AgentReply]:
@@ -88,7 +87,6 @@ def begin(
         caller_phone=caller_phone,
         sandbox=sandbox,
         brain=brain,
-        call_id=call_id,
         now=now,
     )
     tc = ToolContext(session=session, ctx=ctx, store=store)

@@ -48,7 +48,6 @@ def phone_greeting(
     store: Store,
     *,
     caller_phone: str,
-    call_id: int,
     lang: str,
     at: datetime,
     pretend_now: datetime | None = None,
@@ -63,7 +62,6 @@ def phone_greeting(
         channel="phone",
         caller_phone=caller_phone,
         sandbox=False,
-        call_id=call_id,
         lang=lang,
         now=pretend_now,
     )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
+from functools import reduce
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,9 +64,9 @@ class IntelligentAIConfig(TimeStamped):
 
 
 class AIConversationSession(TimeStamped):
-    call = models.OneToOneField(
-        "telephony.Call", on_delete=models.CASCADE, null=True, blank=True, related_name="ai_session"
-    )
+    """One conversation with the assistant. Which phone call carried it is telephony's to know
+    (Call.conversation); what it produced is in ConversationOutcome."""
+
     business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="ai_sessions")
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="ai_sessions")
     channel = models.CharField(_("channel"), max_length=10, default="phone")  # phone | chat | cli
@@ -83,6 +85,9 @@ class AIConversationSession(TimeStamped):
     # post-call analysis turns it into suggestions for the owner.
     state = models.JSONField(_("state at the end"), default=dict, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Who the assistant talked to (the customer is found by it): what an accepted suggestion is
+    # made out to.
+    caller_phone = models.CharField(_("caller's phone"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("AI conversation session")
@@ -92,6 +97,64 @@ class AIConversationSession(TimeStamped):
 
     def __str__(self) -> str:
         return f"Session {self.pk} ({self.store})"
+
+
+OUTCOME_ROWS = ("order", "reservation", "service_booking", "consultation", "exchange")
+
+
+class ConversationOutcome(models.Model):
+    """One row a conversation produced: an order, a booking or a customer exchange (exactly one
+    of the five is set). Owned here, above stores, so stores rows never point at who made them;
+    telephony reaches them through Call.conversation."""
+
+    conversation = models.ForeignKey(AIConversationSession, on_delete=models.CASCADE, related_name="outcomes")
+    order = models.OneToOneField(
+        "stores.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="conversation_outcome"
+    )
+    reservation = models.OneToOneField(
+        "stores.Reservation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conversation_outcome",
+    )
+    service_booking = models.OneToOneField(
+        "stores.ServiceBooking",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conversation_outcome",
+    )
+    consultation = models.OneToOneField(
+        "stores.Consultation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conversation_outcome",
+    )
+    exchange = models.OneToOneField(
+        "stores.CustomerExchange",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conversation_outcome",
+    )
+
+    class Meta:
+        verbose_name = _("conversation outcome")
+        verbose_name_plural = _("conversation outcomes")
+        constraints = [
+            models.CheckConstraint(
+                condition=reduce(
+                    operator.or_,
+                    (models.Q(**{f"{f}__isnull": f != one for f in OUTCOME_ROWS}) for one in OUTCOME_ROWS),
+                ),
+                name="outcome_exactly_one_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcome of conversation {self.conversation_id}"
 
 
 class WeatherRecommendation(models.Model):
@@ -168,11 +231,13 @@ class AnalysisSuggestion(TimeStamped):
         ACCEPTED = "accepted", _("Accepted")
         DISMISSED = "dismissed", _("Dismissed")
 
-    call = models.ForeignKey("telephony.Call", on_delete=models.CASCADE, related_name="suggestions")
+    conversation = models.ForeignKey(
+        AIConversationSession, on_delete=models.CASCADE, related_name="suggestions"
+    )
     business = models.ForeignKey("accounts.Business", on_delete=models.CASCADE, related_name="suggestions")
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="suggestions")
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
-    # Position among the analysis' findings of this kind: with the call, the idempotency key.
+    # Position among the analysis' findings of this kind: with the conversation, the idempotency key.
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     payload = models.JSONField(_("what was found"), default=dict)
     status = models.CharField(
@@ -189,12 +254,15 @@ class AnalysisSuggestion(TimeStamped):
         verbose_name_plural = _("analysis suggestions")
         ordering = ("-created_at", "-id")
         constraints = [
-            models.UniqueConstraint(fields=["call", "kind", "position"], name="suggestion_unique_per_call")
+            models.UniqueConstraint(
+                fields=["conversation", "kind", "position"], name="suggestion_unique_per_conversation"
+            )
         ]
         indexes = [models.Index(fields=["store", "status"], name="suggestion_store_status")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_status_display()}) — call {self.call_id}"
+        kind, status = self.get_kind_display(), self.get_status_display()
+        return f"{kind} ({status}) — conversation {self.conversation_id}"
 
 
 class MenuUpload(TimeStamped):

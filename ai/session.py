@@ -52,7 +52,6 @@ class CallSession:
     caller_phone: str = ""
     customer_id: int | None = None
     customer_name: str = ""
-    call_id: int | None = None
     brain: str = ""  # "" = the store's / platform's choice
     frozen_now: str | None = None  # ISO datetime: scenarios and self-tests run at a fixed time
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -114,11 +113,10 @@ def start(
     caller_phone: str = "",
     sandbox: bool = True,
     brain: str = "",
-    call_id: int | None = None,
     now: datetime | None = None,
 ) -> CallSession:
     record = AIConversationSession.objects.create(
-        business_id=store.business_id, store=store, channel=channel, call_id=call_id
+        business_id=store.business_id, store=store, channel=channel, caller_phone=caller_phone
     )
     session = CallSession(
         id=uuid.uuid4().hex,
@@ -129,7 +127,6 @@ def start(
         sandbox=sandbox,
         caller_phone=caller_phone,
         brain=brain,
-        call_id=call_id,
         frozen_now=now.isoformat() if now else None,
         db_id=record.pk,
     )

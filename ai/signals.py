@@ -84,8 +84,3 @@ def connect() -> None:
         _on_resource_services, sender=ServiceResource.services.through, dispatch_uid="ai-ctx-m2m"
     )
     store_data_changed.connect(_on_bulk, dispatch_uid="ai-ctx-bulk")
-    # Post-call analysis: telephony announces each call once, when all it needs is stored.
-    from ai.tasks import on_call_ready
-    from telephony.callcontrol import call_ready_for_analysis
-
-    call_ready_for_analysis.connect(on_call_ready, dispatch_uid="ai-analysis-on-call-ready")

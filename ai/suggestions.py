@@ -1,6 +1,7 @@
 """Accepting or dismissing what the post-call analysis suggested. Accepting creates the real
-order or booking through stores.services (the same code the dashboard uses), links it to the call,
-whose events bring its notifications; a suggestion is decided once."""
+order or booking through stores.services (the same code the dashboard uses) and links it to the
+conversation (and so to its call); the stores services' events bring its notifications. A
+suggestion is decided once."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from ai import outcomes
 from ai.models import AnalysisSuggestion
 from kalliky.errors import Conflict, ValidationFailed
-from stores.models import Order
+from stores.models import Customer, Order
 from stores.models.bookings import Source
 from stores.services.bookings import consultation_save, reservation_save, service_booking_save
 from stores.services.orders import order_create
@@ -42,10 +44,11 @@ def _starts_at(found: dict[str, Any], override: datetime | None, tz: str) -> dat
 
 def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
     # The stores services publish order_placed / booking_made: notifications follow from them.
-    call, store = s.call, s.store
+    conversation, store = s.conversation, s.store
     found = s.payload.get("analysis") or {}
-    phone = call.customer.phone if call.customer else call.from_number
-    name = call.customer.name if call.customer else ""
+    phone = conversation.caller_phone
+    customer = Customer.objects.filter(business_id=store.business_id, phone=phone).first() if phone else None
+    name = customer.name if customer else ""
     if s.kind == AnalysisSuggestion.Kind.ORDER:
         lines = s.payload.get("lines") or []
         if s.payload.get("unresolved") or not lines:
@@ -62,8 +65,8 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
             delivery_type=DELIVERY.get(found.get("deliveryType", ""), Order.DeliveryType.TAKEAWAY),
             urgency=found.get("urgency") or Order.Urgency.NORMAL,
             source=Source.CALL,
-            call=call,
         )
+        outcomes.record(conversation.pk, order)
         return f"order:{order.pk}"
     if s.kind == AnalysisSuggestion.Kind.RESERVATION:
         party = overrides.get("party_size")
@@ -81,7 +84,6 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
             customer_name=name,
             customer_phone=phone,
             source=Source.CALL,
-            call=call,
         )
     elif s.kind == AnalysisSuggestion.Kind.SERVICE:
         service_id = overrides.get("service_id") or s.payload.get("service_id")
@@ -97,7 +99,6 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
             customer_name=name,
             customer_phone=phone,
             source=Source.CALL,
-            call=call,
         )
     else:
         booking = consultation_save(
@@ -110,8 +111,8 @@ def _create(s: AnalysisSuggestion, overrides: dict[str, Any]) -> str:
             customer_name=name,
             customer_phone=phone,
             source=Source.CALL,
-            call=call,
         )
+    outcomes.record(conversation.pk, booking)
     return f"{s.kind}:{booking.pk}"
 
 
@@ -119,7 +120,7 @@ def accept(suggestion_id: int, *, user: User, overrides: dict[str, Any] | None =
     with transaction.atomic():
         s = (
             AnalysisSuggestion.objects.select_for_update(of=("self",))
-            .select_related("call__customer", "store__business")
+            .select_related("conversation", "store__business")
             .get(pk=suggestion_id)
         )
         if s.status != AnalysisSuggestion.Status.PENDING:

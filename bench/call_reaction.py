@@ -156,7 +156,7 @@ def main() -> int:
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=30)
-    orders = Order.objects.filter(call__isnull=False).count()
+    orders = Order.objects.filter(conversation_outcome__isnull=False).count()
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     backend = "Redis" if os.environ.get("REDIS_URL") else "local-memory"
     row = {

@@ -55,6 +55,7 @@ def seed(n: int) -> list[int]:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from ai import outcomes
     from ai.models import AIConversationSession
     from notifications.models import NotificationConfig
     from stores.models import Store
@@ -92,18 +93,19 @@ def seed(n: int) -> list[int]:
             ],
             customer_phone=phone,
             source="call",
-            call=call,
         )
         call.customer_id = order.customer_id
         call.save(update_fields=["customer"])
-        AIConversationSession.objects.create(
-            call=call,
+        conversation = AIConversationSession.objects.create(
             business=store.business,
             store=store,
             messages=MESSAGES,
             state={"cart": [], "pending": {}, "lang": "fr"},
             is_active=False,
         )
+        call.conversation = conversation
+        call.save(update_fields=["conversation"])
+        outcomes.record(conversation.pk, order)
         ids.append(call.pk)
     return ids
 
@@ -160,11 +162,11 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from ai.analysis import analyze_call
-    from ai.tasks import analyze_call as analyze_task
-    from ai.tasks import queue_analysis
     from bench.common import measure, print_table, write_json
     from kalliky.celery import app
+    from telephony.analysis import analyze_call
+    from telephony.analysis_tasks import analyze_call as analyze_task
+    from telephony.analysis_tasks import queue_analysis
 
     started = time.perf_counter()
     latency_ids = seed(args.latency_calls)

@@ -439,9 +439,10 @@ def effect_checks(
     calls = Call.objects.filter(business_id=seeded.business_id).aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status=Call.Status.COMPLETED, ended_at__isnull=False))
     )
+    lines = Call.objects.filter(business_id=seeded.business_id, exchange__isnull=False)
     exchanges = CustomerExchange.objects.filter(
-        type=CustomerExchange.Type.CALL, call__business_id=seeded.business_id
-    ).aggregate(rows=Count("pk"), calls=Count("call", distinct=True))
+        type=CustomerExchange.Type.CALL, pk__in=lines.values("exchange")
+    ).aggregate(rows=Count("pk"), calls=Count("pk", distinct=True))
     checks: list[tuple[str, Any, Any]] = [
         ("200 answers", unique + duplicates, outcome.statuses[200]),
         ('"accepted" answers', unique, outcome.answers["accepted"]),

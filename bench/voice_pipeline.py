@@ -48,12 +48,11 @@ def streamed_call(store, ccid: str, lang: str):  # noqa: ANN001, ANN201
         to_number="+33100000001",
         status=Call.Status.ANSWERED,
     )
-    session, reply = agent.begin(
-        store, channel="phone", caller_phone=call.from_number, call_id=call.pk, lang=lang
-    )
+    session, reply = agent.begin(store, channel="phone", caller_phone=call.from_number, lang=lang)
     call.session_key = session.id
+    call.conversation_id = session.db_id
     call.control = {"mode": "stream", "greeting": reply.text}
-    call.save(update_fields=["session_key", "control"])
+    call.save(update_fields=["session_key", "conversation", "control"])
     return call
 
 
@@ -118,7 +117,7 @@ def relay_overhead(base: str, store) -> dict[str, object]:  # noqa: ANN001
 
 
 def local_turns(base: str, store) -> tuple[dict[str, object], list[dict[str, float]]]:  # noqa: ANN001
-    from ai.models import AIConversationSession
+    from telephony.selectors import conversations_of_call
     from tests.fakes.telnyx.speech import speech_ulaw
 
     turns: list[dict[str, float]] = []
@@ -135,7 +134,7 @@ def local_turns(base: str, store) -> tuple[dict[str, object], list[dict[str, flo
         stream.stop()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            record = AIConversationSession.objects.filter(call=call).exclude(voice_turns=[]).first()
+            record = conversations_of_call(call).exclude(voice_turns=[]).first()
             if record is not None and len(record.voice_turns) >= len(TURNS):
                 turns.extend(record.voice_turns)
                 break

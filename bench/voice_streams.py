@@ -65,12 +65,11 @@ def serve(port: int, calls: int, ready_file: str) -> None:
             to_number="+33100000001",
             status=Call.Status.ANSWERED,
         )
-        session, _ = agent.begin(
-            store, channel="phone", caller_phone=call.from_number, sandbox=True, call_id=call.pk
-        )
+        session, _ = agent.begin(store, channel="phone", caller_phone=call.from_number, sandbox=True)
         call.session_key = session.id
+        call.conversation_id = session.db_id
         call.control = {"mode": "stream", "greeting": GREETING}
-        call.save(update_fields=["session_key", "control"])
+        call.save(update_fields=["session_key", "conversation", "control"])
     from ai.voice.output import OutputStage
     from kalliky.asgi import application
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from stores.models import Customer, Order, OrderItem, Product, Source, Store
 from stores.services.customers import customers_refresh_behaviour
+from telephony import produced
 from telephony.models import Call
 
 PREFIX = "demo-history-"
@@ -93,10 +94,10 @@ def add_history(store: Store, *, seed: int = 7) -> int:
                 tax=tax,
                 total=total,
                 source=Source.CALL,
-                call=call,
                 confirmed_at=started,
             )
             order.save()
+            produced.record(call, order)
             lines.extend(
                 OrderItem(
                     order=order,

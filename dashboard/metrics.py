@@ -29,6 +29,8 @@ PERIODS = {
 }
 DEFAULT_PERIOD = "7d"
 MAX_CUSTOM_DAYS = 366
+# The conversation (so the call) an order came from: one per call (decision 0032).
+CALL_OF_ORDER = "conversation_outcome__conversation_id"
 # A call the assistant (or a person after a transfer) actually picked up.
 ANSWERED = (Call.Status.ANSWERED, Call.Status.COMPLETED, Call.Status.TRANSFERRED)
 MISSED = (Call.Status.MISSED, Call.Status.REJECTED)
@@ -240,11 +242,11 @@ def build(store_ids: list[int], period: Period, tz: ZoneInfo, currency: str = "E
         revenue=Sum("total", filter=cur),
         count=Count("id", filter=cur),
         customers=Count("customer_id", distinct=True, filter=cur),
-        converted=Count("call_id", distinct=True, filter=cur & Q(source=Source.CALL)),
+        converted=Count(CALL_OF_ORDER, distinct=True, filter=cur & Q(source=Source.CALL)),
         p_revenue=Sum("total", filter=prev),
         p_count=Count("id", filter=prev),
         p_customers=Count("customer_id", distinct=True, filter=prev),
-        p_converted=Count("call_id", distinct=True, filter=prev & Q(source=Source.CALL)),
+        p_converted=Count(CALL_OF_ORDER, distinct=True, filter=prev & Q(source=Source.CALL)),
     )
     c_cur = Q(started_at__gte=period.start, started_at__lt=period.end)
     c_prev = Q(started_at__gte=period.previous_start, started_at__lt=period.start)

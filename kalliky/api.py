@@ -71,13 +71,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     from accounts.api import router as accounts_router
-    from ai.analysis_api import router as analysis_router
     from ai.api import router as ai_router
     from ai.menu_api import router as menu_import_router
     from billing.api import auth_router as signup_login_router
     from billing.webhooks import router as stripe_webhook_router
     from notifications.api import router as notifications_router
     from stores.api import router as stores_router
+    from telephony.analysis_api import router as analysis_router
     from telephony.api import router as numbers_router
     from telephony.webhooks import router as telnyx_webhook_router
 

@@ -16,7 +16,7 @@ app.conf.beat_schedule = {
     "retry-webhook-events": {"task": "kalliky.retry_webhook_events", "schedule": 30.0},
     "sweep-stale-calls": {"task": "telephony.sweep_stale_calls", "schedule": 300.0},
     # Post-call analysis: queued calls nobody drained, calls whose worker died.
-    "sweep-analysis": {"task": "ai.sweep_analysis", "schedule": 10.0},
+    "sweep-analysis": {"task": "telephony.sweep_analysis", "schedule": 10.0},
     # Numbers of subscriptions cancelled longer than BILLING_RELEASE_GRACE_DAYS go back to Telnyx.
     "release-cancelled-numbers": {"task": "telephony.release_cancelled_numbers", "schedule": 3600.0},
     # Notifications due (scheduled, retries); events also send theirs right after commit.

@@ -8,12 +8,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from ai.analysis import events as analysis
         from billing import deposits
         from billing import events as billing
         from notifications import billing_mail, signals
         from stores import events as business
-        from telephony import call_tasks
+        from telephony import events as calls
 
         post_save.connect(
             signals.store_saved, sender="stores.Store", dispatch_uid="notifications_store_defaults"
@@ -25,9 +24,9 @@ class NotificationsConfig(AppConfig):
             (business.booking_made, signals.booking_made, "booking_made"),
             (business.booking_moved, signals.booking_made, "booking_moved"),
             (business.complaint_recorded, signals.complaint_recorded, "complaint_recorded"),
-            (call_tasks.callback_requested, signals.callback_requested, "callback_requested"),
+            (calls.callback_requested, signals.callback_requested, "callback_requested"),
             (deposits.payment_link_ready, signals.payment_link_ready, "payment_link_ready"),
-            (analysis.calls_analysed, signals.calls_analysed, "calls_analysed"),
+            (calls.calls_analysed, signals.calls_analysed, "calls_analysed"),
             (billing.signup_completed, billing_mail.on_signup_completed, "welcome"),
             (billing.subscription_state_changed, billing_mail.on_subscription_state_changed, "standing"),
         ):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from notifications import actions
 from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking, Store
 from stores.selectors import holidays_undecided
+from telephony import selectors as call_selectors
 from telephony.models import Call, CallbackTicket
 
 Booking = Reservation | ServiceBooking | Consultation
@@ -64,6 +65,14 @@ def yes_no(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
 
+def _call_id(row: Any) -> int | None:
+    """The call that produced the row: set on it by whoever read it with its call (telephony's
+    analysis), else looked up once."""
+    if not hasattr(row, "call_pk"):
+        row.call_pk = call_selectors.call_id_of(row)
+    return row.call_pk
+
+
 def call_link(call_id: int | None) -> str:
     return f"{settings.PUBLIC_BASE_URL}/calls/{call_id}/" if call_id else dashboard_link()
 
@@ -101,7 +110,7 @@ def for_order(order: Order, language: str) -> Context:
             "delivery_type": str(order.get_delivery_type_display()),
             "delivery_address": order.delivery_address,
             "notes": order.notes,
-            "call_link": call_link(order.call_id),
+            "call_link": call_link(_call_id(order)),
         }
         values["details"] = _("Order no. %(number)s: %(lines)s. Total %(total)s (%(type)s).") % {
             "number": order.number,
@@ -119,7 +128,7 @@ def for_order(order: Order, language: str) -> Context:
             "total": str(order.total),
             "currency": store.currency,
             "notes": order.notes,
-            "call_id": order.call_id,
+            "call_id": _call_id(order),
             "created_at": order.created_at.isoformat() if order.created_at else None,
             "items": [
                 {
@@ -158,14 +167,14 @@ def for_booking(booking: Booking, language: str) -> Context:
             **_customer_values(name, booking_phone(booking)),
             "booking_time": when(start if start else getattr(booking, "preferred_at", None), store),
             "notes": booking.notes,
-            "call_link": call_link(booking.call_id),
+            "call_link": call_link(_call_id(booking)),
         }
         data: dict[str, Any] = {
             "id": booking.pk,
             "status": booking.status,
             "starts_at": start.isoformat() if start else None,
             "notes": booking.notes,
-            "call_id": booking.call_id,
+            "call_id": _call_id(booking),
         }
         if isinstance(booking, Reservation):
             values["party_size"] = str(booking.party_size)
@@ -211,7 +220,7 @@ def for_exchange(exchange: CustomerExchange, store: Store, language: str) -> Con
             "category": exchange.category,
             "description": exchange.description,
             "follow_up": yes_no(exchange.follow_up_required),
-            "call_link": call_link(exchange.call_id),
+            "call_link": call_link(_call_id(exchange)),
         }
     data = {
         "complaint": {
@@ -220,7 +229,7 @@ def for_exchange(exchange: CustomerExchange, store: Store, language: str) -> Con
             "category": exchange.category,
             "description": exchange.description,
             "follow_up_required": exchange.follow_up_required,
-            "call_id": exchange.call_id,
+            "call_id": _call_id(exchange),
         },
         "customer": _customer_data(values),
     }

@@ -111,7 +111,7 @@ class _BookingAdmin(admin.ModelAdmin):
     list_filter = ("status", "source")
     search_fields = ("customer_name", "customer_phone", "store__name")
     list_select_related = ("store", "customer")
-    raw_id_fields = ("store", "customer", "call", "resource")
+    raw_id_fields = ("store", "customer", "resource")
     readonly_fields = ("created_at", "updated_at")
 
 
@@ -125,7 +125,7 @@ class ReservationAdmin(_BookingAdmin):
 class ServiceBookingAdmin(_BookingAdmin):
     list_display = ("starts_at", "service", "resource", "customer_name", "store", "status")
     list_select_related = ("store", "customer", "service", "resource")
-    raw_id_fields = ("store", "customer", "call", "resource", "service")
+    raw_id_fields = ("store", "customer", "resource", "service")
     date_hierarchy = "starts_at"
 
 
@@ -164,7 +164,7 @@ class CustomerExchangeAdmin(admin.ModelAdmin):
     list_filter = ("type", "severity", "follow_up_required")
     search_fields = ("description", "customer__phone", "customer__name")
     list_select_related = ("customer",)
-    raw_id_fields = ("customer", "store", "call")
+    raw_id_fields = ("customer", "store")
 
 
 class OrderItemInline(admin.TabularInline):
@@ -185,7 +185,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ("status", "delivery_type", "source", "urgency")
     search_fields = ("=number", "customer__phone", "customer__name", "store__name")
     list_select_related = ("store", "customer")
-    raw_id_fields = ("store", "customer", "call")
+    raw_id_fields = ("store", "customer")
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "created_at"
     inlines = (OrderItemInline, TicketInline)

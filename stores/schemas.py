@@ -383,7 +383,6 @@ class ExchangeOut(Schema):
     category: str
     severity: str
     follow_up_required: bool
-    call_id: int | None
     created_at: datetime
 
 
@@ -449,7 +448,6 @@ class OrderOut(Schema):
     customer_id: int | None
     customer_name: str | None = None
     customer_phone: str | None = None
-    call_id: int | None
     created_at: datetime
 
     @staticmethod

@@ -6,23 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
-from stores.access import stores_for
 from stores.holidays import public_holidays
-from stores.models import ClosedDate, HolidayDecision, Order, Source, SpecialHours, Store
+from stores.models import ClosedDate, HolidayDecision, SpecialHours, Store
 from stores.models.store import zone_named
-from telephony.models import Call, PhoneNumber
-
-
-@dataclass(frozen=True)
-class StoreCard:
-    store: Store
-    numbers: list[PhoneNumber]
-    calls_today: int
-    orders_today: int
 
 
 def local_day_bounds(tz_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -34,7 +23,7 @@ def local_day_bounds(tz_name: str, now: datetime | None = None) -> tuple[datetim
     return start, end  # not start + 24 h: a DST day lasts 23 or 25 hours
 
 
-def _count_today(
+def count_today(
     queryset: QuerySet, field: str, store_ids_by_tz: dict[str, list[int]], now: datetime
 ) -> dict[int, int]:
     """{store id: rows whose `field` falls in that store's local today}, in one grouped query."""
@@ -44,43 +33,6 @@ def _count_today(
         today |= Q(store_id__in=store_ids, **{f"{field}__gte": start, f"{field}__lt": end})
     rows = queryset.filter(today).order_by().values("store_id").annotate(n=Count("pk"))
     return {row["store_id"]: row["n"] for row in rows}
-
-
-def store_cards_for(user: User) -> list[StoreCard]:
-    """The dashboard home: each store with its numbers and today's calls and orders.
-
-    Four queries whatever the number of stores (stores, numbers, one grouped count each for
-    calls and orders); 'today' is each store's own local day, stores grouped by time zone."""
-    stores = list(
-        stores_for(user)
-        .select_related("business")
-        .prefetch_related(
-            # A number still being bought has no digits yet (placeholder): not shown here.
-            Prefetch(
-                "phone_numbers",
-                queryset=PhoneNumber.objects.filter(number__startswith="+").order_by("number"),
-            )
-        )
-        .order_by("business__name", "name")
-    )
-    if not stores:
-        return []
-    now = timezone.now()
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for store in stores:
-        by_tz[store.timezone].append(store.pk)
-    calls = _count_today(Call.objects.all(), "started_at", by_tz, now)
-    # Orders placed while testing the assistant (sandbox) are not business: keep them out of stats.
-    orders = _count_today(Order.objects.exclude(source=Source.TEST), "created_at", by_tz, now)
-    return [
-        StoreCard(
-            store=s,
-            numbers=list(s.phone_numbers.all()),
-            calls_today=calls.get(s.pk, 0),
-            orders_today=orders.get(s.pk, 0),
-        )
-        for s in stores
-    ]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from kalliky.admin_inbox import WebhookEventAdmin
+from telephony.analysis_tasks import queue_analysis
 from telephony.models import (
     Call,
     CallbackTicket,
@@ -50,15 +51,13 @@ class CallAdmin(admin.ModelAdmin):
     list_filter = ("status", "direction", "sentiment", "analysis_status")
     search_fields = ("call_control_id", "call_session_id", "from_number", "to_number")
     list_select_related = ("store", "business")
-    raw_id_fields = ("business", "store", "phone_number", "customer")
+    raw_id_fields = ("business", "store", "phone_number", "customer", "conversation", "exchange")
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "started_at"
     actions = ("rerun_analysis",)
 
     @admin.action(description=_("Re-run the post-call analysis"))
     def rerun_analysis(self, request: HttpRequest, queryset: QuerySet[Call]) -> None:
-        from ai.tasks import queue_analysis
-
         queued = sum(
             queue_analysis(pk, force=True)
             for pk in queryset.exclude(ended_at=None).values_list("pk", flat=True)

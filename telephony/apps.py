@@ -11,6 +11,7 @@ class TelephonyConfig(AppConfig):
         from billing import events as billing_events
         from kalliky import inbox
         from telephony import callcontrol, numbers
+        from telephony.analysis_tasks import on_call_ready
         from telephony.models import TelnyxEvent
 
         inbox.register_handler(TelnyxEvent, callcontrol.handle)
@@ -21,3 +22,5 @@ class TelephonyConfig(AppConfig):
         billing_events.signup_completed.connect(
             numbers.on_signup_completed, dispatch_uid="telephony_first_number"
         )
+        # Post-call analysis: the call loop announces each call once, when all it needs is stored.
+        callcontrol.call_ready_for_analysis.connect(on_call_ready, dispatch_uid="telephony-analysis-ready")

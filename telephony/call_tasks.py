@@ -13,7 +13,6 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
 from telephony import line_limits
@@ -57,11 +56,6 @@ def download_recording(self, call_id: int) -> str:  # noqa: ANN001 - Celery's bo
             call.save(update_fields=["recording_file", "updated_at"])
         mark_ready_for_analysis(call)
     return call.recording_file.name
-
-
-# ticket=<CallbackTicket>, sent on commit when a caller is promised a call-back. Notifications
-# (the one sender of texts) subscribes: it texts the owner and records sms_sent_at / sms_error.
-callback_requested = Signal()
 
 
 @shared_task(name="telephony.sweep_stale_calls")

@@ -39,8 +39,8 @@ from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
 from telephony import call_lanes, escalation, line_limits, media, sandbox, stats
 from telephony import callstate as cs
-from telephony.call_tasks import callback_requested
 from telephony.callstate import CallState, Mode
+from telephony.events import callback_requested
 from telephony.media import relay as voice_relay
 from telephony.media.relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
@@ -425,7 +425,6 @@ def on_answered(r: CallEvent) -> inbox.Ignored | None:
     session, reply = phone_greeting(
         store,
         caller_phone=call.from_number,
-        call_id=call.pk,
         lang=lang,
         at=r.at,
         pretend_now=state.pretend_now,
@@ -433,7 +432,9 @@ def on_answered(r: CallEvent) -> inbox.Ignored | None:
     )
     call.session_key = session.id
     stream = not reply.actions and _streams_voice(store)
-    call.save(update_fields=["answered_at", "status", "recording_expected", "session_key", "updated_at"])
+    call.conversation_id = session.db_id
+    fields = ["answered_at", "status", "recording_expected", "session_key", "conversation"]
+    call.save(update_fields=[*fields, "updated_at"])
     answered = cs.CallAnswered(
         greeting=reply.text,
         record=store.record_calls,
@@ -638,17 +639,16 @@ def on_hangup(r: CallEvent) -> inbox.Ignored | None:
     )
     lane = call.call_session_id or call.call_control_id
     r.after_commit.append(lambda: call_lanes.cancel(lane))
-    if call.customer_id:
-        CustomerExchange.objects.get_or_create(
-            call=call,
+    if call.customer_id and call.exchange_id is None:
+        # The call's line in the customer's history, once (the call row is locked).
+        call.exchange = CustomerExchange.objects.create(
+            customer_id=call.customer_id,
+            store=call.store,
             type=CustomerExchange.Type.CALL,
-            defaults={
-                "customer_id": call.customer_id,
-                "store": call.store,
-                "description": _exchange_line(call)[:500],
-                "content": {"duration": call.duration_seconds, "status": call.status},
-            },
+            description=_exchange_line(call)[:500],
+            content={"duration": call.duration_seconds, "status": call.status},
         )
+        call.save(update_fields=["exchange", "updated_at"])
     mark_ready_for_analysis(call, r.after_commit)
     return None
 

@@ -114,6 +114,14 @@ class Call(TimeStamped):
     # The assistant's conversation (ai.session id) and the call loop's own state (speaking,
     # silence reprompts, escalation step…), changed only under the Call row lock.
     session_key = models.CharField(_("conversation id"), max_length=64, blank=True)
+    # The assistant's durable record of the conversation this call carried (and through it what
+    # the call produced: ai.ConversationOutcome); and the customer-history line about the call.
+    conversation = models.OneToOneField(
+        "ai.AIConversationSession", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    exchange = models.OneToOneField(
+        "stores.CustomerExchange", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     control = models.JSONField(_("call-control state"), default=dict, blank=True)
     recording_expected = models.BooleanField(_("recording expected"), default=False)
     recording_url = models.URLField(_("recording source URL"), max_length=2000, blank=True)

@@ -7,7 +7,7 @@ import time
 from celery import Task, shared_task
 from django.conf import settings
 
-from telephony import call_tasks  # noqa: F401  (registers the call-loop tasks with the worker)
+from telephony import analysis_tasks, call_tasks  # noqa: F401  (registers their tasks with the worker)
 from telephony.numbers import Outcome, purchase_advance
 from telephony.numbers import release_cancelled_numbers as release_cancelled
 from telephony.numbers import suspend_if_still_unpaid as suspend_unpaid

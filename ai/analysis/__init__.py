@@ -1,18 +1,28 @@
-"""Post-call analysis: transcript → CallAnalysisResult → the owner's results.
+"""Post-call analysis of a conversation: its words → CallAnalysisResult → what the owner sees.
 
-`analyze_call(call_id)` is idempotent: it reads (transcript, what the tools created), runs an
-analyzer (no writes), then applies the result in one transaction under the Call row lock —
-reconciling with what the call already created, so running it twice, or two workers at once,
-never duplicates an order, a booking, a complaint or a notification (notification rows carry
-unique dedupe keys). A re-run (`force=True`) recomputes and converges to the same rows.
+The analysis works on ai's own rows: the conversation, what it produced (ConversationOutcome)
+and a transcript handed to it. `conversation.read_rows_many` reads what conversations produced,
+`known_of` / `lines_of` turn it into an AnalysisInput, an analyzer (`analyzer_for`) computes the
+result without writing, and `apply` reconciles it with the rows — matching what the tools made,
+suggesting what they did not, recording complaints — idempotently, so running it twice never
+duplicates an order, a booking, a complaint or a notification.
 
-`analyze_pending(limit)` is the worker's usual door: one pass over the calls marked QUEUED,
-the local analyzer's ones analysed together (one query per kind of row for the whole batch,
-the shared writes in bulk), the slow ones (OpenAI, a recording to transcribe) handed off to
-one task each."""
+Whatever carried the conversation drives it: telephony.analysis claims finished calls, adds a
+recording's transcript and the call's status, and writes the call's own results."""
 
 from __future__ import annotations
 
-from ai.analysis.pipeline import analyze_call, analyze_pending, analyzer_for, gather
+from ai.analysis.apply import Applied, Party, apply
+from ai.analysis.conversation import NO_ROWS, Rows, analyzer_for, known_of, lines_of, read_rows_many
 
-__all__ = ["analyze_call", "analyze_pending", "analyzer_for", "gather"]
+__all__ = [
+    "NO_ROWS",
+    "Applied",
+    "Party",
+    "Rows",
+    "analyzer_for",
+    "apply",
+    "known_of",
+    "lines_of",
+    "read_rows_many",
+]

@@ -1,42 +1,61 @@
-"""Apply an analysis to the database, under the Call row lock, idempotently.
+"""Apply an analysis to a conversation's rows, idempotently, under the caller's lock.
 
 Everything is re-read under the lock (not taken from what the analyzer saw), so a concurrent or
 repeated run reconciles with what the previous one wrote:
 - orders and bookings the tools created are *matched* to the analysis' findings, never duplicated;
-  a finding the call did not confirm becomes an AnalysisSuggestion (unique per call, kind and
-  position) for the owner to accept or dismiss;
-- complaints the tools recorded are matched; the others become CustomerExchange complaints, which
-  the next run then matches;
-- the customer's totals and behaviour are recomputed from their orders (not incremented);
-- nothing is notified from here: what the call (or this analysis) created went through the stores
-  services, which publish their domain events; the call-level events (missed, summarised,
-  call-back) are published by the pipeline once the analysis commits (`calls_analysed`).
-"""
+  a finding the conversation did not confirm becomes an AnalysisSuggestion (unique per
+  conversation, kind and position) for the owner to accept or dismiss;
+- complaints the tools recorded are matched; the others become CustomerExchange complaints (made
+  by the conversation), which the next run then matches;
+- nothing is notified from here: what the analysis creates goes through the stores services,
+  which publish their domain events (notifications subscribe); the call-level events are
+  telephony's to publish once its analysis commits.
+
+What belongs to whatever carried the conversation (a phone call's summary, sentiment, status,
+its customer's figures) is its caller's to write: telephony.analysis for calls."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.utils import timezone
 from rapidfuzz import fuzz
 
+from ai import outcomes
 from ai.analysis.base import AnalysisInput, AnalyzerOutput
-from ai.analysis.events import calls_analysed
+from ai.analysis.conversation import Rows
 from ai.analysis.schema import AnalysedOrder, AnalysedService
 from ai.context import StoreContext
 from ai.matching import index_for
-from ai.models import AnalysisSuggestion
+from ai.models import AIConversationSession, AnalysisSuggestion
 from ai.nlu.text import normalize
-from kalliky.bulk import update_rows
-from stores.events import publish
-from stores.models import Customer, Order
-from stores.services.customers import anonymous_customer, complaint_record, customers_refresh_behaviour
-from telephony.models import Call
-
-if TYPE_CHECKING:
-    from ai.analysis.pipeline import Rows
+from stores.models import Customer, CustomerExchange, Order, Store
+from stores.services.customers import anonymous_customer, complaint_record
 
 _TABLE = ("table",)
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who the conversation was with, and where: what a conversation row made for the analysis,
+    a complaint and a suggestion need."""
+
+    business_id: int
+    store: Store
+    customer: Customer | None
+    phone: str
+    channel: str = "phone"
+
+
+@dataclass
+class Applied:
+    """What `apply` wrote or matched, for the caller's own record of the analysis."""
+
+    conversation: AIConversationSession | None
+    suggestions: list[int] = field(default_factory=list)
+    complaints: list[CustomerExchange] = field(default_factory=list)
+    order_match: dict[int, int] = field(default_factory=dict)
+    service_match: dict[int, str] = field(default_factory=dict)
 
 
 # --- matching ------------------------------------------------------------------------------------------
@@ -102,72 +121,83 @@ def _service_ref(ctx: StoreContext, name: str) -> int | None:
     return best.id if best is not None and fuzz.ratio(normalize(best.name), norm) >= 80 else None
 
 
-def _suggest(call: Call, kind: str, findings: list[dict[str, Any]], *, before: bool) -> list[int]:
-    """`before`: whether an earlier analysis left suggestions on this call (else nothing to withdraw)."""
+class _Conversation:
+    """The conversation, made when the analysis first has something to hang on it (a call the
+    assistant never spoke on has none until then)."""
+
+    def __init__(self, record: AIConversationSession | None, party: Party) -> None:
+        self.record, self.party = record, party
+
+    def get(self) -> AIConversationSession:
+        if self.record is None:
+            self.record = AIConversationSession.objects.create(
+                business_id=self.party.business_id,
+                store=self.party.store,
+                channel=self.party.channel,
+                caller_phone=self.party.phone,
+                is_active=False,
+            )
+        return self.record
+
+
+def _suggest(
+    conversation: _Conversation, kind: str, findings: list[dict[str, Any]], *, before: bool
+) -> list[int]:
+    """`before`: whether an earlier analysis left suggestions (else nothing to withdraw)."""
     ids: list[int] = []
     if not findings and not before:
         return ids
+    party = conversation.party
     for position, payload in enumerate(findings):
         row, created = AnalysisSuggestion.objects.get_or_create(
-            call=call,
+            conversation=conversation.get(),
             kind=kind,
             position=position,
-            defaults={"business_id": call.business_id, "store_id": call.store_id, "payload": payload},
+            defaults={"business_id": party.business_id, "store_id": party.store.pk, "payload": payload},
         )
         if not created and row.status == AnalysisSuggestion.Status.PENDING and row.payload != payload:
             row.payload = payload
             row.save(update_fields=["payload", "updated_at"])
         ids.append(row.pk)
     # A re-run that finds fewer things withdraws the stale pending ones (decided ones stay).
-    if before:
+    if before and conversation.record is not None:
         AnalysisSuggestion.objects.filter(
-            call=call, kind=kind, position__gte=len(findings), status=AnalysisSuggestion.Status.PENDING
+            conversation=conversation.record,
+            kind=kind,
+            position__gte=len(findings),
+            status=AnalysisSuggestion.Status.PENDING,
         ).delete()
     return ids
 
 
-def _complaint_customer(call: Call) -> Customer:
-    if call.customer_id:
-        return call.customer  # type: ignore[return-value]
-    return anonymous_customer(business_id=call.business_id)
+def _complaint_customer(party: Party) -> Customer:
+    if party.customer is not None:
+        return party.customer
+    return anonymous_customer(business_id=party.business_id)
 
 
 # --- the whole -----------------------------------------------------------------------------------------
-_CALL_FIELDS = [
-    "ai_summary",
-    "sentiment",
-    "satisfaction",
-    "cost",
-    "analysis",
-    "analysis_status",
-    "updated_at",
-]
-
-
 def apply(
-    call: Call,
+    conversation: AIConversationSession | None,
     data: AnalysisInput,
     out: AnalyzerOutput,
+    rows: Rows,
     *,
-    source: dict[str, Any],
-    rows: Rows | None = None,
-    deferred: bool = False,
-) -> None:
-    """`rows`: what the call created, read under the same lock (else read here).
-    `deferred`: the call's own row and its customer's behaviour are left to `finish()`, which
-    writes a batch of them at once (in the same transaction)."""
-    from ai.analysis.pipeline import read_rows
+    party: Party,
+    before: bool,
+) -> Applied:
+    """`rows`: what the conversation produced, read under the caller's lock. `before`: whether an
+    earlier analysis left suggestions. The conversation is made if there is none and something
+    must hang on it (`Applied.conversation`)."""
 
-    rows = rows or read_rows(call)
-    session_cost = data.session_cost
+    held = _Conversation(conversation, party)
     result = out.result
     ctx = data.ctx
     orders = rows.orders
     order_match, unmatched_orders = match_orders(result.orders, orders)
     suggestions: list[int] = []
-    before = bool((call.analysis or {}).get("suggestions"))
     suggestions += _suggest(
-        call,
+        held,
         AnalysisSuggestion.Kind.ORDER,
         [
             {
@@ -204,14 +234,14 @@ def apply(
             service_match[n] = f"service:{same.pk}"
         else:
             new_services.append({"analysis": found.model_dump(), "service_id": _service_ref(ctx, found.name)})
-    suggestions += _suggest(call, AnalysisSuggestion.Kind.RESERVATION, new_tables, before=before)
-    suggestions += _suggest(call, AnalysisSuggestion.Kind.SERVICE, new_services, before=before)
+    suggestions += _suggest(held, AnalysisSuggestion.Kind.RESERVATION, new_tables, before=before)
+    suggestions += _suggest(held, AnalysisSuggestion.Kind.SERVICE, new_services, before=before)
 
     consultations = rows.consultations
     new_consultations = [
         {"analysis": found.model_dump()} for found in result.consultations[len(consultations) :]
     ]
-    suggestions += _suggest(call, AnalysisSuggestion.Kind.CONSULTATION, new_consultations, before=before)
+    suggestions += _suggest(held, AnalysisSuggestion.Kind.CONSULTATION, new_consultations, before=before)
 
     complaints = list(rows.complaints)
     for position, found in enumerate(result.signalements):
@@ -222,53 +252,22 @@ def apply(
                 exchange.content = {**exchange.content, "requested_actions": found.requestedActions}
                 exchange.save(update_fields=["content", "updated_at"])
             continue
-        complaints.append(
-            complaint_record(
-                customer=_complaint_customer(call),
-                store=call.store,
-                description=found.description,
-                category=found.category,
-                severity=found.urgency,
-                call=call,
-                content={"source": "analysis", "requested_actions": found.requestedActions},
-            )
+        exchange = complaint_record(
+            customer=_complaint_customer(party),
+            store=party.store,
+            description=found.description,
+            category=found.category,
+            severity=found.urgency,
+            content={"source": "analysis", "requested_actions": found.requestedActions},
         )
+        outcomes.record(held.get().pk, exchange)
+        complaints.append(exchange)
 
-    conversation = result.conversation
-    call.ai_summary = conversation.summary
-    call.sentiment = conversation.sentiment
-    call.satisfaction = conversation.satisfaction
-    call.cost = session_cost + out.cost
-    call.analysis = {
-        "version": 1,
-        "result": result.model_dump(),
-        "analyzer": out.analyzer,
-        "fallback_reason": out.fallback_reason,
-        "attempts": out.attempts,
-        "tokens": {"in": out.tokens_in, "out": out.tokens_out},
-        "cost": str(out.cost),
-        "transcript": source.get("source"),
-        "transcription": source.get("transcription") or {},
-        "matched": {
-            "orders": {str(k): v for k, v in order_match.items()},
-            "services": {str(k): v for k, v in service_match.items()},
-        },
-        "suggestions": suggestions,
-        "complaints": [c.pk for c in complaints],
-        "analysed_at": timezone.now().isoformat(),
-    }
-    call.analysis_status = Call.AnalysisStatus.DONE
-    call.updated_at = timezone.now()
-    if not deferred:
-        finish([call])
+    return Applied(
+        conversation=held.record,
+        suggestions=suggestions,
+        complaints=complaints,
+        order_match=order_match,
+        service_match=service_match,
+    )
 
-
-def finish(calls: list[Call]) -> None:
-    """Write the analysed calls' own rows and refresh their customers' behaviour, in bulk; once
-    committed, `calls_analysed` tells the subscribers (the owner's call summaries, missed calls…)."""
-    if not calls:
-        return
-    update_rows(calls, _CALL_FIELDS)
-    customers = {c.customer_id: c.customer for c in calls if c.customer_id}
-    customers_refresh_behaviour(list(customers.values()))  # type: ignore[arg-type]
-    publish(calls_analysed, sender=Call, call_ids=[c.pk for c in calls])

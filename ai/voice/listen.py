@@ -12,6 +12,7 @@ realtime.py): the reply resumes and the call counts a false interruption.
 
 from __future__ import annotations
 
+from ai.voice.codecs import CODECS
 from ai.voice.frames import (
     AudioIn,
     Backchannel,
@@ -23,7 +24,6 @@ from ai.voice.frames import (
 )
 from ai.voice.pipeline import Stage
 from ai.voice.vad import EnergyVad, classify_onset
-from telephony.media import CODECS
 
 INTERRUPT_AFTER_MS = 240  # of caller sound during playback before its onset is judged
 BACKCHANNEL_MAX_MS = 700  # held sound longer than this is not a backchannel

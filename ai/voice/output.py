@@ -1,4 +1,4 @@
-"""The last stage: assistant audio to Telnyx, paced in 20 ms frames, with marks.
+"""The last stage: assistant audio to the carrier (Telnyx), paced in 20 ms frames, with marks.
 
 Telnyx plays what it is sent as it arrives; sending a whole reply at once would leave nothing to
 take back when the caller interrupts. So frames leave on the process's shared 20 ms clock
@@ -27,8 +27,7 @@ from ai.voice.frames import (
     Resume,
     TurnTiming,
 )
-from ai.voice.pipeline import Stage, VoiceCall
-from telephony.media import clear_message, mark_message, media_message
+from ai.voice.pipeline import SendAudio, SendClear, SendMark, Stage, VoiceCall
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ class OutputStage(Stage):
             self.call.cancelled_turn = max(self.call.cancelled_turn, self._turn)
             self.call.count("interruptions")
             self.call.interruptions.append({"turn": self._turn, "heard_ms": heard})
-            await self.call.send(clear_message())
+            await self.call.send(SendClear())
         elif isinstance(frame, End):
             self._buffer.clear()
 
@@ -204,7 +203,7 @@ class OutputStage(Stage):
         del self._buffer[:FRAME_BYTES]
         if len(frame) < FRAME_BYTES:
             frame += bytes([SILENCE]) * (FRAME_BYTES - len(frame))
-        await self.call.send(media_message(frame))
+        await self.call.send(SendAudio(frame))
         if self._first_sent_at is None:
             self._first_sent_at = now
             self._play_until = now
@@ -215,6 +214,6 @@ class OutputStage(Stage):
         self._sent_ms += FRAME_MS
         self._play_until = max(self._play_until, now) + FRAME_MS / 1000
         if not self._buffer and self._turn_ended:
-            await self.call.send(mark_message(f"{self._turn}:{self._sent_ms}:end"))
+            await self.call.send(SendMark(f"{self._turn}:{self._sent_ms}:end"))
         elif self._sent_ms % MARK_EVERY_MS == 0:
-            await self.call.send(mark_message(f"{self._turn}:{self._sent_ms}"))
+            await self.call.send(SendMark(f"{self._turn}:{self._sent_ms}"))

@@ -6,7 +6,8 @@ handled at once by every stage in turn, which drops the queued reply work they m
 
 `VoiceCall` is what the stages of one call share: the caller's language and session, the
 counters and per-turn timings that end up on the AIConversationSession, and the way out to
-Telnyx (`send`). The two pipelines (local and OpenAI Realtime) are built by `build()`.
+the carrier (`send`: neutral frames — audio, clear, mark — that telephony puts on its wire). The
+two pipelines (local and OpenAI Realtime) are built by `build()`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,27 @@ from ai.voice.frames import (
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[str], Awaitable[None]]
+
+
+# What the pipeline hands the carrier. Neutral on purpose: telephony's media consumer writes
+# them in its provider's wire format (Telnyx JSON today).
+@dataclass(frozen=True, slots=True)
+class SendAudio:
+    audio: bytes  # one frame of the call's codec (PCMU, 20 ms)
+
+
+@dataclass(frozen=True, slots=True)
+class SendClear:
+    """Drop what the carrier has buffered but not played yet (the caller interrupted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendMark:
+    name: str  # echoed back (as a Played frame) once the audio before it has played
+
+
+Outgoing = SendAudio | SendClear | SendMark
+Send = Callable[[Outgoing], Awaitable[None]]
 
 
 @dataclass

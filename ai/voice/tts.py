@@ -23,7 +23,7 @@ import openai
 from django.conf import settings
 
 from ai.transcription import _resample
-from telephony.media import CODECS
+from ai.voice.codecs import CODECS
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from ai.models import AIConversationSession, AnalysisSuggestion
 from dashboard.pages import PAGE_SIZE, day_range, owned, query_without_page, scoped_stores
 from kalliky.errors import AppError
 from stores.access import stores_for
-from stores.models import CustomerExchange, Reservation
+from stores.models import CustomerExchange
+from telephony import selectors
 from telephony.models import Call
 
 SENTIMENT_BADGES = {
@@ -55,9 +56,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     calls = list(page)
     # One query for the page's outcomes, not one per row.
-    with_orders = set(
-        Call.objects.filter(pk__in=[c.pk for c in calls], orders__isnull=False).values_list("pk", flat=True)
-    )
+    with_orders = selectors.calls_with_orders([c.pk for c in calls])
     rows = [(c, c.pk in with_orders, SENTIMENT_BADGES.get(c.sentiment, "")) for c in calls]
     return render(
         request,
@@ -103,7 +102,7 @@ def conversation_of(call: Call, session: AIConversationSession | None) -> list[d
 @login_required
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call_for(request, call_id)
-    session = AIConversationSession.objects.filter(call=call).first()
+    session = AIConversationSession.objects.filter(pk=call.conversation_id).first()
     raw_latencies = session.turn_latencies_ms if session else []
     latencies = [float(x) for x in raw_latencies if isinstance(x, int | float)]
     return render(
@@ -118,11 +117,13 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             "voice_turns": session.voice_turns if session else [],
             "voice_stats": session.voice_stats if session else {},
             "latency_median": round(median(latencies)) if latencies else None,
-            "orders": list(call.orders.all()),
-            "reservations": list(Reservation.objects.filter(call=call)),
-            "service_bookings": list(call.service_bookings.select_related("service")),
-            "complaints": list(call.exchanges.filter(type=CustomerExchange.Type.COMPLAINT)),
-            "suggestions": list(call.suggestions.order_by("kind", "position")),
+            "orders": list(selectors.orders_of_call(call)),
+            "reservations": list(selectors.reservations_of_call(call)),
+            "service_bookings": list(selectors.service_bookings_of_call(call).select_related("service")),
+            "complaints": list(
+                selectors.exchanges_of_call(call).filter(type=CustomerExchange.Type.COMPLAINT)
+            ),
+            "suggestions": list(selectors.suggestions_of_call(call).order_by("kind", "position")),
             "sentiment_badge": SENTIMENT_BADGES.get(call.sentiment, ""),
             "analysis_error": (call.analysis or {}).get("error", ""),
         },
@@ -135,7 +136,7 @@ def suggestion_decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     """Accept ("make it real") or dismiss a suggestion from the call page."""
     found = (
         AnalysisSuggestion.objects.filter(pk=suggestion_id, store__in=stores_for(request.user))
-        .only("pk", "call_id")
+        .only("pk", "conversation_id")
         .first()
     )
     if found is None:
@@ -154,4 +155,5 @@ def suggestion_decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
             messages.error(request, _("Choose accept or dismiss."))
     except AppError as exc:
         messages.error(request, exc.detail)
-    return redirect(reverse("telephony:call_detail", args=[found.call_id]) + "#suggestions")
+    call_id = selectors.call_id_of_conversation(found.conversation_id)
+    return redirect(reverse("telephony:call_detail", args=[call_id]) + "#suggestions")

@@ -58,12 +58,14 @@ def _calls(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Itera
 
 def _orders(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
     from dashboard.views.home import filtered_orders
+    from telephony.selectors import call_id_subquery
 
     fields = [
         "id", "store__name", "number", "created_at", "status", "source", "delivery_type",
         "customer__name", "customer__phone", "subtotal", "tax", "total", "call_id", "paid_at",
     ]
-    qs = filtered_orders(request, store_ids).order_by("-created_at", "-id").values_list(*fields)
+    qs = filtered_orders(request, store_ids).annotate(call_id=call_id_subquery())
+    qs = qs.order_by("-created_at", "-id").values_list(*fields)
     return fields, qs.iterator(chunk_size=CHUNK)
 
 

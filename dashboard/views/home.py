@@ -30,8 +30,10 @@ from kalliky.errors import AppError
 from stores.access import access_store, stores_for
 from stores.models import Order, PreparationTicket, Source, Store
 from stores.models.store import zone_named
-from stores.selectors import HolidayAhead, holidays_undecided_for, store_cards_for
+from stores.selectors import HolidayAhead, holidays_undecided_for
 from stores.services.orders import order_set_status, ticket_set_status
+from telephony import selectors as call_selectors
+from telephony.selectors import store_cards_for
 
 BOARD_LIMIT = 200  # a kitchen never has more open tickets than this; older ones stay in the list
 
@@ -144,7 +146,7 @@ def _next_statuses(order: Order) -> list[tuple[str, str]]:
 
 def _order_for(request: HttpRequest, order_id: int) -> Order:
     mine = Order.objects.filter(store__in=stores_for(request.user))
-    return owned(mine.select_related("customer", "store", "call"), order_id, "Order")
+    return owned(mine.select_related("customer", "store"), order_id, "Order")
 
 
 @login_required
@@ -159,6 +161,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "badge": ORDER_BADGES[Order.Status(order.status)],
             "next_statuses": _next_statuses(order),
             "current_store_id": order.store_id,
+            "call_id": call_selectors.call_id_of(order),
         },
     )
 

@@ -31,9 +31,6 @@ class _Booking(TimeStamped):
     customer_phone = models.CharField(_("customer phone"), max_length=20, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
-    call = models.ForeignKey(
-        "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     deposit_paid_at = models.DateTimeField(_("deposit paid at"), null=True, blank=True)
 
     class Meta:
@@ -44,9 +41,6 @@ class ServiceBooking(_Booking):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="service_bookings")
     customer = models.ForeignKey(
         "stores.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="service_bookings"
-    )
-    call = models.ForeignKey(
-        "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="service_bookings"
     )
     service = models.ForeignKey("stores.UniversalService", on_delete=models.PROTECT, related_name="bookings")
     resource = models.ForeignKey(
@@ -82,9 +76,6 @@ class Reservation(_Booking):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="reservations")
     customer = models.ForeignKey(
         "stores.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
-    )
-    call = models.ForeignKey(
-        "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
     )
     resource = models.ForeignKey(
         "stores.ServiceResource",
@@ -133,9 +124,6 @@ class Consultation(_Booking):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="consultations")
     customer = models.ForeignKey(
         "stores.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="consultations"
-    )
-    call = models.ForeignKey(
-        "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="consultations"
     )
     resource = models.ForeignKey(
         "stores.ServiceResource",

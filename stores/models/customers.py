@@ -97,9 +97,6 @@ class CustomerExchange(TimeStamped):
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL
     )
     follow_up_required = models.BooleanField(_("follow-up required"), default=False)
-    call = models.ForeignKey(
-        "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanges"
-    )
 
     class Meta:
         verbose_name = _("customer exchange")

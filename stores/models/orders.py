@@ -56,9 +56,6 @@ class Order(TimeStamped):
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0"))
     notes = models.TextField(_("notes"), blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
-    call = models.ForeignKey(
-        "telephony.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
-    )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid online at"), null=True, blank=True)
 

@@ -75,7 +75,6 @@ def reservation_save(
     customer_name: str = "",
     customer_phone: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
     **fields: Any,
 ) -> Reservation:
     if not store.has_reservations:
@@ -98,7 +97,7 @@ def reservation_save(
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
         created = reservation is None
-        reservation = reservation or Reservation(store=store, source=source, call=call)
+        reservation = reservation or Reservation(store=store, source=source)
         previous_start = _start(reservation)
         reservation.resource = resource
         reservation.customer = customer
@@ -125,7 +124,6 @@ def service_booking_save(
     custom_field_values: dict[str, Any] | None = None,
     notes: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
 ) -> ServiceBooking:
     service = store.services.filter(pk=service_id, is_active=True).first()
     if service is None:
@@ -150,7 +148,7 @@ def service_booking_save(
                 )
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
         created = booking is None
-        booking = booking or ServiceBooking(store=store, source=source, call=call)
+        booking = booking or ServiceBooking(store=store, source=source)
         previous_start = _start(booking)
         booking.service = service
         booking.resource = resource
@@ -183,7 +181,6 @@ def consultation_save(
     customer_name: str = "",
     customer_phone: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
     **fields: Any,
 ) -> Consultation:
     if not store.has_consultations:
@@ -192,7 +189,7 @@ def consultation_save(
     with transaction.atomic():
         customer = customer_touch(business=store.business, phone=customer_phone, name=customer_name)
         created = consultation is None
-        consultation = consultation or Consultation(store=store, source=source, call=call)
+        consultation = consultation or Consultation(store=store, source=source)
         previous_start = _start(consultation)
         consultation.resource = resource
         consultation.customer = customer

@@ -44,8 +44,6 @@ def complaint_record(
     category: str = "other",
     severity: str = CustomerExchange.Severity.NORMAL,
     content: dict[str, Any] | None = None,
-    call: Any = None,
-    call_id: int | None = None,
 ) -> CustomerExchange:
     """A complaint heard from a customer; once committed, `complaint_recorded` is published (the
     owner is told according to its severity)."""
@@ -58,7 +56,6 @@ def complaint_record(
         severity=severity,
         follow_up_required=True,
         content=content or {},
-        **({"call": call} if call is not None else {"call_id": call_id}),
     )
     publish(complaint_recorded, sender=CustomerExchange, exchange=exchange)
     return exchange

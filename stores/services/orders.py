@@ -75,7 +75,6 @@ def order_create(
     urgency: str = Order.Urgency.NORMAL,
     notes: str = "",
     source: str = Source.MANUAL,
-    call: Any = None,
 ) -> Order:
     """Create a confirmed order priced from the catalog, its items and its kitchen ticket.
 
@@ -121,7 +120,6 @@ def order_create(
             total=total,
             notes=notes,
             source=source,
-            call=call,
             confirmed_at=now,
         )
         OrderItem.objects.bulk_create(

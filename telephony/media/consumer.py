@@ -26,7 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from ai.voice import frames as vf
 from ai.voice.build import VoiceSetup, build
-from ai.voice.pipeline import Pipeline, VoiceCall
+from ai.voice.pipeline import Outgoing, Pipeline, VoiceCall
 from telephony import media
 from telephony.media import relay as voice_relay
 from telephony.media.streamed_call import (
@@ -87,7 +87,7 @@ class TelnyxMediaConsumer(AsyncWebsocketConsumer):
             session_key=setup.session_key,
             store_id=setup.store_id,
             lang=setup.lang,
-            send=self._send_text,
+            send=self._send_out,
             pipeline=setup.pipeline,
             voice_type=setup.voice_type,
             on_action=self._action,
@@ -122,8 +122,8 @@ class TelnyxMediaConsumer(AsyncWebsocketConsumer):
             return
         await super().dispatch(message)
 
-    async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
+    async def _send_out(self, out: Outgoing) -> None:
+        await self.send(text_data=media.outgoing_message(out))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.pipeline is None or self.voice is None or self.finished:

@@ -14,13 +14,14 @@ from django.db import connection
 from django.test import Client
 
 from ai import agent
-from ai.analysis import analyze_call
 from ai.analysis.local import LocalAnalyzer
 from ai.analysis.schema import CallAnalysisResult, strict_json_schema
 from ai.models import AnalysisSuggestion
 from notifications.models import NotificationQueueItem
 from stores.models import Customer, CustomerExchange, Order, PreparationTicket, Store
+from telephony.analysis import analyze_call
 from telephony.models import Call
+from telephony.selectors import exchanges_of_call, orders_of_call, suggestions_of_call
 from tests.ai.conftest import FRIDAY_EVENING
 
 CALLER = "+33611223344"
@@ -44,9 +45,9 @@ def phone_call(store: Store, lines: list[str], *, caller: str = CALLER, hang_up:
         started_at=FRIDAY_EVENING,
         answered_at=FRIDAY_EVENING,
     )
-    session, _ = agent.begin(
-        store, channel="phone", caller_phone=caller, sandbox=False, call_id=call.pk, now=FRIDAY_EVENING
-    )
+    session, _ = agent.begin(store, channel="phone", caller_phone=caller, sandbox=False, now=FRIDAY_EVENING)
+    call.conversation_id = session.db_id  # as the call loop links them when it answers
+    call.save(update_fields=["conversation"])
     for text in lines:
         agent.respond(session, text)
     agent.finish(session)
@@ -124,7 +125,7 @@ def test_an_order_call_is_analysed_into_one_order_and_rerunning_changes_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the call's own commits
         call = phone_call(demo_pizzeria, ORDER)
-    assert Order.objects.filter(call=call).count() == 1  # the tool confirmed it during the call
+    assert orders_of_call(call).count() == 1  # the tool confirmed it during the call
     # The owner is told when the order is confirmed, during the call, not by the analysis.
     assert NotificationQueueItem.objects.filter(action_type="new_order").exists()
 
@@ -147,8 +148,8 @@ def test_an_order_call_is_analysed_into_one_order_and_rerunning_changes_nothing(
 
     row = Call.objects.get(pk=call.pk)
     assert row.ai_summary == body["summary"] and row.sentiment == "positive"
-    assert row.analysis["matched"]["orders"] == {"0": Order.objects.get(call=call).pk}
-    assert Order.objects.filter(call=call).count() == 1
+    assert row.analysis["matched"]["orders"] == {"0": orders_of_call(call).get().pk}
+    assert orders_of_call(call).count() == 1
     customer = Customer.objects.get(phone=CALLER)
     assert customer.total_spent == Decimal("30.00") and customer.order_count == 1
     behaviour = customer.behavior
@@ -167,12 +168,12 @@ def test_an_order_never_confirmed_becomes_a_suggestion_the_owner_accepts_once(
     demo_pizzeria, owner, django_capture_on_commit_callbacks
 ):
     call = phone_call(demo_pizzeria, ORDER[:2])  # hung up before choosing takeaway or delivery
-    assert not Order.objects.filter(call=call).exists()
+    assert not orders_of_call(call).exists()
     body = run_analysis(owner, call, django_capture_on_commit_callbacks)
     assert body["result"]["conversation"]["followUpRequired"] is True
     [suggestion] = body["suggestions"]
     assert suggestion["kind"] == "order" and suggestion["status"] == "pending"
-    assert not Order.objects.filter(call=call).exists()  # never silently an order
+    assert not orders_of_call(call).exists()  # never silently an order
 
     listed = owner.get(f"/api/ai/suggestions?store_id={demo_pizzeria.pk}").json()
     assert [s["id"] for s in listed["items"]] == [suggestion["id"]]
@@ -182,7 +183,7 @@ def test_an_order_never_confirmed_becomes_a_suggestion_the_owner_accepts_once(
             f"/api/ai/suggestions/{suggestion['id']}/accept", content_type="application/json"
         )
     assert accepted.status_code == 200, accepted.content
-    order = Order.objects.get(call=call)
+    order = orders_of_call(call).get()
     assert accepted.json()["created_ref"] == f"order:{order.pk}"
     assert order.total == Decimal("30.00") and order.items.count() == 2
     assert PreparationTicket.objects.filter(order=order).count() == 1
@@ -190,12 +191,12 @@ def test_an_order_never_confirmed_becomes_a_suggestion_the_owner_accepts_once(
     again = owner.post(f"/api/ai/suggestions/{suggestion['id']}/accept", content_type="application/json")
     assert again.status_code == 409
     assert "already accepted" in again.json()["detail"]
-    assert Order.objects.filter(call=call).count() == 1
+    assert orders_of_call(call).count() == 1
 
     # Re-analysing now matches the accepted order: no new suggestion, the decided one stays.
     body = run_analysis(owner, call, django_capture_on_commit_callbacks)
     assert AnalysisSuggestion.objects.get().status == "accepted"
-    assert Order.objects.filter(call=call).count() == 1
+    assert orders_of_call(call).count() == 1
 
 
 def test_a_suggestion_can_be_dismissed_and_is_then_decided(
@@ -206,7 +207,7 @@ def test_a_suggestion_can_be_dismissed_and_is_then_decided(
     response = owner.post(f"/api/ai/suggestions/{suggestion['id']}/dismiss")
     assert response.status_code == 200 and response.json()["status"] == "dismissed"
     assert owner.post(f"/api/ai/suggestions/{suggestion['id']}/accept").status_code == 409
-    assert not Order.objects.filter(call=call).exists()
+    assert not orders_of_call(call).exists()
 
 
 # --- complaints -------------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def test_a_complaint_call_gives_one_complaint_with_its_severity_and_a_negative_c
                 "très désagréable, c'est inadmissible"
             ],
         )
-    recorded = CustomerExchange.objects.filter(call=call, type="complaint")
+    recorded = exchanges_of_call(call).filter(type="complaint")
     assert recorded.count() == 1  # the assistant's tool recorded it during the call
     # …and the owner was told then, not after the analysis.
     assert NotificationQueueItem.objects.filter(action_type="complaint").exists()
@@ -250,13 +251,13 @@ def test_a_complaint_only_in_the_words_is_recorded_by_the_analysis(demo_pizzeria
         analysis={"transcription": {"status": "done", "provider": "openai"}},
     )
     analyze_call(call.pk)
-    [complaint] = CustomerExchange.objects.filter(call=call, type="complaint")
+    [complaint] = exchanges_of_call(call).filter(type="complaint")
     assert complaint.category == "delay"
     assert complaint.content["source"] == "analysis"
     assert "refund" in complaint.content["requested_actions"]
     assert complaint.follow_up_required
     analyze_call(call.pk, force=True)
-    assert CustomerExchange.objects.filter(call=call, type="complaint").count() == 1
+    assert exchanges_of_call(call).filter(type="complaint").count() == 1
 
 
 def test_a_recording_in_french_without_an_offline_transcriber_says_so_and_invents_nothing(
@@ -312,8 +313,8 @@ def test_two_workers_analysing_at_once_write_everything_once(demo_pizzeria):
     for t in threads:
         t.join()
     assert errors == []
-    assert AnalysisSuggestion.objects.filter(call=call).count() == 1
-    assert CustomerExchange.objects.filter(call=call, type="complaint").count() == 0
+    assert suggestions_of_call(call).count() == 1
+    assert exchanges_of_call(call).filter(type="complaint").count() == 0
 
 
 def test_analysis_of_a_call_in_progress_is_refused_with_a_reason(demo_pizzeria, owner):

@@ -16,13 +16,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ai.analysis import analyze_pending
 from ai.analysis.local import LocalAnalyzer
-from ai.tasks import KICK_KEY, sweep_analysis
-from ai.tasks import analyze_pending as drain
-from stores.models import Customer, CustomerExchange, Order
+from stores.models import Customer
+from telephony.analysis import analyze_pending
+from telephony.analysis_tasks import KICK_KEY, sweep_analysis
+from telephony.analysis_tasks import analyze_pending as drain
 from telephony.callcontrol import call_ready_for_analysis
 from telephony.models import Call
+from telephony.selectors import exchanges_of_call, orders_of_call
 from tests.ai.test_analysis import ORDER, phone_call
 from tests.ai.test_analysis_openai import GOOD
 from tests.fakes.openai import FakeOpenAI, text
@@ -58,11 +59,11 @@ def test_calls_announced_by_telephony_are_analysed_together(
         assert call.analysis_status == Call.AnalysisStatus.DONE, call.analysis
         assert call.ai_summary
     for n, call in enumerate(calls):
-        assert Order.objects.filter(call=call).count() == 1  # matched, not a second one
+        assert orders_of_call(call).count() == 1  # matched, not a second one
         customer = Customer.objects.get(phone=f"+336700000{n:02d}")
         assert customer.order_count == 1 and customer.total_spent == Decimal("30.00")
         assert customer.behavior.favorite_products[0] == "Margherita"
-    assert CustomerExchange.objects.filter(call=complaint, type="complaint").count() == 1
+    assert exchanges_of_call(complaint).filter(type="complaint").count() == 1
     assert complaint.sentiment == "negative"
 
 
@@ -82,7 +83,7 @@ def test_a_batch_costs_the_same_queries_for_three_calls_or_nine(demo_pizzeria):
 def test_a_failing_call_fails_alone_and_says_why(demo_pizzeria, monkeypatch):
     calls = finished_calls(demo_pizzeria, 3)
     bad = calls[1]
-    bad_order = Order.objects.get(call=bad).pk
+    bad_order = orders_of_call(bad).get().pk
     real = LocalAnalyzer.analyze
 
     def analyze(self, data):  # noqa: ANN001, ANN202 - stands in for a defect on one call's data
@@ -137,7 +138,7 @@ def test_the_slow_path_is_handed_to_a_task_of_its_own(
     assert call.analysis_status == Call.AnalysisStatus.DONE
     assert call.analysis["analyzer"] == "openai"
     assert len(fake.chat_requests) == 1
-    assert Order.objects.filter(call=call).count() == 1
+    assert orders_of_call(call).count() == 1
 
 
 def test_the_sweep_recovers_lost_drains_and_dead_workers(demo_pizzeria, settings):
@@ -153,7 +154,7 @@ def test_the_sweep_recovers_lost_drains_and_dead_workers(demo_pizzeria, settings
     for call in (waiting, stuck):
         call.refresh_from_db()
         assert call.analysis_status == Call.AnalysisStatus.DONE
-    assert Order.objects.filter(call__in=[waiting, stuck]).count() == 2
+    assert orders_of_call(waiting).count() + orders_of_call(stuck).count() == 2
     assert sweep_analysis() == 0
 
 

@@ -8,12 +8,11 @@ import json
 
 import pytest
 
-from ai.analysis import analyze_call
 from ai.analysis.openai import SCHEMA_NAME
 from ai.analysis.schema import strict_json_schema
-from ai.models import AnalysisSuggestion
-from stores.models import Order
+from telephony.analysis import analyze_call
 from telephony.models import Call
+from telephony.selectors import orders_of_call, suggestions_of_call
 from tests.ai.test_analysis import ORDER, phone_call
 from tests.fakes.openai import FakeOpenAI, error, text
 
@@ -73,8 +72,8 @@ def test_the_model_gets_a_strict_schema_and_its_answer_is_reconciled(fake, demo_
     assert call.analysis["tokens"] == {"in": 1200, "out": 150}
     assert float(call.analysis["cost"]) > 0
     # The model's order is the one the call confirmed: matched, not a second order.
-    assert Order.objects.filter(call=call).count() == 1
-    assert not AnalysisSuggestion.objects.filter(call=call).exists()
+    assert orders_of_call(call).count() == 1
+    assert not suggestions_of_call(call).exists()
 
 
 def test_invalid_json_is_retried_then_the_local_analyzer_answers_with_the_reason(fake, demo_pizzeria):
@@ -88,7 +87,7 @@ def test_invalid_json_is_retried_then_the_local_analyzer_answers_with_the_reason
     assert call.analysis["attempts"] == 2
     assert "invalid analysis from the model" in call.analysis["fallback_reason"]
     assert "Commande n°" in call.ai_summary  # the local analyzer's summary
-    assert Order.objects.filter(call=call).count() == 1
+    assert orders_of_call(call).count() == 1
 
 
 def test_an_api_error_falls_back_without_losing_the_call(fake, demo_pizzeria):

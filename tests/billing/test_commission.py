@@ -11,8 +11,8 @@ import pytest
 
 from billing.commission import amount_for
 from billing.models import Commission, Subscription
-from stores.models import Order
 from stores.services.orders import order_create
+from telephony.selectors import orders_of_call
 from tests.ai.conftest import demo, demo_pizzeria  # noqa: F401 - fixtures
 from tests.ai.test_analysis import ORDER, phone_call
 
@@ -34,7 +34,7 @@ def test_an_order_taken_on_a_call_carries_one_commission(demo_pizzeria, django_c
     Subscription.objects.filter(store=demo_pizzeria).update(plan="STARTER")
     with django_capture_on_commit_callbacks(execute=True):
         call = phone_call(demo_pizzeria, ORDER)
-    order = Order.objects.get(call=call)
+    order = orders_of_call(call).get()
     commission = Commission.objects.get(order=order)
     assert commission.amount == Decimal("3.00") and commission.plan == "STARTER"
     # No Stripe key here (trial): kept pending, with the reason, to be reported once configured.

@@ -14,15 +14,18 @@ from django.utils import timezone
 
 from ai.models import AIConversationSession, AnalysisSuggestion
 from stores.models import Order, PreparationTicket, Source
+from telephony import produced
 from telephony.models import Call, CallbackTicket
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _order(store, days_ago: float, total: str, **fields) -> Order:
+def _order(store, days_ago: float, total: str, call: Call | None = None, **fields) -> Order:
     order = OrderFactory(store=store, total=Decimal(total), status=Order.Status.CONFIRMED, **fields)
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+    if call is not None:
+        produced.record(call, order)
     return order
 
 
@@ -260,8 +263,7 @@ def test_calls_list_and_detail_with_conversation_latency_and_a_suggestion(alice_
     customer = CustomerFactory(business=pizzeria.business, name="Jeanne")
     call = _call(pizzeria, 0, customer=customer, ai_summary="Wants a table.", sentiment="positive")
     _call(pizzeria, 0, status=Call.Status.MISSED)
-    AIConversationSession.objects.create(
-        call=call,
+    conversation = AIConversationSession.objects.create(
         business=pizzeria.business,
         store=pizzeria,
         messages=[
@@ -270,8 +272,13 @@ def test_calls_list_and_detail_with_conversation_latency_and_a_suggestion(alice_
         ],
         turn_latencies_ms=[420, 610, 380],
     )
+    Call.objects.filter(pk=call.pk).update(conversation=conversation)
     suggestion = AnalysisSuggestion.objects.create(
-        call=call, business=pizzeria.business, store=pizzeria, kind="order", payload={"items": []}
+        conversation=conversation,
+        business=pizzeria.business,
+        store=pizzeria,
+        kind="order",
+        payload={"items": []},
     )
 
     listing = alice_client.get("/calls/?sentiment=positive", HTTP_ACCEPT_LANGUAGE="en")

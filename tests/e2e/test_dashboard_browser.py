@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from stores.models import Order, PreparationTicket, Source
+from telephony.selectors import call_of_order
 from tests.e2e.conftest import screenshot
 from tests.fakes.telnyx import FakeTelnyx
 from tests.system_tools import needs_chromium
@@ -139,7 +140,7 @@ def test_the_owner_day_in_the_browser(asgi_server, open_pizzeria, phone_line, br
     assert str(order.number) in [r[2] for r in rows[1:]]
 
     # The call itself, with its conversation.
-    call_row = order.call
+    call_row = call_of_order(order)
     page.goto(f"{asgi_server}/calls/{call_row.pk}/")
     assert "margherita" in page.inner_text("#conversation").lower()
     screenshot(page, "call-detail")

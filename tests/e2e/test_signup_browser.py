@@ -11,10 +11,10 @@ import re
 import pytest
 
 from accounts.models import User
-from ai.models import AIConversationSession
 from billing.models import Subscription
 from stores.models import OnboardingProgress, Store
 from telephony.models import Call, PhoneNumber
+from telephony.selectors import conversations_of_call
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import CHROMIUM, screenshot
 from tests.e2e.test_dashboard_browser import phone_line  # noqa: F401 - fixture
@@ -88,7 +88,7 @@ def test_from_the_login_page_to_a_live_store_that_answers(asgi_server, phone_lin
     row = Call.objects.get(store=store)
     assert row.to_number == number.number and row.from_number == "+33699887766"
     session = wait_until(
-        lambda: AIConversationSession.objects.filter(call=row).first(), timeout=20, what="the conversation"
+        lambda: conversations_of_call(row).first(), timeout=20, what="the conversation"
     )
     roles = [m.get("role") for m in session.messages]
     assert "user" in roles and "assistant" in roles[roles.index("user") :], session.messages

@@ -171,7 +171,7 @@ def test_home_query_count_does_not_grow_with_stores(alice_client, alice_business
 def test_today_is_each_stores_own_local_day(alice_client, alice_business, pizzeria, monkeypatch):
     # 23:30 UTC on 10 March 2026: already the 11th in Paris (UTC+1), still the 10th in Toronto (UTC-4).
     now = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
-    monkeypatch.setattr("stores.selectors.timezone", SimpleNamespace(now=lambda: now))
+    monkeypatch.setattr("telephony.selectors.timezone", SimpleNamespace(now=lambda: now))
     toronto = StoreFactory(business=alice_business, name="Pizzeria Toronto", timezone="America/Toronto")
     moments = {
         "paris-today": (pizzeria, datetime(2026, 3, 10, 23, 15, tzinfo=UTC)),

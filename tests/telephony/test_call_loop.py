@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from ai.models import AIConversationSession
 from billing.models import Subscription
 from kalliky.inbox import EventStatus
 from stores.models import OpeningInterval, Store
@@ -20,6 +19,7 @@ from telephony.call_tasks import sweep_stale_calls
 from telephony.escalation import steps_for
 from telephony.models import Call, EscalationStep, TelnyxEvent
 from telephony.providers import encode_state
+from telephony.selectors import conversations_of_call
 from tests.telephony.conftest import PIZZERIA_NUMBER, settle
 from tests.telephony.signing import PUBLIC_KEY, envelope, signed
 
@@ -115,7 +115,7 @@ def test_the_same_sentence_twice_is_one_turn_and_a_transcription_after_hang_up_i
     _post(client, "call.hangup", _leg(call, hangup_cause="normal_clearing", hangup_source="caller"))
     after = _post(client, "call.transcription", _leg(call, transcription_data={**said, "transcript": "allo"}))
     assert after.status == EventStatus.IGNORED
-    session = AIConversationSession.objects.get(call=call)
+    session = conversations_of_call(call).get()
     assert [m["content"] for m in session.messages if m["role"] == "user"] == [said["transcript"]]
     call.refresh_from_db()
     assert call.status == Call.Status.COMPLETED and "margherita" in call.transcript

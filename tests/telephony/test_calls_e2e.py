@@ -11,7 +11,6 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
-from ai.models import AIConversationSession
 from kalliky import inbox
 from kalliky.inbox import EventStatus
 from notifications.models import NotificationQueueItem
@@ -19,6 +18,7 @@ from stores.models import Customer, CustomerExchange, Order, PreparationTicket, 
 from telephony import stats
 from telephony.callcontrol import call_ready_for_analysis
 from telephony.models import Call, CallbackTicket, EscalationStep, TelnyxEvent
+from telephony.selectors import conversations_of_call, exchanges_of_call, orders_of_call
 from tests.telephony.conftest import PIZZERIA_NUMBER, SALON_NUMBER, settle, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +46,7 @@ def converse(call, turns: list[str]) -> list[str]:
 
 
 def assert_one_pizza_order(call_row: Call) -> Order:
-    order = Order.objects.get(call=call_row)
+    order = orders_of_call(call_row).get()
     lines = sorted((i.name, i.quantity) for i in order.items.all())
     assert lines == [("Coca-Cola 33 cl", 1), ("Margherita", 2)], lines
     margherita = order.items.get(name="Margherita")
@@ -89,8 +89,8 @@ def test_a_french_caller_orders_two_pizzas_and_everything_lands(line, demo):
 
     customer = Customer.objects.get(phone=CALLER)
     assert row.customer == customer and customer.business == row.business
-    assert CustomerExchange.objects.filter(call=row, type=CustomerExchange.Type.CALL).count() == 1
-    session = AIConversationSession.objects.get(call=row)
+    assert exchanges_of_call(row).filter(type=CustomerExchange.Type.CALL).count() == 1
+    session = conversations_of_call(row).get()
     assert not session.is_active and len(session.messages) == 1 + 2 * len(ORDER_TURNS)
     day = stats.daily(row.business_id, row.started_at.date())
     assert day["calls"] == 1 and day["answered"] == 1 and day["missed"] == 0

@@ -24,6 +24,12 @@ from tests.fakes.telnyx import FakeCall, FakeTelnyx
 from tests.telephony.conftest import PIZZERIA_NUMBER, SALON_NUMBER, settle
 from tests.telephony.test_calls_e2e import converse
 
+
+def made_on(model, placed):  # noqa: ANN001, ANN201
+    """The rows of `model` the call produced (through its conversation)."""
+    calls = Call.objects.filter(call_control_id=placed.call_control_id)
+    return model.objects.filter(conversation_outcome__conversation_id__in=calls.values("conversation"))
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PRACTICE_NUMBER = "+33100000003"
@@ -92,7 +98,7 @@ def hung_up(placed: FakeCall) -> bool:
 
 
 def lines_of(placed: FakeCall) -> list[tuple[str, int, list[str]]]:
-    order = Order.objects.get(call__call_control_id=placed.call_control_id)
+    order = made_on(Order, placed).get()
     return sorted(
         (item.name, item.quantity, [v["value"] for v in item.variations]) for item in order.items.all()
     )
@@ -245,7 +251,7 @@ def test_a_removal_and_a_note_reach_the_order_line_the_ticket_and_the_read_back(
 ):
     placed = call(line, to=PIZZERIA_NUMBER, caller="+33611180013", now=at(ordinary(FRIDAY), 19), turns=turns)
     assert read_back in said(placed, len(turns) - 1)
-    order = Order.objects.get(call__call_control_id=placed.call_control_id)
+    order = made_on(Order, placed).get()
     # One pizza: "champignons" never matched the mushroom pasta's keyword as a second dish.
     (item,) = order.items.all()
     assert [v["value"] for v in item.variations] == [size]
@@ -321,7 +327,7 @@ def test_yes_to_the_time_or_the_name_asks_again_then_books_what_was_said(
     # Each "yes" gets its question again: no offered time and no name is picked for the caller.
     assert asked[0] in said(placed, 2) and asked[1] in said(placed, 4)
     assert read_back in said(placed, 5)
-    booking = booked.objects.get(call__call_control_id=placed.call_control_id)
+    booking = made_on(booked, placed).get()
     assert timezone.localtime(booking.starts_at, PARIS) == at(thursday + timedelta(days=1), hour)
     assert booking.customer_name == read_back.rsplit(" ", 1)[1]
 
@@ -339,7 +345,7 @@ def test_fr_tuesday_at_ten_said_on_tuesday_afternoon_books_next_tuesday(line, se
     )
     assert f"mardi {spoken_fr(next_tuesday)} à 10 h" in said(placed, 2)
     assert "aujourd'hui" not in said(placed, 2)
-    booking = ServiceBooking.objects.get(call__call_control_id=placed.call_control_id)
+    booking = made_on(ServiceBooking, placed).get()
     assert booking.service.name == "Men's cut"
     assert timezone.localtime(booking.starts_at, PARIS) == at(next_tuesday, 10)
 
@@ -445,7 +451,7 @@ def test_an_urgent_tax_audit_at_the_practice_is_flagged_and_put_through(line, se
     # The matter is said back in a few words, not the caller's whole sentence.
     assert flagged in said(placed, 1)
     assert not any(words in said(placed, 1) for words in ("ce matin", "this morning"))
-    consultation = Consultation.objects.get(call__call_control_id=placed.call_control_id)
+    consultation = made_on(Consultation, placed).get()
     assert consultation.urgency == Consultation.Urgency.HIGH
     # The person is not only offered: once that is said the call rings the practice's own line.
     assert [t["to"] for t in placed.transfers] == [seeded["cabinet-conseil-durand"].phone]
@@ -472,7 +478,7 @@ USUAL_LINES = [("Coca-Cola 33 cl", 1, [], ""), ("Regina", 1, ["Grande", "Jambon"
 
 
 def order_lines(placed: FakeCall) -> list[tuple[str, int, list[str], str]]:
-    order = Order.objects.get(call__call_control_id=placed.call_control_id)
+    order = made_on(Order, placed).get()
     return sorted(
         (i.name, i.quantity, [v["value"] for v in i.variations], i.notes) for i in order.items.all()
     )
@@ -502,14 +508,14 @@ def test_the_usual_repeats_sizes_extras_notes_and_price_with_the_fulfilment_said
             "oui",
         ],
     )
-    earlier = Order.objects.get(call__call_control_id=first.call_control_id)
+    earlier = made_on(Order, first).get()
     usual = call(
         line, to=PIZZERIA_NUMBER, caller=USUAL_CALLER, now=at(friday + timedelta(days=1), 19), turns=turns
     )
     assert "Regina" in said(usual, 0)  # the greeting offers the usual
     assert fulfilment in said(usual, 2)  # the read-back carries the fulfilment said with the usual
     assert order_lines(first) == order_lines(usual) == USUAL_LINES
-    again = Order.objects.get(call__call_control_id=usual.call_control_id)
+    again = made_on(Order, usual).get()
     assert again.total == earlier.total
     assert again.delivery_type == Order.DeliveryType.TAKEAWAY
 
@@ -525,7 +531,7 @@ def test_en_a_colour_off_the_grid_is_offered_quarter_hours_and_lasts_ninety_minu
         turns=["Hi, I'd like a colour on Friday at 10:05", "10:00 please", "Smith", "yes"],
     )
     assert all(t in said(placed, 1) for t in ("10 am", "10:15 am", "9:45 am")), said(placed, 1)
-    booking = ServiceBooking.objects.get(call__call_control_id=placed.call_control_id)
+    booking = made_on(ServiceBooking, placed).get()
     assert booking.service.name == "Colour"
     assert timezone.localtime(booking.starts_at, PARIS) == at(thursday + timedelta(days=1), 10)
     assert booking.ends_at - booking.starts_at == timedelta(minutes=90)
@@ -542,6 +548,6 @@ def test_fr_a_bilan_patrimonial_asked_on_the_phone_lasts_an_hour_and_belongs_to_
         turns=["Bonjour, je voudrais un rendez-vous pour un bilan patrimonial lundi à 14h", "Martin", "oui"],
     )
     assert f"lundi {spoken_fr(monday)} à 14 h" in said(placed, 2)
-    consultation = Consultation.objects.get(call__call_control_id=placed.call_control_id)
+    consultation = made_on(Consultation, placed).get()
     assert consultation.duration_minutes == 60
     assert timezone.localtime(consultation.preferred_at, PARIS) == at(monday, 14)

@@ -20,6 +20,7 @@ from notifications.channels.webhook import SIGNATURE_HEADER, verify
 from notifications.models import NotificationQueueItem
 from stores.models import Customer, CustomerExchange, Order, PreparationTicket
 from telephony.models import Call
+from telephony.selectors import call_id_of, exchanges_of_call
 from tests.celery_worker import celery_worker, worker_log
 from tests.telephony.conftest import PIZZERIA_NUMBER, settle, wait_until
 from tests.telephony.test_calls_e2e import ORDER_TURNS, converse
@@ -143,7 +144,7 @@ def test_an_order_call_ends_in_the_kitchen_the_owners_inbox_the_callers_phone_an
 
         # One order (the one the assistant confirmed), its kitchen ticket, the customer's totals.
         order = Order.objects.get()
-        assert order.call_id == row.pk and order.total == Decimal("30.00")
+        assert call_id_of(order) == row.pk and order.total == Decimal("30.00")
         assert PreparationTicket.objects.filter(order=order).count() == 1
         customer = Customer.objects.get(phone=CALLER)
         assert customer.order_count == 1 and customer.total_spent == Decimal("30.00")
@@ -202,7 +203,7 @@ def test_a_webhook_receiver_down_is_retried_then_dead_then_replayed_once(line, d
     row = wait_until(analysed, timeout=60, what="the analysis")
 
     # A complaint with its severity, and the complaint alert to the owner.
-    complaint = CustomerExchange.objects.get(call=row, type="complaint")
+    complaint = exchanges_of_call(row).get(type="complaint")
     assert complaint.severity in ("high", "emergency") and complaint.follow_up_required
     wait_until(lambda: "froide" in emails(worker.outbox), timeout=30, what="the complaint alert")
 

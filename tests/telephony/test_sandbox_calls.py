@@ -10,6 +10,7 @@ import pytest
 from stores.models import Order, Store
 from telephony.models import Call
 from telephony.sandbox import PRETEND_NOW_HEADER
+from telephony.selectors import call_of_order, orders_of_call
 from tests.factories import closed_until
 from tests.telephony.conftest import PIZZERIA_NUMBER, settle
 from tests.telephony.test_calls_e2e import ORDER_TURNS, converse
@@ -38,9 +39,9 @@ def test_on_the_simulator_a_call_pretending_the_store_is_open_places_an_order(
     assert "fermés en ce moment" not in spoken[0]
     call.hang_up()
     settle(line)
-    order = Order.objects.get(call__call_control_id=call.call_control_id)
+    order = orders_of_call(Call.objects.get(call_control_id=call.call_control_id)).get()
     assert order.total == Decimal("30.00")
-    assert Call.objects.get(pk=order.call_id).control["pretend_now"] == closed_pizzeria
+    assert call_of_order(order).control["pretend_now"] == closed_pizzeria
 
 
 def test_on_real_telnyx_the_header_is_ignored_and_the_closed_store_takes_no_order(

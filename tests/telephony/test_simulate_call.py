@@ -209,7 +209,7 @@ def test_simulate_call_now_lets_a_newcomer_order_from_a_closed_store(tmp_path):
         assert ordered.returncode == 0, ordered.stdout + ordered.stderr
         assert "Pretending it is" in ordered.stdout and "is closed now" not in ordered.stdout
         assert "Order #" in ordered.stdout, ordered.stdout
-        count = "from stores.models import Order; print(Order.objects.filter(call__isnull=False).count())"
+        count = "from stores.models import Order; print(Order.objects.filter(conversation_outcome__isnull=False).count())"  # noqa: E501
         assert _manage(env, "shell", "-c", count).stdout.strip().splitlines()[-1] == "1"
 
         refused = _manage(env, *call, "--now", "lundi midi")

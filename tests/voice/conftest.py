@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ai.voice.pipeline import VoiceCall
+from ai.voice.pipeline import Outgoing, VoiceCall
+from telephony.media import outgoing_message
 
 
 class Wire:
@@ -16,8 +17,8 @@ class Wire:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    async def send(self, text: str) -> None:
-        self.sent.append(json.loads(text))
+    async def send(self, out: Outgoing) -> None:
+        self.sent.append(json.loads(outgoing_message(out)))
 
     def of(self, event: str) -> list[dict[str, Any]]:
         return [m for m in self.sent if m["event"] == event]
@@ -53,9 +54,10 @@ def streamed_call(store, *, lang: str = "en", ccid: str = "v3:voice-test"):  # n
         status=Call.Status.ANSWERED,
     )
     session, reply = agent.begin(
-        store, channel="phone", caller_phone=call.from_number, sandbox=False, call_id=call.pk, lang=lang
+        store, channel="phone", caller_phone=call.from_number, sandbox=False, lang=lang
     )
     call.session_key = session.id
+    call.conversation_id = session.db_id
     call.control = {"mode": "stream", "greeting": reply.text}
     call.save()
     return call

@@ -13,11 +13,11 @@ import pytest
 from channels.db import database_sync_to_async
 from django.core.management import call_command
 
-from ai.models import AIConversationSession
 from stores.models import Store
 from telephony import media
 from telephony.media.relay import STREAM_LOST_EVENT
 from telephony.models import TelnyxEvent
+from telephony.selectors import conversation_of_call
 from tests.sockets import SocketClient
 from tests.system_tools import needs
 
@@ -120,7 +120,7 @@ async def test_the_greeting_plays_and_malformed_frames_are_counted_not_fatal(piz
     assert any(m["event"] == "mark" for m in sent)
     await ws.send_to(text_data=json.dumps({"event": "stop", "stream_id": "s-1"}))
     await ws.disconnect()
-    record = await database_sync_to_async(AIConversationSession.objects.get)(call=call)
+    record = await database_sync_to_async(conversation_of_call)(call)
     assert record.voice_stats["malformed_frames"] == 4
     assert record.voice_stats["pipeline"] == "local"
     # a clean stop is not a lost stream

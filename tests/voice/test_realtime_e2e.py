@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from ai.models import AIConversationSession, IntelligentAIConfig
-from stores.models import Order, Store
+from stores.models import Store
 from telephony.media.relay import STREAM_LOST_EVENT
 from telephony.models import Call, TelnyxEvent
+from telephony.selectors import orders_of_call
 from tests.fakes.openai import FakeOpenAI, rt_function_call, rt_say
 from tests.fakes.telnyx.speech import speech_ulaw
 from tests.system_tools import needs_speech
@@ -43,7 +44,8 @@ def realtime_pizzeria(english_pizzeria: Store) -> Store:  # noqa: F811
 def record_of(call) -> AIConversationSession:  # noqa: ANN001
     return wait_until(
         lambda: AIConversationSession.objects.filter(
-            call__call_control_id=call.call_control_id, voice_stats__has_key="pipeline"
+            pk__in=Call.objects.filter(call_control_id=call.call_control_id).values("conversation"),
+            voice_stats__has_key="pipeline",
         ).first(),
         what="the call's voice figures",
     )
@@ -61,7 +63,7 @@ def test_the_models_function_calls_create_the_order(voice_line, realtime_pizzeri
     stream.wait_quiet(ms=300, timeout=20)
     stream.play_utterance(speech_ulaw("two large pepperoni pizzas to take away please", "en"))
     row = Call.objects.get(call_control_id=call.call_control_id)
-    order = wait_until(lambda: Order.objects.filter(call=row).first(), timeout=20, what="the order")
+    order = wait_until(lambda: orders_of_call(row).first(), timeout=20, what="the order")
     assert [(i.name, i.quantity) for i in order.items.all()] == [("Pepperoni", 2)]
     assert order.delivery_type == "takeaway"
     stream.wait_for(lambda s: s.played_ms > 2500, timeout=20)  # the confirmation is heard

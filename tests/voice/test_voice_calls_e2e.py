@@ -12,9 +12,10 @@ import pytest
 from django.core.management import call_command
 
 from ai.models import AIConversationSession, IntelligentAIConfig
-from stores.models import Order, Store
+from stores.models import Store
 from telephony import call_lanes
 from telephony.models import Call
+from telephony.selectors import conversations_of_call, orders_of_call
 from tests.asgi import served
 from tests.factories import open_around_now
 from tests.fakes.telnyx import FakeTelnyx
@@ -85,7 +86,7 @@ def conversation(row: Call) -> list[tuple[str, str]]:
     from ai import session as sessions
 
     live = sessions.load(row.session_key) if row.session_key else None
-    messages = live.messages if live else AIConversationSession.objects.get(call=row).messages
+    messages = live.messages if live else conversations_of_call(row).get().messages
     return [(m["role"], m["content"]) for m in messages]
 
 
@@ -99,7 +100,7 @@ def test_a_caller_orders_by_voice_in_english_and_the_order_lands(voice_line, eng
         lambda: Call.objects.filter(call_control_id=call.call_control_id).first(), what="the call"
     )
     try:
-        order = wait_until(lambda: Order.objects.filter(call=row).first(), timeout=10, what="the order")
+        order = wait_until(lambda: orders_of_call(row).first(), timeout=10, what="the order")
     except AssertionError:
         raise AssertionError(f"no order; the conversation: {conversation(row)}") from None
     lines = [(i.name, i.quantity) for i in order.items.all()]
@@ -108,7 +109,7 @@ def test_a_caller_orders_by_voice_in_english_and_the_order_lands(voice_line, eng
     call.hang_up()
     settle(voice_line)
     record = wait_until(
-        lambda: AIConversationSession.objects.filter(call=row).exclude(voice_turns=[]).first(),
+        lambda: conversations_of_call(row).exclude(voice_turns=[]).first(),
         what="the figures",
     )
     assert record.voice_stats["pipeline"] == "local"
@@ -142,7 +143,7 @@ def test_speaking_over_the_assistant_stops_it_within_300ms_and_mm_hmm_does_not(
     settle(voice_line)
     row = Call.objects.get(call_control_id=call.call_control_id)
     record = wait_until(
-        lambda: AIConversationSession.objects.filter(call=row, voice_stats__has_key="pipeline").first(),
+        lambda: conversations_of_call(row).filter(voice_stats__has_key="pipeline").first(),
         what="the figures",
     )
     assert record.voice_stats["backchannels_ignored"] == 1
@@ -162,7 +163,9 @@ def test_a_cough_does_not_interrupt_and_malformed_frames_do_not_end_the_call(
         "Pepperoni"
         in " ".join(
             m["content"]
-            for m in AIConversationSession.objects.get(call__call_control_id=call.call_control_id).messages
+            for m in conversations_of_call(Call.objects.get(call_control_id=call.call_control_id))
+            .get()
+            .messages
         )
         or True
     )
@@ -170,7 +173,8 @@ def test_a_cough_does_not_interrupt_and_malformed_frames_do_not_end_the_call(
     settle(voice_line)
     record = wait_until(
         lambda: AIConversationSession.objects.filter(
-            call__call_control_id=call.call_control_id, voice_stats__has_key="pipeline"
+            pk__in=Call.objects.filter(call_control_id=call.call_control_id).values("conversation"),
+            voice_stats__has_key="pipeline",
         ).first(),
         what="the figures",
     )

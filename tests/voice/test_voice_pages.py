@@ -41,7 +41,6 @@ def voice_call(store, days_ago: int, totals: list[float], n: int = 0) -> Call:  
     record = AIConversationSession.objects.create(
         business=store.business,
         store=store,
-        call=call,
         voice_turns=turns,
         voice_stats={
             "pipeline": "local",
@@ -51,6 +50,7 @@ def voice_call(store, days_ago: int, totals: list[float], n: int = 0) -> Call:  
         },
     )
     AIConversationSession.objects.filter(pk=record.pk).update(created_at=call.started_at)
+    Call.objects.filter(pk=call.pk).update(conversation=record)
     return call
 
 

@@ -31,9 +31,15 @@ from django.db import DatabaseError
 
 from ai import clock
 from stores.availability import store_tz
-from stores.models import Consultation, Order, Reservation, ServiceBooking
+from stores.models import Consultation, Reservation, ServiceBooking
 from telephony.models import Call, PhoneNumber
 from telephony.sandbox import PRETEND_NOW_HEADER
+from telephony.selectors import (
+    consultations_of_call,
+    orders_of_call,
+    reservations_of_call,
+    service_bookings_of_call,
+)
 
 DEFAULT_SIMULATOR = os.environ.get("TELNYX_SIMULATOR_URL", "http://127.0.0.1:8790")
 
@@ -204,13 +210,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Call {call.get_status_display()}, {call.duration_seconds} s.")
         if self.voice and call.transcript:
             self.stdout.write("What the app heard and said:\n" + call.transcript)
-        for order in Order.objects.filter(call=call).select_related("store").prefetch_related("items"):
+        for order in orders_of_call(call).select_related("store").prefetch_related("items"):
             line = f"Order #{order.number}: {order.total} {order.store.currency}"
             self.stdout.write(self.style.SUCCESS(line))
             for item in order.items.all():
                 self.stdout.write(f"  {item}")
-        for model in (Reservation, ServiceBooking, Consultation):
-            for booking in model.objects.filter(call=call):
+        for model, of_call in (
+            (Reservation, reservations_of_call),
+            (ServiceBooking, service_bookings_of_call),
+            (Consultation, consultations_of_call),
+        ):
+            for booking in of_call(call):
                 self.stdout.write(self.style.SUCCESS(f"{model._meta.verbose_name.capitalize()}: {booking}"))
 
     def _get(self, path: str) -> dict[str, Any]:

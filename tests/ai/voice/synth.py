@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ai.voice.codecs import CODECS
 from ai.voice.vad import EnergyVad
-from telephony.media import CODECS
 from tests.system_tools import needs_speech
 
 TOOLS = {tool: shutil.which(tool) for tool in ("espeak-ng", "sox")}

@@ -14,8 +14,8 @@ import openai
 import pytest
 
 from ai.voice import tts
+from ai.voice.codecs import CODECS
 from ai.voice.stt import UtteranceRecognizer
-from telephony.media import CODECS
 from tests.ai.voice.synth import on_line, utterance
 from tests.system_tools import needs
 

@@ -1,10 +1,12 @@
-"""Post-call analysis API: read or re-run a call's analysis, review its suggestions.
+"""Post-call analysis API: read or re-run a call's analysis, review its suggestions (they belong
+to the call's conversation; the call is telephony's, hence this module).
 
 Calls and suggestions are reached through the user's businesses; another tenant's id is a 404."""
 
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import Value
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -14,18 +16,19 @@ from pydantic import ValidationError as PydanticValidationError
 from accounts.access import businesses_for
 from ai import suggestions as suggestion_service
 from ai.models import AnalysisSuggestion
-from ai.tasks import queue_analysis
 from kalliky.errors import Conflict, ValidationFailed
 from stores.access import stores_for
 from stores.api import Page
+from telephony.analysis_tasks import queue_analysis
 from telephony.models import Call
+from telephony.selectors import call_id_of_conversation, call_of_conversation_subquery
 
 router = Router(tags=["analysis"], auth=django_auth)
 
 
 class SuggestionOut(Schema):
     id: int
-    call_id: int
+    call_id: int | None
     store_id: int
     kind: str
     status: str
@@ -33,6 +36,13 @@ class SuggestionOut(Schema):
     created_ref: str
     created_at: datetime
     decided_at: datetime | None
+
+    @staticmethod
+    def resolve_call_id(obj: AnalysisSuggestion) -> int | None:
+        # The list annotates it (one query for the page); a single suggestion looks it up.
+        if hasattr(obj, "call_pk"):
+            return obj.call_pk
+        return call_id_of_conversation(obj.conversation_id)
 
 
 class AnalysisOut(Schema):
@@ -98,7 +108,13 @@ def analysis_get(request: HttpRequest, call_id: int) -> dict[str, Any]:
         "result": analysis.get("result"),
         "transcript_source": analysis.get("transcript", ""),
         "transcription": analysis.get("transcription") or {},
-        "suggestions": list(AnalysisSuggestion.objects.filter(call=call).order_by("kind", "position")),
+        "suggestions": list(
+            AnalysisSuggestion.objects.filter(conversation_id=call.conversation_id)
+            .annotate(call_pk=Value(call.pk))
+            .order_by("kind", "position")
+        )
+        if call.conversation_id
+        else [],
         "error": analysis.get("error", ""),
     }
 
@@ -134,7 +150,7 @@ def suggestion_list(request: HttpRequest, filters: Query[SuggestionFilter]) -> A
         rows = rows.filter(store_id=filters.store_id)
     if filters.status:
         rows = rows.filter(status=filters.status)
-    return rows.order_by("-created_at", "-id")
+    return rows.annotate(call_pk=call_of_conversation_subquery()).order_by("-created_at", "-id")
 
 
 @router.post("/suggestions/{suggestion_id}/accept", response=SuggestionOut, summary="Make it real")

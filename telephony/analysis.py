@@ -1,4 +1,15 @@
-"""Gather what a finished call left, run the analyzer, apply the result (see the package doc)."""
+"""Post-call analysis of a call: claim the finished calls, gather what each left (its
+conversation's words and rows through ai.analysis, or its recording's transcript), run the
+analyzer, let ai apply the result to the conversation, and write the call's own results.
+
+Idempotent: everything is re-read and applied under the Call row lock, so running it twice, or
+two workers at once, never duplicates an order, a booking, a complaint or a notification. A
+re-run (`force=True`) recomputes and converges to the same rows.
+
+`analyze_pending(limit)` is the worker's usual door: one pass over the calls marked QUEUED, the
+local analyzer's ones analysed together (one query per kind of row for the whole batch, the
+shared writes in bulk), the slow ones (OpenAI, a recording to transcribe) handed off to one task
+each. `analyze_call(call_id)` analyses one call now."""
 
 from __future__ import annotations
 
@@ -9,32 +20,26 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from ai import context
-from ai.analysis import apply
-from ai.analysis.base import AnalysisInput, Analyzer, Known, Line
+from ai import analysis, context
+from ai.analysis.base import AnalysisInput, Analyzer, AnalyzerOutput, Line
 from ai.analysis.local import LocalAnalyzer
-from ai.analysis.openai import OpenAIAnalyzer
 from ai.models import AIConversationSession
+from kalliky.bulk import update_rows
 from kalliky.languages import supported_language
-from stores.models import Consultation, CustomerExchange, Order, Reservation, ServiceBooking
+from stores.events import publish
+from stores.services.customers import customers_refresh_behaviour
+from telephony.events import calls_analysed
 from telephony.models import Call, CallbackTicket
 
 log = logging.getLogger(__name__)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def analyzer_for(store_brain: str | None) -> Analyzer:
-    """The store's own brain choice wins over the platform's AI_ANALYZER."""
-    choice = store_brain if store_brain in ("local", "openai") else settings.AI_ANALYZER
-    return OpenAIAnalyzer() if choice == "openai" else LocalAnalyzer()
 
 
 def _lang(call: Call, state: dict[str, Any]) -> str:
@@ -44,148 +49,30 @@ def _lang(call: Call, state: dict[str, Any]) -> str:
     return supported_language(lang)
 
 
-def _local(at: Any, tz: Any) -> str | None:
-    return timezone.localtime(at, tz).replace(tzinfo=None).isoformat(timespec="minutes") if at else None
-
-
 @dataclass
-class Rows:
-    """What the call created, read once per analysis (under the lock on the fast path)."""
+class CallRows:
+    """What a call produced (through its conversation) and whether it left a call-back ticket."""
 
-    orders: list[Order]
-    reservations: list[Reservation]
-    bookings: list[ServiceBooking]
-    consultations: list[Consultation]
-    complaints: list[CustomerExchange]
+    rows: analysis.Rows
     callback_requested: bool
 
 
-def read_rows(call: Call) -> Rows:
+def read_rows(call: Call) -> CallRows:
     return read_rows_many([call])[call.pk]
 
 
-def read_rows_many(calls: list[Call]) -> dict[int, Rows]:
-    """What each call created, in one query per kind for the whole batch. The rows come with the
-    relations the matching reads."""
+def read_rows_many(calls: list[Call]) -> dict[int, CallRows]:
+    """What each call produced, in one query per kind for the whole batch."""
+    produced = analysis.read_rows_many({c.conversation_id: c.store for c in calls if c.conversation_id})
     ids = [c.pk for c in calls]
-    stores = [c.store for c in calls if c.store is not None]
-    tables = any(s.has_reservations for s in stores) or len(stores) < len(calls)
-    consulting = any(s.has_consultations for s in stores) or len(stores) < len(calls)
-
-    def grouped(rows: Any) -> dict[int, list[Any]]:
-        out: dict[int, list[Any]] = {}
-        for row in rows:
-            out.setdefault(row.call_id, []).append(row)
-        return out
-
-    orders = grouped(
-        Order.objects.filter(call_id__in=ids)
-        .select_related("store__business", "customer")
-        .prefetch_related("items")
-        .order_by("pk")
-    )
-    reservations = (
-        grouped(
-            Reservation.objects.filter(call_id__in=ids)
-            .select_related("store__business", "customer")
-            .order_by("pk")
-        )
-        if tables
-        else {}
-    )
-    bookings = grouped(
-        ServiceBooking.objects.filter(call_id__in=ids)
-        .select_related("store__business", "customer", "service", "resource")
-        .order_by("pk")
-    )
-    consultations = (
-        grouped(
-            Consultation.objects.filter(call_id__in=ids)
-            .select_related("store__business", "customer")
-            .order_by("pk")
-        )
-        if consulting
-        else {}
-    )
-    complaints = grouped(
-        CustomerExchange.objects.filter(call_id__in=ids, type=CustomerExchange.Type.COMPLAINT).order_by("pk")
-    )
     callbacks = set(CallbackTicket.objects.filter(call_id__in=ids).values_list("call_id", flat=True))
     result = {}
-    for call in calls:
-        store = call.store
-        result[call.pk] = Rows(
-            orders=orders.get(call.pk, []),
-            reservations=reservations.get(call.pk, []) if store is None or store.has_reservations else [],
-            bookings=bookings.get(call.pk, []),
-            consultations=consultations.get(call.pk, []) if store is None or store.has_consultations else [],
-            complaints=complaints.get(call.pk, []),
-            callback_requested=call.pk in callbacks,
-        )
+    for c in calls:
+        rows = produced.get(c.conversation_id, analysis.NO_ROWS) if c.conversation_id else analysis.NO_ROWS
+        for row in (*rows.orders, *rows.reservations, *rows.bookings, *rows.consultations, *rows.complaints):
+            row.call_pk = c.pk  # what the notifications about them link to, known without a query
+        result[c.pk] = CallRows(rows, c.pk in callbacks)
     return result
-
-
-def known_of(call: Call, rows: Rows | None = None) -> Known:
-    """What the tools created during the call, as plain views."""
-    rows = rows or read_rows(call)
-    tz = call.store.zone if call.store else ZoneInfo("UTC")
-    return Known(
-        orders=[
-            {
-                "id": o.pk,
-                "number": o.number,
-                "items": [
-                    {
-                        "name": i.name,
-                        "quantity": i.quantity,
-                        "customizations": [
-                            str(v.get("value", "")) for v in i.variations if isinstance(v, dict)
-                        ],
-                        "line_total": str(i.line_total),
-                    }
-                    for i in o.items.all()
-                ],
-                "total": str(o.total),
-                "delivery_type": o.delivery_type,
-                "urgency": o.urgency,
-            }
-            for o in rows.orders
-        ],
-        reservations=[
-            {
-                "id": r.pk,
-                "party_size": r.party_size,
-                "starts_at": _local(r.starts_at, tz),
-                "duration_minutes": r.duration_minutes,
-            }
-            for r in rows.reservations
-        ],
-        service_bookings=[
-            {
-                "id": b.pk,
-                "service": b.service.name,
-                "starts_at": _local(b.starts_at, tz),
-                "duration": int((b.ends_at - b.starts_at).total_seconds() // 60),
-                "price": str(b.price),
-            }
-            for b in rows.bookings
-        ],
-        consultations=[
-            {
-                "id": c.pk,
-                "problem": c.problem,
-                "urgency": c.urgency,
-                "recommendation": c.recommendation,
-                "expertise": c.expertise_required,
-            }
-            for c in rows.consultations
-        ],
-        complaints=[
-            {"id": e.pk, "category": e.category, "description": e.description, "severity": e.severity}
-            for e in rows.complaints
-        ],
-        callback_requested=rows.callback_requested,
-    )
 
 
 def _transcribe(call: Call, lang: str, hints: list[str]) -> tuple[list[Line], dict[str, Any]]:
@@ -223,7 +110,7 @@ _READ = object()
 
 def gather(
     call: Call,
-    rows: Rows | None = None,
+    rows: CallRows | None = None,
     *,
     transcribe: bool = True,
     session: Any = _READ,
@@ -231,15 +118,16 @@ def gather(
 ) -> tuple[AnalysisInput, dict[str, Any]]:
     """`session`: the call's conversation record when the caller has read it already (or None);
     `ctx`: the store's context when the caller holds it."""
-    record = AIConversationSession.objects.filter(call=call).first() if session is _READ else session
+    if session is _READ:
+        conversations = AIConversationSession.objects.filter(pk=call.conversation_id)
+        session = conversations.first() if call.conversation_id else None
+    record: AIConversationSession | None = session
+    if record is not None:
+        call.conversation = record  # read once: `apply` hands it to ai without another query
     state = (record.state if record else {}) or {}
     lang = _lang(call, state)
     ctx = ctx or context.get_context(call.store)
-    lines = [
-        Line("caller" if m["role"] == "user" else "assistant", str(m["content"]))
-        for m in (record.messages if record else [])
-        if m.get("role") in ("user", "assistant") and m.get("content")
-    ]
+    lines = analysis.lines_of(record)
     source: dict[str, Any] = {"source": "conversation"}
     handled = bool(lines)
     if not any(line.role == "caller" for line in lines):
@@ -250,11 +138,12 @@ def gather(
         lines, info = _transcribe(call, lang, hints)
         source = {"source": "recording" if lines else "none", "transcription": info}
         handled = False
+    rows = rows or read_rows(call)
     data = AnalysisInput(
         ctx=ctx,
         lang=lang,
         lines=lines,
-        known=known_of(call, rows),
+        known=analysis.known_of(rows.rows, call.store, callback_requested=rows.callback_requested),
         state=state,
         call_status=call.status,
         duration_seconds=call.duration_seconds,
@@ -299,7 +188,7 @@ def _analyze_locked(calls: list[Call], analyzer: Analyzer, batch: Batch, *, isol
     `isolate`: each call in a savepoint, so that one failure does not undo the others (it is
     recorded in `batch.failed`); else the first failure propagates."""
     rows = read_rows_many(calls)
-    sessions = {s.call_id: s for s in AIConversationSession.objects.filter(call_id__in=[c.pk for c in calls])}
+    sessions = AIConversationSession.objects.in_bulk([c.conversation_id for c in calls if c.conversation_id])
     contexts: dict[int, context.StoreContext] = {}  # a store's context, fetched once a batch
     finished: list[Call] = []
     for call in calls:
@@ -312,11 +201,11 @@ def _analyze_locked(calls: list[Call], analyzer: Analyzer, batch: Batch, *, isol
                     call,
                     rows[call.pk],
                     transcribe=False,
-                    session=sessions.get(call.pk),
+                    session=sessions.get(call.conversation_id),
                     ctx=contexts[store_id],
                 )
                 out = analyzer.analyze(data)
-                apply.apply(call, data, out, source=source, rows=rows[call.pk], deferred=True)
+                apply(call, data, out, source=source, rows=rows[call.pk], deferred=True)
         except NeedsTranscription:
             batch.handed_off.append(call.pk)
             continue
@@ -328,7 +217,7 @@ def _analyze_locked(calls: list[Call], analyzer: Analyzer, batch: Batch, *, isol
             continue
         finished.append(call)
         log.info("call %s analysed by %s", call.pk, out.analyzer)
-    apply.finish(finished)
+    finish(finished)
     batch.done += [c.pk for c in finished]
 
 
@@ -371,7 +260,7 @@ def analyze_pending(limit: int, on_claimed: Callable[[int], None] | None = None)
         for call in claimed:
             if call.store is None:
                 batch.failed[call.pk] = "the call has no store"
-            elif analyzer_for(_brain(call)).name == "local":
+            elif analysis.analyzer_for(_brain(call)).name == "local":
                 local.append(call)
             else:
                 batch.handed_off.append(call.pk)
@@ -415,7 +304,7 @@ def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
         return None
     if head["analysis_status"] == Call.AnalysisStatus.DONE and not force:
         return Call.objects.get(pk=call_id)
-    analyzer = analyzer_for(head["store__ai_config__brain"])
+    analyzer = analysis.analyzer_for(head["store__ai_config__brain"])
     if analyzer.name == "local":
         # Fast and pure: read, analyse and apply in one transaction under the lock, each row once.
         batch = Batch()
@@ -438,6 +327,88 @@ def analyze_call(call_id: int, *, force: bool = False) -> Call | None:
         locked = _lock(call.pk)
         if locked.analysis_status == Call.AnalysisStatus.DONE and not force:
             return locked  # another worker finished first: its result stands
-        apply.apply(locked, data, out, source=source)  # re-reads what the call created, locked
+        apply(locked, data, out, source=source)  # re-reads what the call produced, locked
     log.info("call %s analysed by %s", call.pk, out.analyzer)
     return locked
+
+
+# --- the call's own results ---------------------------------------------------------------------------
+_CALL_FIELDS = [
+    "conversation",
+    "ai_summary",
+    "sentiment",
+    "satisfaction",
+    "cost",
+    "analysis",
+    "analysis_status",
+    "updated_at",
+]
+
+
+def apply(
+    call: Call,
+    data: AnalysisInput,
+    out: AnalyzerOutput,
+    *,
+    source: dict[str, Any],
+    rows: CallRows | None = None,
+    deferred: bool = False,
+) -> None:
+    """ai applies the result to the conversation (matching, suggestions, complaints); the call's
+    summary, sentiment, cost and record of the analysis are written here.
+    `rows`: what the call produced, read under the same lock (else read here).
+    `deferred`: the call's own row and its customer's behaviour are left to `finish()`, which
+    writes a batch of them at once (in the same transaction)."""
+    rows = rows or read_rows(call)
+    result = out.result
+    applied = analysis.apply(
+        call.conversation if call.conversation_id else None,
+        data,
+        out,
+        rows.rows,
+        party=analysis.Party(
+            business_id=call.business_id, store=call.store, customer=call.customer, phone=call.from_number
+        ),
+        before=bool((call.analysis or {}).get("suggestions")),
+    )
+    if applied.conversation is not None:
+        call.conversation = applied.conversation
+    conversation = result.conversation
+    call.ai_summary = conversation.summary
+    call.sentiment = conversation.sentiment
+    call.satisfaction = conversation.satisfaction
+    call.cost = data.session_cost + out.cost
+    call.analysis = {
+        "version": 1,
+        "result": result.model_dump(),
+        "analyzer": out.analyzer,
+        "fallback_reason": out.fallback_reason,
+        "attempts": out.attempts,
+        "tokens": {"in": out.tokens_in, "out": out.tokens_out},
+        "cost": str(out.cost),
+        "transcript": source.get("source"),
+        "transcription": source.get("transcription") or {},
+        "matched": {
+            "orders": {str(k): v for k, v in applied.order_match.items()},
+            "services": {str(k): v for k, v in applied.service_match.items()},
+        },
+        "suggestions": applied.suggestions,
+        "complaints": [c.pk for c in applied.complaints],
+        "analysed_at": timezone.now().isoformat(),
+    }
+    call.analysis_status = Call.AnalysisStatus.DONE
+    call.updated_at = timezone.now()
+    if not deferred:
+        finish([call])
+
+
+def finish(calls: list[Call]) -> None:
+    """Write the analysed calls' own rows and refresh their customers' behaviour, in bulk; once
+    committed, `calls_analysed` tells the subscribers (the owner's call summaries, missed calls,
+    call-back tickets)."""
+    if not calls:
+        return
+    update_rows(calls, _CALL_FIELDS)
+    customers = {c.customer_id: c.customer for c in calls if c.customer_id}
+    customers_refresh_behaviour(list(customers.values()))  # type: ignore[arg-type]
+    publish(calls_analysed, sender=Call, call_ids=[c.pk for c in calls])
