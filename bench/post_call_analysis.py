@@ -1,7 +1,7 @@
 """Post-call analysis throughput: how many finished calls one Celery worker analyses per second
 (local analyzer, broker and cache on Redis), and the latency of one analysis in process.
 
-The calls are queued the way telephony queues them (`ai.tasks.queue_analysis`: status QUEUED,
+The calls are queued the way telephony queues them (`telephony.analysis_tasks.queue_analysis`: status QUEUED,
 then a drain task kicked); the worker drains them in batches of ANALYSIS_BATCH_SIZE. A baseline
 row times the same no-op broker round trip per call, to show why one message per call cannot
 reach the goal on this machine.

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ai.analysis import analyze_call
 from notifications.models import NotificationQueueItem
-from stores.models import Order
+from telephony.analysis import analyze_call
 from telephony.models import Call
+from telephony.selectors import orders_of_call
 from tests.telephony.conftest import PIZZERIA_NUMBER, settle, wait_until
 from tests.telephony.test_calls_e2e import CALLER, ORDER_TURNS, analysed_call, converse
 
@@ -29,7 +29,7 @@ def test_the_callers_confirmation_is_texted_before_hang_up_and_the_analysis_send
     assert call.state != "hangup"
     row = Call.objects.get(call_control_id=call.call_control_id)
     assert row.ended_at is None
-    order = Order.objects.get(call=row)
+    order = orders_of_call(row).get()
     queued = NotificationQueueItem.objects.filter(dedupe_key__startswith=f"order:{order.pk}:")
     assert {(i.action_type, i.channel) for i in queued} >= {
         ("new_order", "email"),
