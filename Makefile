@@ -42,6 +42,7 @@ css: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 fmt: setup
 	$(BIN)/ruff check --fix .
