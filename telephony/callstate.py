@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from kalliky.languages import supported_language
 from telephony.phrases import say
 
 VERSION = 2
@@ -115,7 +116,7 @@ class CallState:
 
     @property
     def speech_lang(self) -> str:
-        return self.lang if self.lang in ("fr", "en") else "fr"
+        return supported_language(self.lang)
 
     @property
     def speaking(self) -> bool:

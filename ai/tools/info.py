@@ -9,9 +9,10 @@ from typing import Any
 from django.db import transaction
 
 from ai.tools.registry import _WHEN, ToolContext, ToolError, _produced, tool
+from kalliky.languages import supported_language
 from stores import availability
 from stores.holidays import public_holiday
-from stores.models import Customer, CustomerExchange
+from stores.models import COMPLAINT_CATEGORIES, Customer, CustomerExchange
 from stores.services.customers import anonymous_customer, complaint_record, customer_touch
 
 
@@ -23,16 +24,7 @@ from stores.services.customers import anonymous_customer, complaint_record, cust
         "description": {"type": "string"},
         "category": {
             "type": "string",
-            "enum": [
-                "quality",
-                "delay",
-                "missing_item",
-                "wrong_order",
-                "staff",
-                "billing",
-                "hygiene",
-                "other",
-            ],
+            "enum": list(COMPLAINT_CATEGORIES),
         },
         "urgency": {"type": "string", "enum": ["low", "normal", "high", "emergency"]},
     },
@@ -75,7 +67,7 @@ def business_info(tc: ToolContext, topic: str = "all") -> dict[str, Any]:
     open_now = availability.is_open_at(tc.store, now)
     closes = availability.closes_at(tc.store, now) if open_now else None
     opens = None if open_now else availability.next_opening(tc.store, now)
-    lang = tc.session.lang if tc.session.lang in ("fr", "en") else tc.ctx.language
+    lang = supported_language(tc.session.lang, tc.ctx.language)
     later = [(s, e) for s, e in availability.opening_periods(tc.store, now.date()) if s > now]
     evening = [(s, e) for s, e in availability.opening_periods(tc.store, now.date()) if _evening(s, e)]
     return {
@@ -115,7 +107,7 @@ def hours_on_date(tc: ToolContext, date: str) -> dict[str, Any]:
     except ValueError:
         raise ToolError("bad_arguments", "Dates are YYYY-MM-DD.") from None
     found = availability.day_hours(tc.store, day)
-    lang = tc.session.lang if tc.session.lang in ("fr", "en") else tc.ctx.language
+    lang = supported_language(tc.session.lang, tc.ctx.language)
     holiday = public_holiday(tc.store.country, day, lang) if found.holiday else None  # the caller's language
     after = max(datetime.combine(day, time.min, tzinfo=tc.tz), tc.now)
     opens = None if found.periods else availability.next_opening(tc.store, after)
