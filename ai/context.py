@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ai.brains import phrases
 from ai.models import IntelligentAIConfig
+from ai.prompt import render_system_prompt
 from billing.plans import PlanCode, get_plan
 from kalliky.languages import SUPPORTED_LANGUAGES
 from stores import availability
@@ -277,8 +278,6 @@ def build_context(store: Store) -> StoreContext:
         ai_active=config.is_active if config else True,
         built_at=timezone.now().isoformat(),
     )
-    from ai.prompt import render_system_prompt
-
     return _with_prompt(ctx, render_system_prompt(ctx))
 
 

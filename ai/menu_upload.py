@@ -79,7 +79,7 @@ def menu_upload_create(*, store: Store, user: User, file_name: str, data: bytes,
         content=data,
         language=language,
     )
-    from ai.tasks import extract_menu
+    from ai.tasks import extract_menu  # ai.tasks imports this module: its task runs menu_upload_extract
 
     # After the commit, so the worker finds the row.
     transaction.on_commit(partial(extract_menu.delay, upload.pk))

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.db import transaction
+from django.db.models import Max
 
 from ai import agent, context
 from ai.nlu.text import normalize
@@ -226,8 +227,6 @@ def _setup(store: Store, setup: dict[str, Any], phone: str, now: datetime | None
 
 def _watermarks(store: Store) -> dict[str, int]:
     """The newest row of each kind before the conversation: only what it adds is judged."""
-    from django.db.models import Max
-
     models = {
         "order": Order,
         "reservation": Reservation,

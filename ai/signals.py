@@ -11,6 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from ai import context
 from ai.models import IntelligentAIConfig
+from ai.tasks import schedule_after_change
 from billing.models import Subscription
 from stores.events import store_data_changed
 from stores.models import (
@@ -34,8 +35,6 @@ def _invalidate_later(store_id: int | None) -> None:
 
 def _changed(store_id: int) -> None:
     context.invalidate(store_id)
-    from ai.tasks import schedule_after_change
-
     schedule_after_change(store_id)
 
 

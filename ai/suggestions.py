@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,8 +37,6 @@ def _starts_at(found: dict[str, Any], override: datetime | None, tz: str) -> dat
         )
     at = datetime.fromisoformat(when)
     if at.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
         at = at.replace(tzinfo=ZoneInfo(tz))
     return at
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from ai import selftest
+from ai.menu_upload import menu_upload_extract
 from ai.models import AssistantSelfTest
 from stores.models import Store
 
@@ -40,7 +41,5 @@ def schedule_after_change(store_id: int) -> None:
 def extract_menu(upload_id: int) -> str:
     """Read an uploaded menu into rows to review (ai.menu_upload.menu_upload_extract): the
     upload's progress moves as it goes and a failure is recorded on it, never raised."""
-    from ai.menu_upload import menu_upload_extract
-
     upload = menu_upload_extract(upload_id)
     return upload.status if upload is not None else "nothing to do"

@@ -23,16 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import openai
+import soundfile
 from django.conf import settings
 from django.utils.translation import get_language_info
+from pocketsphinx import Decoder, Segmenter
 
 from ai.voice.lexicon import DECODE_RATE, decoder_for
 
 if TYPE_CHECKING:
-    import numpy as np
     from numpy.typing import NDArray
-    from pocketsphinx import Decoder
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +182,6 @@ def _unsupported_reason(language: str) -> str:
 
 def _read_channels(path: str) -> tuple[list[NDArray[np.float32]], int]:
     """Each channel on its own (dual-channel recordings put each party on one), level-normalised."""
-    import numpy as np
-    import soundfile
-
     # libsndfile >= 1.1 (bundled in the soundfile wheel) reads mp3 as well as wav.
     data, rate = soundfile.read(path, dtype="float32", always_2d=True)
     if rate not in (8000, 16000, 32000, 48000):  # the rates the VAD takes as they are
@@ -202,8 +200,6 @@ def _read_channels(path: str) -> tuple[list[NDArray[np.float32]], int]:
 def _speech_segments(channel: NDArray[np.float32], rate: int) -> list[tuple[float, int, int]]:
     """(start seconds, first sample, end sample) of each stretch of speech, margins included,
     overlapping stretches merged."""
-    from pocketsphinx import Segmenter
-
     segmenter = Segmenter(sample_rate=rate)
     spans: list[list[int]] = []
     margin = int(SEGMENT_MARGIN * rate)
@@ -220,8 +216,6 @@ def _speech_segments(channel: NDArray[np.float32], rate: int) -> list[tuple[floa
 def _is_tone(segment: NDArray[np.float32], rate: int) -> bool:
     """A beep (the recording tone, a dial tone, a key press) passes the VAD but is nobody's words:
     its energy sits within a few hertz of one frequency, where speech spreads over many."""
-    import numpy as np
-
     power = np.abs(np.fft.rfft(segment)) ** 2
     total = float(power.sum())
     if total <= 0.0:
@@ -231,8 +225,6 @@ def _is_tone(segment: NDArray[np.float32], rate: int) -> bool:
 
 
 def _decode_segment(decoder: Decoder, segment: NDArray[np.float32], rate: int) -> str:
-    import numpy as np
-
     pad = np.zeros(int(SEGMENT_MARGIN * DECODE_RATE), dtype=np.float32)
     audio = np.concatenate([pad, _resample(segment, rate, DECODE_RATE), pad])
     # Digital silence and an empty band above 4 kHz (8 kHz phone audio) throw off the decoder's
@@ -247,8 +239,6 @@ def _decode_segment(decoder: Decoder, segment: NDArray[np.float32], rate: int) -
 
 def _resample(signal: NDArray[np.float32], rate: int, target: int) -> NDArray[np.float32]:
     """Band-limited resampling through the spectrum (exact for the short stretches we decode)."""
-    import numpy as np
-
     if rate == target or not len(signal):
         return signal
     count = max(1, round(len(signal) * target / rate))
@@ -260,6 +250,4 @@ def _resample(signal: NDArray[np.float32], rate: int, target: int) -> NDArray[np
 
 
 def _pcm16(signal: NDArray[np.float32]) -> bytes:
-    import numpy as np
-
     return (np.clip(signal, -1.0, 1.0) * 32767).astype("<i2").tobytes()

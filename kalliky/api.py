@@ -70,6 +70,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _mount() -> None:
+    # Wiring, not a cycle (no app imports kalliky.api): local only to keep the router names out of the module.
     from accounts.api import router as accounts_router
     from ai.api import router as ai_router
     from ai.menu_api import router as menu_import_router

@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern, path
 
-from ai.consumers import AssistantChatConsumer
 from dashboard.consumers import KitchenBoardConsumer
+from dashboard.consumers_assistant import AssistantChatConsumer
 from telephony.media.consumer import TelnyxMediaConsumer
 
 # Telnyx's media socket has no browser Origin to check: it is authenticated by its stream token.

@@ -34,10 +34,12 @@ _BRAINS: dict[str, Brain] = {}
 def get_brain(name: str) -> Brain:
     if name not in _BRAINS:
         if name == "openai":
+            # Each brain module imports BrainTurn from this package: a brain is built on first use.
             from ai.brains.openai import OpenAIBrain
 
             _BRAINS[name] = OpenAIBrain()
         elif name == "local":
+            # Same cycle: ai.brains.local imports BrainTurn from this package.
             from ai.brains.local import LocalBrain
 
             _BRAINS[name] = LocalBrain()

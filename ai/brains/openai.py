@@ -21,7 +21,7 @@ import openai
 from django.conf import settings
 from django.core.cache import cache
 
-from ai.brains import BrainTurn
+from ai.brains import BrainTurn, get_brain
 from ai.tools import ToolContext, call_tool, openai_tools
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,6 @@ class OpenAIBrain:
             return self._fallback(tc, text, result, str(exc), lang)
 
     def _fallback(self, tc: ToolContext, text: str, partial: BrainTurn, reason: str, lang: str) -> BrainTurn:
-        from ai.brains import get_brain
-
         log.warning("OpenAI brain fell back to the local brain: %s", reason)
         local = get_brain("local").turn(tc, text)
         local.text = f"{BRIDGE[lang]} {local.text}"

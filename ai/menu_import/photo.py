@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 
+import openai
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -98,8 +99,6 @@ _VISION_PROMPT = (
 
 
 def _read_with_openai(data: bytes) -> list[MenuRow]:
-    import openai
-
     client = openai.OpenAI(
         api_key=settings.OPENAI_API_KEY,
         base_url=settings.OPENAI_BASE_URL,

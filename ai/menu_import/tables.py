@@ -180,8 +180,9 @@ def _sheet_lines(sheet: Any) -> Iterable[list[str]]:
 def rows_from_xlsx(data: bytes, on_progress: Progress) -> list[MenuRow]:
     """Every sheet with name and price columns; a sheet's title is the category of its rows
     when it has no category column (one sheet per section is a common layout)."""
+    # heavy: openpyxl takes ~150 ms to import; loaded only when an Excel menu is read.
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.utils.exceptions import InvalidFileException  # heavy, as above
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -142,8 +142,9 @@ def rows_from_text(text: str) -> list[MenuRow]:
 
 
 def rows_from_pdf(data: bytes, on_progress: Progress) -> list[MenuRow]:
+    # heavy: pypdf takes ~60 ms to import; loaded only when a PDF menu is read.
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import PyPdfError  # heavy, as above
 
     try:
         reader = PdfReader(io.BytesIO(data))

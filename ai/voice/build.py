@@ -19,6 +19,7 @@ from ai.voice.listen import ListenStage
 from ai.voice.local import AgentStage, RecognitionStage, SpeechStage
 from ai.voice.output import OutputStage
 from ai.voice.pipeline import Pipeline, VoiceCall
+from ai.voice.realtime import RealtimeBridge
 from ai.voice.stt import UtteranceRecognizer, supported
 
 
@@ -51,8 +52,6 @@ def pipeline_kind(brain: str) -> str:
 
 def build(call: VoiceCall, setup: VoiceSetup) -> Pipeline:
     if setup.pipeline == "realtime":
-        from ai.voice.realtime import RealtimeBridge
-
         stages = [
             ListenStage(stop_ms=setup.stop_ms, forward_audio=True, pipeline="realtime"),
             RealtimeBridge(setup),

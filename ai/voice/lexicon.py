@@ -16,10 +16,9 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pocketsphinx import Decoder
+from pocketsphinx import Config, Decoder
+from pocketsphinx.lm import ArpaBoLM
 
 DECODE_RATE = 16000  # the rate of the wheel's acoustic model
 
@@ -30,8 +29,6 @@ def decoder_for(hints: Sequence[str]) -> Decoder:
     dictionary, loading even a tiny model takes seconds). The model is built once per set of
     hints (about 100 ms, more for words espeak-ng must pronounce); the decoder (about 12 ms) is
     new on each call: a decoder serves one thread at a time."""
-    from pocketsphinx import Config, Decoder
-
     arpa_text, dictionary_text = _store_model(tuple(hints))
     with tempfile.TemporaryDirectory(prefix="kalliky-stt-") as folder:
         arpa, dictionary = Path(folder) / "store.arpa", Path(folder) / "store.dict"
@@ -43,8 +40,6 @@ def decoder_for(hints: Sequence[str]) -> Decoder:
 @lru_cache(maxsize=16)  # a few hundred kB each; a worker serves a handful of stores at a time
 def _store_model(hints: tuple[str, ...]) -> tuple[str, str]:
     """The ARPA language model and the pronunciation dictionary of decoder_for(hints), as text."""
-    from pocketsphinx.lm import ArpaBoLM
-
     lines = corpus(hints)
     phones = _dictionary_entries({word for line in lines for word in line.split()})
     for word in {word for line in lines for word in line.split()} - phones.keys():
@@ -66,8 +61,6 @@ def _store_model(hints: tuple[str, ...]) -> tuple[str, str]:
 
 def _dictionary_entries(words: set[str]) -> dict[str, list[str]]:
     """The pronunciations (variants included) the wheel's dictionary has for `words`."""
-    from pocketsphinx import Config
-
     found: dict[str, list[str]] = {}
     with open(Config()["dict"], encoding="utf-8") as entries:
         for entry in entries:

@@ -219,6 +219,7 @@ class Pipeline:
 
     async def say(self, text: str, *, turn: int = 0) -> None:
         """Speak a text as the assistant (the greeting), through the stage that makes audio."""
+        # ai.voice.local imports Stage from this module: its stages are looked up by class here.
         from ai.voice.local import SpeechStage
 
         target = self.stage(SpeechStage)
@@ -230,6 +231,7 @@ class Pipeline:
 
     async def transcript(self, text: str, source: str) -> None:
         """Text from outside the audio (Telnyx transcription, for languages without local STT)."""
+        # ai.voice.local imports Stage from this module (see say).
         from ai.voice.local import RecognitionStage
 
         target = self.stage(RecognitionStage) or self.first

@@ -1,5 +1,5 @@
 """Dashboard pages of the assistant (thin: tenant check, then render; the chat runs over the
-WebSocket in ai/consumers.py)."""
+WebSocket in dashboard/consumers_assistant.py)."""
 
 from __future__ import annotations
 

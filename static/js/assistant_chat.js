@@ -1,4 +1,4 @@
-// "Test your assistant": the chat over the WebSocket served by ai/consumers.py.
+// "Test your assistant": the chat over the WebSocket served by dashboard/consumers_assistant.py.
 // Every piece of text from the server or the user goes in through textContent, never innerHTML:
 // the assistant repeats what callers say, so its replies are untrusted.
 (function () {

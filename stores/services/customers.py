@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Business
 from kalliky.bulk import update_rows
 from stores.events import complaint_recorded, publish
-from stores.models import Customer, CustomerBehavior, CustomerExchange, Store
+from stores.models import Customer, CustomerBehavior, CustomerExchange, Order, OrderItem, Store
+from stores.models.bookings import Source
 
 
 def customer_touch(*, business: Business, phone: str, name: str = "") -> Customer | None:
@@ -79,14 +83,6 @@ def customers_refresh_behaviour(customers: list[Customer]) -> dict[int, Customer
                           + regularity (10 if two orders or more within the last 90 days)
                           − 10 per complaint of high severity or worse in the last 90 days.
     """
-    from collections import Counter, defaultdict
-    from datetime import timedelta
-
-    from django.db.models import Count, Max, Q, Sum
-
-    from stores.models import CustomerExchange, Order, OrderItem
-    from stores.models.bookings import Source
-
     by_id = {c.pk: c for c in customers}
     if not by_id:
         return {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -49,8 +50,6 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError("--now must look like 2026-12-04T19:30") from None
             if now.tzinfo is None:
-                from zoneinfo import ZoneInfo
-
                 now = now.replace(tzinfo=ZoneInfo(store.timezone))
         interactive = sys.stdin.isatty()
         session, greeting = agent.begin(
