@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from billing.deposits import request_payment_link
 from billing.models import Commission, PaymentLink, PendingSignup, StripeEvent, Subscription
+from billing.tasks import report_commission
 from kalliky.admin_inbox import WebhookEventAdmin
 
 
@@ -40,8 +42,6 @@ class CommissionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Report the selected commissions to Stripe again")
     def report_again(self, request, queryset) -> None:  # noqa: ANN001 - admin action signature
-        from billing.tasks import report_commission
-
         ids = list(queryset.exclude(status__in=("reported", "waived")).values_list("pk", flat=True))
         queryset.filter(pk__in=ids).update(status="pending")
         for pk in ids:
@@ -61,8 +61,6 @@ class PaymentLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the payment link again (those not paid)")
     def send_again(self, request, queryset):  # noqa: ANN001, ANN201 - the admin's signature
-        from billing.deposits import request_payment_link
-
         links = list(queryset.exclude(status=PaymentLink.Status.PAID).values_list("pk", flat=True))
         PaymentLink.objects.filter(pk__in=links).update(status=PaymentLink.Status.PENDING)
         for pk in links:

@@ -61,6 +61,7 @@ def record(order: Any) -> Commission | None:
         },
     )
     if created:
+        # billing.tasks imports this module (its report_commission task runs report()): a real cycle
         from billing.tasks import report_commission
 
         pk = commission.pk

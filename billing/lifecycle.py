@@ -19,7 +19,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from billing import events, gateway, signup
+from billing import deposits, events, gateway, signup
 from billing.gateway import SubscriptionState
 from billing.models import PaymentLink, PendingSignup, StripeEvent, Subscription
 from billing.plans import plan_for_price
@@ -37,8 +37,6 @@ def handle(event: StripeEvent) -> Ignored | None:
     created = gateway.when(payload.get("created"))
     if kind == "checkout.session.completed":
         if "kalliky_deposit" in (obj.get("metadata") or {}):
-            from billing import deposits
-
             return deposits.on_checkout_completed(obj)
         ours = any(key in (obj.get("metadata") or {}) for key in OUR_METADATA)
         if obj.get("mode") == "subscription" and ours:

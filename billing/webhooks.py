@@ -13,6 +13,7 @@ from ninja import Router
 
 from billing import gateway
 from billing.models import StripeEvent
+from billing.tasks import process_stripe_event
 from kalliky import inbox
 
 router = Router(tags=["billing"])
@@ -56,8 +57,6 @@ def receive(payload: bytes, signature: str) -> tuple[int, dict[str, str]]:
         occurred_at=occurred,
     )
     if is_new:
-        from billing.tasks import process_stripe_event
-
         pk = row.pk
         transaction.on_commit(lambda: process_stripe_event.delay(pk))
     return 200, {"received": "true", "duplicate": "false" if is_new else "true"}

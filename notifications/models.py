@@ -79,6 +79,7 @@ class NotificationConfig(TimeStamped):
         return f"{self.get_action_type_display()} → {self.get_channel_display()}"
 
     def clean(self) -> None:
+        # notifications.actions imports this module (ActionType, Channel): a real cycle
         from notifications.actions import RecipientError, clean_recipients
 
         try:
@@ -129,7 +130,10 @@ class NotificationTemplate(TimeStamped):
         return f"{self.action_type}/{self.channel}/{self.language}"
 
     def clean(self) -> None:
+        # notifications.actions imports this module (ActionType, Channel): a real cycle
         from notifications.actions import variables_of
+
+        # notifications.templating imports this module (NotificationTemplate): a real cycle
         from notifications.templating import TemplateProblem, check_template
 
         try:

@@ -106,6 +106,7 @@ def dispatch_on_commit(items: list[NotificationQueueItem], *, now: datetime | No
     now = now or timezone.now()
     due = [item.pk for item in items if item.next_attempt_at and item.next_attempt_at <= now]
     if due:
+        # notifications.tasks (a Celery task module) imports this one: dispatch_items runs dispatch()
         from notifications.tasks import dispatch_items
 
         transaction.on_commit(lambda: dispatch_items.delay(due))
@@ -266,6 +267,7 @@ def replay(items: Iterable[NotificationQueueItem]) -> list[int]:
             )
         )
         if requeued:
+            # notifications.tasks (a Celery task module) imports this one: dispatch_items runs dispatch()
             from notifications.tasks import dispatch_items
 
             transaction.on_commit(lambda: dispatch_items.delay(requeued))

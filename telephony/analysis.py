@@ -30,6 +30,7 @@ from ai import analysis, context
 from ai.analysis.base import AnalysisInput, Analyzer, AnalyzerOutput, Line
 from ai.analysis.local import LocalAnalyzer
 from ai.models import AIConversationSession
+from ai.transcription import transcribe_recording
 from kalliky.bulk import update_rows
 from kalliky.languages import supported_language
 from stores.events import publish
@@ -82,8 +83,6 @@ def _transcribe(call: Call, lang: str, hints: list[str]) -> tuple[list[Line], di
         text = call.transcript
         info = previous
     elif call.recording_file:
-        from ai.transcription import transcribe_recording
-
         try:
             path = call.recording_file.path
         except NotImplementedError:  # remote storage: no local path

@@ -23,6 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
+from django.db import close_old_connections, connection
+from psycopg_pool import AsyncConnectionPool
+
+from kalliky import inbox
+from telephony import webhooks
+from telephony.models import TelnyxEvent
 
 PATH = "/api/telnyx/webhook"
 MAX_BODY = 1024 * 1024  # Telnyx events are a few kB
@@ -77,18 +83,12 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def _awaits_database() -> bool:
-    from django.db import connection
-
     return connection.vendor == "postgresql" and settings.TELNYX_REACTIONS != "inline"
 
 
 async def _receive_async(
     raw: bytes, headers: dict[str, str], loop: asyncio.AbstractEventLoop
 ) -> tuple[int, dict[str, str]]:
-    from kalliky import inbox
-    from telephony import webhooks
-    from telephony.models import TelnyxEvent
-
     try:
         incoming = webhooks.parse(raw, headers)  # CPU only: the signature and the JSON
     except webhooks.Rejected as rejected:
@@ -115,9 +115,6 @@ async def _db_pool(loop: asyncio.AbstractEventLoop) -> Any:
 
 
 async def _open_db_pool() -> Any:
-    from django.db import connection
-    from psycopg_pool import AsyncConnectionPool
-
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)  # Django's sync cursor class; its adapters ("context") stay
     # Django turns server-side prepared statements off unless OPTIONS sets prepare_threshold
@@ -144,12 +141,8 @@ async def close_db_pools() -> None:
 
 
 def _receive_in_thread(body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
-    from django.db import close_old_connections
-
-    from telephony.webhooks import receive
-
     close_old_connections()  # drop a connection the database closed; keeps a healthy one
-    return receive(body, headers)
+    return webhooks.receive(body, headers)
 
 
 async def _answer(send: Send, status: int, body: dict[str, str]) -> None:

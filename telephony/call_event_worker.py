@@ -25,16 +25,17 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import close_old_connections, connection
 
 from kalliky.inbox import EventStatus
 from telephony import call_lanes, callcontrol
 from telephony.models import TelnyxEvent
+from telephony.webhooks import CHANNEL, process_event
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telnyx_events"
 ADVISORY_LOCK = 0x7E1_4E7  # our key in pg_advisory_lock's single bigint space
 BATCH = 500
 SQLITE_SCAN_SECONDS = 0.05
@@ -82,8 +83,6 @@ class EventFeed:
             return pk in self._in_flight
 
     def _job(self, pk: int) -> call_lanes.Job:
-        from telephony.webhooks import process_event
-
         def run() -> None:
             try:
                 process_event(TelnyxEvent(pk=pk))
@@ -114,8 +113,6 @@ def run(stop: threading.Event, *, ready: threading.Event | None = None) -> None:
 def _serve_notifications(
     feed: EventFeed, stop: threading.Event, ready: threading.Event | None
 ) -> None:
-    import psycopg
-
     params: dict[str, Any] = connection.get_connection_params()
     while not stop.is_set():
         try:

@@ -16,7 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from telephony import line_limits
+from telephony.callcontrol import mark_ready_for_analysis
 from telephony.models import Call
+from telephony.providers import get_provider
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,6 @@ log = logging.getLogger(__name__)
 )
 def download_recording(self, call_id: int) -> str:  # noqa: ANN001 - Celery's bound task
     """Fetch the recording into our storage while its signed URL is valid (10 minutes)."""
-    from telephony.callcontrol import mark_ready_for_analysis
-    from telephony.providers import get_provider
-
     call = Call.objects.filter(pk=call_id).first()
     if call is None or call.recording_file or not call.recording_url:
         return "nothing to do"

@@ -44,7 +44,7 @@ from telephony.events import callback_requested
 from telephony.media import relay as voice_relay
 from telephony.media.relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 from telephony.models import Call, CallbackTicket, PhoneNumber, TelnyxEvent
-from telephony.providers import decode_state, encode_state
+from telephony.providers import CallEnded, TelnyxCommandError, decode_state, encode_state, get_provider
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +121,6 @@ def handle(event: TelnyxEvent) -> inbox.Ignored | None:
 def send_commands(event_pk: int, commands: list[dict[str, Any]]) -> None:
     """Send the event's unsent commands in order. A hung-up call ends the list quietly; a
     failure Telnyx may recover from puts the event back in the inbox's retry schedule."""
-    from telephony.providers import CallEnded, TelnyxCommandError, get_provider
-
     ended: set[str] = set()
     refused_transfers: list[dict[str, Any]] = []
     try:
@@ -158,6 +156,7 @@ def send_commands(event_pk: int, commands: list[dict[str, Any]]) -> None:
 def _transfer_refused(command: dict[str, Any]) -> None:
     """A transfer Telnyx refused (bad number, no route) fails like an unanswered one: the chain
     moves on, so the caller is not left in silence."""
+    # telephony.webhooks imports this module (it runs callcontrol.handle): a real cycle
     from telephony.webhooks import queue_own_event
 
     queue_own_event(
@@ -506,6 +505,7 @@ def _arm_silence_timer(r: CallEvent, call: Call, token: str) -> None:
     call_pk, ccid = call.pk, call.call_control_id
 
     def fire() -> None:
+        # telephony.webhooks imports this module (it runs callcontrol.handle): a real cycle
         from telephony.webhooks import queue_own_event
 
         queue_own_event(
@@ -678,6 +678,7 @@ def on_recording_saved(r: CallEvent) -> inbox.Ignored | None:
     call.recording_url = url
     call.recording_expected = True
     call.save(update_fields=["recording_url", "recording_expected", "updated_at"])
+    # telephony.call_tasks (a Celery task module) imports this one: download_recording marks the call ready
     from telephony.call_tasks import download_recording
 
     call_pk = call.pk

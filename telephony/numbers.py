@@ -392,6 +392,7 @@ def _fail(number: PhoneNumber, reason: str) -> None:
 
 
 def _queue_purchase(number_id: int) -> None:
+    # telephony.tasks (a Celery task module) imports this one: number_purchase_advance runs purchase_advance
     from telephony import tasks
 
     tasks.number_purchase_advance.delay(number_id)

@@ -23,11 +23,14 @@ from django.utils.dateparse import parse_datetime
 from ninja import Router
 
 from kalliky import inbox
-from telephony import call_event_worker, call_lanes, callcontrol
+from telephony import call_lanes, callcontrol
 from telephony.models import TelnyxEvent
 from telephony.providers import InvalidWebhook, verify_webhook
 
 log = logging.getLogger(__name__)
+
+# In "reactor" mode the door's INSERT notifies the call event worker on this channel.
+CHANNEL = "telnyx_events"
 router = Router(tags=["telephony"])
 
 REJECTED_COUNTER = "telnyx:webhooks:rejected:{reason}"
@@ -124,7 +127,7 @@ def save_and_queue(incoming: Incoming) -> bool:
 
 
 def notify_channel() -> str:
-    return call_event_worker.CHANNEL if settings.TELNYX_REACTIONS == "reactor" else ""
+    return CHANNEL if settings.TELNYX_REACTIONS == "reactor" else ""
 
 
 def queue_in_lane(event_pk: int, lane: str) -> None:

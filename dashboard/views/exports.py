@@ -16,7 +16,11 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from dashboard.pages import scoped_stores
+from dashboard.views.calls import filtered_calls
+from dashboard.views.customers import filtered_customers
+from dashboard.views.home import filtered_orders
 from stores.models import Consultation, Reservation, ServiceBooking
+from telephony.selectors import call_id_subquery
 
 CHUNK = 2000
 
@@ -46,8 +50,6 @@ def _stream(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
 
 
 def _calls(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
-    from dashboard.views.calls import filtered_calls
-
     fields = [
         "id", "store__name", "started_at", "from_number", "customer__name", "status",
         "duration_seconds", "sentiment", "satisfaction", "ai_summary", "cost",
@@ -57,9 +59,6 @@ def _calls(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Itera
 
 
 def _orders(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
-    from dashboard.views.home import filtered_orders
-    from telephony.selectors import call_id_subquery
-
     fields = [
         "id", "store__name", "number", "created_at", "status", "source", "delivery_type",
         "customer__name", "customer__phone", "subtotal", "tax", "total", "call_id", "paid_at",
@@ -70,8 +69,6 @@ def _orders(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iter
 
 
 def _customers(request: HttpRequest, store_ids: list[int]) -> tuple[list[str], Iterable]:
-    from dashboard.views.customers import filtered_customers
-
     fields = [
         "id", "name", "phone", "email", "status", "order_count", "total_spent", "first_seen",
         "last_seen", "behavior__loyalty_score",

@@ -22,6 +22,7 @@ from telephony.callstate import CallState, Mode
 from telephony.media.relay import STREAM_ACTION_EVENT, STREAM_LOST_EVENT
 from telephony.models import Call
 from telephony.providers import encode_state
+from telephony.webhooks import queue_own_event
 
 __all__ = ["STREAM_ACTION_EVENT", "STREAM_LOST_EVENT", "hand_back", "save_figures", "setup_for"]
 
@@ -87,8 +88,6 @@ def save_figures(call: VoiceCall, setup: VoiceSetup, *, final: bool = False) -> 
 def hand_back(setup: VoiceSetup, call_control_id: str, event_type: str, **payload: Any) -> None:
     """Tell the call-control loop, through the same inbox as Telnyx's own events (stored once,
     processed in the call's lane, retried, dead-lettered if it keeps failing)."""
-    from telephony.webhooks import queue_own_event
-
     queue_own_event(
         event_id=f"{event_type}:{setup.call_pk}:{uuid.uuid4().hex}",
         event_type=event_type,
