@@ -4,7 +4,7 @@ the database side of a streamed call (streamed_call.py), words relayed to that s
 table (G.711 μ-law and A-law, 16-bit linear), Telnyx's text frames as typed values, and the
 reordering of media chunks that arrive out of order.
 
-The consumer that carries a call's audio (issue 8) is built on these; they are kept free of I/O
+The consumer that carries a call's audio (media/consumer.py) is built on these; they are kept free of I/O
 so they can be tested on their own and reused by the Telnyx simulator's media client."""
 
 from __future__ import annotations
