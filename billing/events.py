@@ -9,21 +9,19 @@ them subscribes in its AppConfig.ready().
   a paid (or trial) signup or checkout created a store's subscription. Telephony orders the
   first number, ai creates its config and warms the context, notifications welcomes the owner.
 
-Sent with `send_robust` so one subscriber failing does not stop the others (each logs its own
-failure; a failed number purchase shows on the numbers page with a retry button).
+Sent with `kalliky.events.publish` (after commit, `send_robust`) so one subscriber failing does
+not stop the others (each failure is logged; a failed number purchase shows on the numbers page
+with a retry button).
 """
 
 from __future__ import annotations
 
-import logging
 from enum import StrEnum
 
-from django.db import transaction
 from django.dispatch import Signal
 
 from billing.models import Subscription
-
-log = logging.getLogger(__name__)
+from kalliky.events import publish
 
 subscription_state_changed = Signal()
 signup_completed = Signal()
@@ -43,41 +41,33 @@ def standing_of(status: str) -> Standing:
     return Standing.UNPAID
 
 
-def _send(signal: Signal, **kwargs: object) -> None:
-    for receiver, result in signal.send_robust(sender=Subscription, **kwargs):
-        if isinstance(result, Exception):
-            log.error("%s failed for %s", receiver, kwargs, exc_info=result)
-
-
 def publish_state_changed(*, store_id: int, old_status: str, new_status: str) -> None:
     """After commit, if the standing changed: tell the subscribers."""
     old, new = standing_of(old_status), standing_of(new_status)
     if old == new:
         return
-    transaction.on_commit(
-        lambda: _send(
-            subscription_state_changed,
-            store_id=store_id,
-            old_status=old_status,
-            new_status=new_status,
-            old_standing=old,
-            new_standing=new,
-        )
+    publish(
+        subscription_state_changed,
+        sender=Subscription,
+        store_id=store_id,
+        old_status=old_status,
+        new_status=new_status,
+        old_standing=old,
+        new_standing=new,
     )
 
 
 def publish_signup_completed(
     *, store_id: int, pending_id: int, new_account: bool, trial: bool, phone: str, language: str, plan: str
 ) -> None:
-    transaction.on_commit(
-        lambda: _send(
-            signup_completed,
-            store_id=store_id,
-            pending_id=pending_id,
-            new_account=new_account,
-            trial=trial,
-            phone=phone,
-            language=language,
-            plan=plan,
-        )
+    publish(
+        signup_completed,
+        sender=Subscription,
+        store_id=store_id,
+        pending_id=pending_id,
+        new_account=new_account,
+        trial=trial,
+        phone=phone,
+        language=language,
+        plan=plan,
     )

@@ -3,23 +3,19 @@
 `stores` knows nothing of payments, messages or assistants. The apps above it (billing,
 notifications, …) subscribe to these signals in their `AppConfig.ready()`.
 
-Most are sent with `publish()`, once the transaction that wrote the row has committed: a
-subscriber never sees a row that is rolled back afterwards, and a subscriber's failure cannot undo
-the business write. Subscribers therefore run in their own transaction and must be idempotent
-(an event may be published again for the same row, e.g. a booking edited twice).
+Most are sent with `kalliky.events.publish()` once the transaction that wrote the row has
+committed: a subscriber never sees a row that is rolled back afterwards, and a subscriber's
+failure cannot undo the business write. Subscribers therefore run in their own transaction and
+must be idempotent (an event may be published again for the same row, e.g. a booking edited
+twice).
 
 Every signal is sent with the model class as `sender`.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from django.db import transaction
 from django.dispatch import Signal
-
-log = logging.getLogger(__name__)
 
 # order=<Order>, customer_phone=<str: the number the order was taken for>
 order_placed = Signal()
@@ -44,25 +40,6 @@ store_data_changed = Signal()
 # store_id=<int>, order_id=<int>, once the transaction that changed an order or its preparation
 # ticket has committed (never for a rolled-back one). Listeners: the kitchen boards.
 order_changed = Signal()
-
-
-def publish(signal: Signal, *, sender: type, **kwargs: Any) -> None:
-    """Send `signal` once the current transaction commits (at once outside a transaction).
-
-    Every subscriber runs, even when one fails: a failure is logged, the others still run, and
-    the request that committed the business row is not turned into an error after the fact."""
-
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                log.error(
-                    "subscriber %r of %s failed",
-                    receiver,
-                    sender.__name__,
-                    exc_info=(type(result), result, result.__traceback__),
-                )
-
-    transaction.on_commit(send)
 
 
 def announce_order_changed(store_id: int, order_id: int) -> None:

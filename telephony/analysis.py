@@ -32,8 +32,8 @@ from ai.analysis.local import LocalAnalyzer
 from ai.models import AIConversationSession
 from ai.transcription import transcribe_recording
 from kalliky.bulk import update_rows
+from kalliky.events import publish
 from kalliky.languages import supported_language
-from stores.events import publish
 from stores.services.customers import customers_refresh_behaviour
 from telephony.events import calls_analysed
 from telephony.models import Call, CallbackTicket

@@ -32,9 +32,9 @@ from ai import session as sessions
 from ai.greeting import phone_greeting
 from billing.plans import max_concurrent_calls
 from kalliky import inbox
+from kalliky.events import publish
 from kalliky.languages import supported_language
 from kalliky.phones import to_e164
-from stores.events import publish
 from stores.models import CustomerExchange, Store
 from stores.services.customers import customer_touch
 from telephony import call_lanes, escalation, line_limits, media, sandbox, stats

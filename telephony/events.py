@@ -1,5 +1,5 @@
 """Domain events of calls. Telephony is below notifications: it publishes (on commit, with
-`stores.events.publish`), notifications subscribe in NotificationsConfig.ready."""
+`kalliky.events.publish`), notifications subscribe in NotificationsConfig.ready."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kalliky.errors import Conflict, ValidationFailed
-from stores.events import booking_cancelled, booking_made, booking_moved, publish
+from kalliky.events import publish
+from stores.events import booking_cancelled, booking_made, booking_moved
 from stores.models import (
     BookingStatus,
     Consultation,

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Business
 from kalliky.bulk import update_rows
-from stores.events import complaint_recorded, publish
+from kalliky.events import publish
+from stores.events import complaint_recorded
 from stores.models import Customer, CustomerBehavior, CustomerExchange, Order, OrderItem, Store
 from stores.models.bookings import Source
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kalliky.errors import Conflict, ValidationFailed
-from stores.events import announce_order_changed, order_placed, order_status_changed, publish
+from kalliky.events import publish
+from stores.events import announce_order_changed, order_placed, order_status_changed
 from stores.models import Order, OrderItem, PreparationTicket, Product, Source, Store
 from stores.services.customers import customer_touch
 
