@@ -56,6 +56,7 @@ def seed():  # noqa: ANN201
 
 
 def fill(store: Any, channel: str, recipient: Callable[[int], str], count: int) -> None:
+    # App modules load only after main() has set Django up on the bench database.
     from django.db import transaction
     from django.utils import timezone
 
@@ -79,6 +80,7 @@ def fill(store: Any, channel: str, recipient: Callable[[int], str], count: int) 
 
 def drain(count: int) -> dict[str, Any]:
     """One worker dispatching until the queue is empty: the figure is items per second."""
+    # App modules load only after main() has set Django up on the bench database.
     from django.db import connection
 
     from notifications import outbox

@@ -52,6 +52,7 @@ def _redis_up(url: str) -> bool:
 
 
 def seed(n: int) -> list[int]:
+    # App modules load only after main() has set Django up on the bench database.
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -162,6 +163,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # Imported once django.setup() has run (above).
     from bench.common import measure, print_table, write_json
     from kalliky.celery import app
     from telephony.analysis import analyze_call
