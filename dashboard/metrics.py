@@ -139,11 +139,7 @@ class Dashboard:
 
 def business_orders(store_ids: list[int]):  # noqa: ANN201 - a QuerySet of Order
     """Orders that count as business: not cancelled, not placed while testing the assistant."""
-    return (
-        Order.objects.filter(store_id__in=store_ids)
-        .exclude(source=Source.TEST)
-        .exclude(status=Order.Status.CANCELLED)
-    )
+    return Order.objects.real().filter(store_id__in=store_ids).exclude(status=Order.Status.CANCELLED)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -293,8 +289,8 @@ def build(store_ids: list[int], period: Period, tz: ZoneInfo, currency: str = "E
         .order_by("-started_at", "-id")[:8]
     )
     recent_orders = list(
-        Order.objects.filter(store_id__in=store_ids)
-        .exclude(source=Source.TEST)
+        Order.objects.real()
+        .filter(store_id__in=store_ids)
         .select_related("customer", "store")
         .order_by("-created_at", "-id")[:8]
     )

@@ -37,6 +37,7 @@ class Entry:
     who: str
     status: str
     resource_id: int | None
+    test: bool = False  # written while testing the assistant: shown only when asked for
 
 
 def _day(raw: str, tz_name: str) -> date:
@@ -46,11 +47,18 @@ def _day(raw: str, tz_name: str) -> date:
         return timezone.now().astimezone(zone(tz_name)).date()
 
 
-def _entries(store: Store, start: datetime, end: datetime) -> list[Entry]:
-    """Every booking of the range, three queries (one per kind), cancelled ones left out."""
+def _kind(model: Any, show_tests: bool) -> Any:
+    return model.objects.all() if show_tests else model.objects.real()
+
+
+def _entries(store: Store, start: datetime, end: datetime, show_tests: bool = False) -> list[Entry]:
+    """Every booking of the range, three queries (one per kind), cancelled ones left out, and
+    the assistant's test bookings too unless asked for."""
     entries = []
-    for r in Reservation.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end).exclude(
-        status__in=CANCELLED
+    for r in (
+        _kind(Reservation, show_tests)
+        .filter(store=store, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status__in=CANCELLED)
     ):
         entries.append(
             Entry(
@@ -62,10 +70,12 @@ def _entries(store: Store, start: datetime, end: datetime) -> list[Entry]:
                 r.customer_name,
                 r.status,
                 r.resource_id,
+                r.is_test,
             )
         )
     for b in (
-        ServiceBooking.objects.filter(store=store, starts_at__gte=start, starts_at__lt=end)
+        _kind(ServiceBooking, show_tests)
+        .filter(store=store, starts_at__gte=start, starts_at__lt=end)
         .exclude(status__in=CANCELLED)
         .select_related("service")
     ):
@@ -79,10 +89,13 @@ def _entries(store: Store, start: datetime, end: datetime) -> list[Entry]:
                 b.customer_name,
                 b.status,
                 b.resource_id,
+                b.is_test,
             )
         )
-    for c in Consultation.objects.filter(store=store, scheduled_at__gte=start, scheduled_at__lt=end).exclude(
-        status__in=CANCELLED
+    for c in (
+        _kind(Consultation, show_tests)
+        .filter(store=store, scheduled_at__gte=start, scheduled_at__lt=end)
+        .exclude(status__in=CANCELLED)
     ):
         entries.append(
             Entry(
@@ -94,6 +107,7 @@ def _entries(store: Store, start: datetime, end: datetime) -> list[Entry]:
                 c.customer_name,
                 c.status,
                 c.resource_id,
+                c.is_test,
             )
         )
     return sorted(entries, key=lambda e: e.starts_at)
@@ -109,7 +123,8 @@ def bookings_page(request: HttpRequest, store_id: int) -> HttpResponse:
     days = [first + timedelta(days=n) for n in range(1 if view == "day" else 7)]
     start = datetime.combine(days[0], time.min, tzinfo=tz)
     end = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=tz)
-    entries = _entries(store, start, end)
+    show_tests = request.GET.get("tests") == "1"
+    entries = _entries(store, start, end, show_tests)
     resources = list(store.resources.filter(is_active=True).order_by("type", "name"))
     lanes: list[tuple[Any, list[list[Entry]]]] = []
     for resource in [*resources, None]:
@@ -137,6 +152,7 @@ def bookings_page(request: HttpRequest, store_id: int) -> HttpResponse:
             "services": list(store.services.filter(is_active=True).order_by("name")),
             "resources": resources,
             "tz": tz,
+            "show_tests": show_tests,
         },
     )
 

@@ -39,9 +39,8 @@ def last_seating() -> int:
 
 def _reservation_rows(ids: list[int], lo: datetime, hi: datetime) -> Iterator[tuple[int, datetime, datetime]]:
     rows = (
-        Reservation.objects.filter(
-            resource_id__in=ids, status__in=ACTIVE, starts_at__lt=hi, starts_at__gt=lo - LOOKBACK
-        )
+        Reservation.objects.real()
+        .filter(resource_id__in=ids, status__in=ACTIVE, starts_at__lt=hi, starts_at__gt=lo - LOOKBACK)
         .values_list("resource_id", "starts_at", "duration_minutes")
         .order_by()
     )

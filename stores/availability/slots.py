@@ -116,15 +116,15 @@ def _staff_rows(ids: list[int], lo: datetime, hi: datetime) -> Iterator[tuple[in
     """Service bookings and consultations of these resources, in one query: a person giving a
     consultation cannot cut hair at the same time, and the reverse."""
     bookings = (
-        ServiceBooking.objects.filter(
-            resource_id__in=ids, status__in=ACTIVE, starts_at__lt=hi, ends_at__gt=lo
-        )
+        ServiceBooking.objects.real()
+        .filter(resource_id__in=ids, status__in=ACTIVE, starts_at__lt=hi, ends_at__gt=lo)
         .annotate(until=F("ends_at"), extra=Value(0, output_field=IntegerField()))
         .values_list("resource_id", "starts_at", "until", "extra")
         .order_by()
     )
     consultations = (
-        Consultation.objects.filter(
+        Consultation.objects.real()
+        .filter(
             resource_id__in=ids,
             status__in=CONSULTATION_ACTIVE,
             scheduled_at__isnull=False,

@@ -22,6 +22,18 @@ class Source(models.TextChoices):
     TEST = "test", _("Assistant test")
 
 
+class SourcedQuerySet(models.QuerySet):
+    """Orders and bookings know where they came from: those written while testing the assistant
+    (the test chat, `manage.py chat`, scenarios) are not business. Every real view (board,
+    calendar, lists, figures, availability) starts from `.real()`."""
+
+    def real(self) -> SourcedQuerySet:
+        return self.exclude(**{self.model.SOURCE_PATH: Source.TEST})
+
+    def tests(self) -> SourcedQuerySet:
+        return self.filter(**{self.model.SOURCE_PATH: Source.TEST})
+
+
 class _Booking(TimeStamped):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(
@@ -33,8 +45,15 @@ class _Booking(TimeStamped):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
     deposit_paid_at = models.DateTimeField(_("deposit paid at"), null=True, blank=True)
 
+    SOURCE_PATH = "source"
+    objects = SourcedQuerySet.as_manager()
+
     class Meta:
         abstract = True
+
+    @property
+    def is_test(self) -> bool:
+        return self.source == Source.TEST
 
 
 class ServiceBooking(_Booking):

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kalliky.models import TimeStamped
-from stores.models.bookings import Source
+from stores.models.bookings import Source, SourcedQuerySet
 
 
 class Order(TimeStamped):
@@ -59,6 +60,9 @@ class Order(TimeStamped):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid online at"), null=True, blank=True)
 
+    SOURCE_PATH = "source"
+    objects = SourcedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -88,6 +92,10 @@ class Order(TimeStamped):
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())
+
+    @property
+    def is_test(self) -> bool:
+        return self.source == Source.TEST
 
 
 class OrderItem(models.Model):
@@ -149,6 +157,9 @@ class PreparationTicket(TimeStamped):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
 
+    SOURCE_PATH = "order__source"  # a ticket is as real as its order
+    objects = SourcedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("preparation ticket")
         verbose_name_plural = _("preparation tickets")
@@ -161,7 +172,15 @@ class PreparationTicket(TimeStamped):
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())
 
+    # What the board's buttons say: the cook's action, not the status it leads to.
+    ACTIONS: dict[str, Any] = {
+        "in_progress": _("Start"),
+        "ready": _("Mark ready"),
+        "served": _("Mark served"),
+        "cancelled": _("Cancel"),
+    }
+
     @property
     def next_statuses(self) -> list[tuple[str, str]]:
-        """(status, label) the kitchen may move this ticket to, for the board's buttons."""
-        return [(s, str(self.Status(s).label)) for s in self.TRANSITIONS.get(self.status, ())]
+        """(status, button label) the kitchen may move this ticket to, for the board's buttons."""
+        return [(s, str(self.ACTIONS[s])) for s in self.TRANSITIONS.get(self.status, ())]

@@ -52,18 +52,21 @@ def _resource(store: Store, resource_id: int | None) -> ServiceResource | None:
 
 def _overlapping_bookings(resource: ServiceResource, start: datetime, end: datetime, exclude: int | None):
     return (
-        ServiceBooking.objects.filter(
-            resource=resource, status__in=ACTIVE, starts_at__lt=end, ends_at__gt=start
-        )
+        ServiceBooking.objects.real()
+        .filter(resource=resource, status__in=ACTIVE, starts_at__lt=end, ends_at__gt=start)
         .exclude(pk=exclude)
         .exists()
     )
 
 
 def _table_taken(resource: ServiceResource, start: datetime, end: datetime, exclude: int | None) -> bool:
-    candidates = Reservation.objects.filter(
-        resource=resource, status__in=ACTIVE, starts_at__lt=end, starts_at__gt=start - timedelta(hours=24)
-    ).exclude(pk=exclude)
+    candidates = (
+        Reservation.objects.real()
+        .filter(
+            resource=resource, status__in=ACTIVE, starts_at__lt=end, starts_at__gt=start - timedelta(hours=24)
+        )
+        .exclude(pk=exclude)
+    )
     return any(r.starts_at + timedelta(minutes=r.duration_minutes) > start for r in candidates)
 
 

@@ -37,9 +37,9 @@ async def test_a_new_order_appears_live_and_moves(alice, alice_business, pizzeri
 
     card = await board.receive_json_from()
     assert card["type"] == "ticket" and card["order_id"] == order.pk and card["status"] == "queued"
-    assert "Calzone" in card["html"] and 'data-to="in_progress">In progress<' in card["html"]
+    assert "Calzone" in card["html"] and 'data-to="in_progress">Start<' in card["html"]
     french = await french_board.receive_json_from()
-    assert 'data-to="in_progress">En cours<' in french["html"]
+    assert 'data-to="in_progress">Commencer<' in french["html"]
     assert await carols_board.receive_nothing(timeout=0.3)  # another tenant's board hears nothing
 
     ticket = await sync_to_async(lambda: order.ticket)()
