@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kalliky.models import TimeStamped
 from stores.models.bookings import Source, SourcedQuerySet
@@ -130,7 +131,7 @@ class PreparationTicket(TimeStamped):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         IN_PROGRESS = "in_progress", _("In progress")
-        READY = "ready", _("Ready")
+        READY = "ready", pgettext_lazy("kitchen ticket", "Ready")  # a ticket: « prêt », not « prête »
         SERVED = "served", _("Served")
         CANCELLED = "cancelled", _("Cancelled")
 
