@@ -43,7 +43,7 @@
     if (audio === null) audio = new AudioCtx();
     var done = function () {
       if (unlocked()) {
-        document.removeEventListener("pointerdown", unlock, true);
+        document.removeEventListener("click", unlock, true);
         document.removeEventListener("keydown", unlock, true);
       }
       showSoundState();
@@ -74,7 +74,9 @@
     try { window.localStorage.setItem(MUTED_KEY, muted() ? "0" : "1"); } catch (e) { /* private mode */ }
     showSoundState();
   });
-  document.addEventListener("pointerdown", unlock, true);
+  // On click, not pointerdown: the note goes away after the click landed, never under the finger
+  // (hiding it on pointerdown moved the board up between press and release, and the click missed).
+  document.addEventListener("click", unlock, true);
   document.addEventListener("keydown", unlock, true);
 
   // --- full screen: the board alone on the kitchen's screen ---------------------------------

@@ -129,7 +129,11 @@ def test_the_kitchen_board_in_the_browser(asgi_server, open_pizzeria, browser, d
     sound_note = page.locator("#sound-note")
     assert sound_note.is_visible() and words["note"] in sound_note.inner_text()
     screenshot(page, f"kitchen-board-{tag}")
-    page.locator("h1").click()
+    # The first click is a real one (a ticket's button): it lands, and it unlocks the sound.
+    page.locator(f'article[data-order-id="{waiting_a_bit.pk}"] button[data-to="in_progress"]').click()
+    page.locator(f'[data-column="in_progress"] article[data-order-id="{waiting_a_bit.pk}"]').wait_for(
+        timeout=10_000
+    )
     sound_note.wait_for(state="hidden", timeout=5_000)
     assert page.get_attribute("#kitchen-board", "data-sound") == "on"
 
