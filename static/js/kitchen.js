@@ -32,7 +32,8 @@
 
   function showSoundState() {
     var isMuted = muted();
-    muteButton.setAttribute("aria-pressed", isMuted ? "true" : "false");
+    // The label says what a press will do (no aria-pressed: its name changes instead).
+    muteButton.dataset.muted = isMuted ? "1" : "0";
     muteButton.textContent = isMuted ? strings.unmute : strings.mute;
     soundNote.classList.toggle("hidden", !AudioCtx || isMuted || unlocked());
     board.dataset.sound = isMuted ? "muted" : (unlocked() ? "on" : "locked");

@@ -19,6 +19,7 @@ from stores.models import Order, Reservation, ServiceResource, Source
 from stores.services.bookings import reservation_save
 from stores.services.orders import order_create
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_dashboard_browser import UNLABELLED
 from tests.system_tools import needs_chromium
 
 pytestmark = needs_chromium
@@ -31,6 +32,8 @@ WORDS = {
         "note": "Cliquez une fois sur la page pour activer le son",
         "waited": "min d'attente",
         "tests": "Afficher les tests",
+        "mute": "Couper le son",
+        "unmute": "Remettre le son",
     },
     "en": {
         "live": "Live",
@@ -38,6 +41,8 @@ WORDS = {
         "note": "Click once on the page to allow sound",
         "waited": "min waiting",
         "tests": "Show tests",
+        "mute": "Mute sound",
+        "unmute": "Turn sound on",
     },
 }
 # No print dialog in a test browser: the printed ticket calls window.print() once loaded.
@@ -71,11 +76,27 @@ def _session(browser, base: str, device: str, lang: str):  # noqa: ANN001, ANN20
     return context, page
 
 
+def _assert_keyboard_ready(page) -> None:  # noqa: ANN001
+    """Every control named; Tab walks forward through the board (no trap), focus visible."""
+    assert page.evaluate(UNLABELLED) == [], "controls without a label"
+    page.focus("#board-mute")
+    where = "() => Array.from(document.querySelectorAll('a, button')).indexOf(document.activeElement)"
+    seen = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(where))
+    assert seen == sorted(set(seen)), seen
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
 def _no_horizontal_overflow(page) -> None:  # noqa: ANN001
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.parametrize(("device", "lang"), [("desktop", "fr"), ("phone", "en")])
+@pytest.mark.parametrize(
+    ("device", "lang"), [("desktop", "fr"), ("desktop", "en"), ("phone", "fr"), ("phone", "en")]
+)
 def test_the_kitchen_board_in_the_browser(asgi_server, open_pizzeria, browser, device, lang):
     store, words = open_pizzeria, WORDS[lang]
     waiting_long = _order(
@@ -147,10 +168,11 @@ def test_the_kitchen_board_in_the_browser(asgi_server, open_pizzeria, browser, d
 
     # Muted: remembered across a reload; a new ticket still flashes but stays silent.
     page.click("#board-mute")
-    assert page.get_attribute("#board-mute", "aria-pressed") == "true"
+    assert page.get_attribute("#board-mute", "data-muted") == "1"
     page.reload()
     page.wait_for_selector("#kitchen-board[data-live='1']", timeout=10_000)
-    assert page.get_attribute("#board-mute", "aria-pressed") == "true"
+    assert page.get_attribute("#board-mute", "data-muted") == "1"
+    assert page.inner_text("#board-mute") == words["unmute"]
     assert page.evaluate("() => localStorage.getItem('kalliky.kitchen.muted')") == "1"
     assert not page.locator("#sound-note").is_visible()
     page.locator("h1").click()
@@ -158,7 +180,9 @@ def test_the_kitchen_board_in_the_browser(asgi_server, open_pizzeria, browser, d
     page.locator(f'article.ticket-new[data-order-id="{quiet.pk}"]').wait_for(timeout=10_000)
     assert page.get_attribute("#kitchen-board", "data-chimes") == "0"
     page.click("#board-mute")
-    assert page.get_attribute("#board-mute", "aria-pressed") == "false"
+    assert page.get_attribute("#board-mute", "data-muted") == "0"
+    assert page.inner_text("#board-mute") == words["mute"]
+    _assert_keyboard_ready(page)
 
     # Full screen: granted, or a message saying how to do it instead.
     page.click("#board-fullscreen")
