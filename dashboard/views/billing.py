@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -216,7 +217,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "assistant_orders": metrics.assistant_order_count(ids, month),
         "commissions": sum(commissions.values(), ZERO),
         "fees": sum((row["plan"].monthly_price or ZERO for row in rows if row["plan"]), ZERO),
-        "next": min(coming, key=lambda bill: bill.date) if coming else None,
+        "next": next_invoices(coming, tz),
         "any_trial": any(bill.trial for bill in coming),
         "recent": recent,
         "cards": _cards(ids),
@@ -245,6 +246,21 @@ def next_invoice(sub: Subscription | None, commissions: Decimal) -> NextInvoice 
         return NextInvoice(date=ends, amount=price, trial=True)
     return NextInvoice(
         date=sub.current_period_end, amount=None if price is None else price + commissions, trial=False
+    )
+
+
+def next_invoices(bills: list[NextInvoice], tz: ZoneInfo) -> NextInvoice | None:
+    """The first invoice day's total: every store invoiced that day (same clock as the page)."""
+    dated = [bill for bill in bills if bill.date is not None]
+    if not dated:
+        return bills[0] if bills else None
+    day = min(bill.date.astimezone(tz).date() for bill in dated)
+    same_day = [bill for bill in dated if bill.date.astimezone(tz).date() == day]
+    amounts = [bill.amount for bill in same_day]
+    return NextInvoice(
+        date=min(bill.date for bill in same_day),
+        amount=None if None in amounts else sum(amounts, ZERO),
+        trial=any(bill.trial for bill in same_day),
     )
 
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from billing.models import Subscription
 from dashboard import metrics
-from dashboard.views.billing import next_invoice
+from dashboard.views.billing import NextInvoice, next_invoice, next_invoices
 from dashboard.views.customers import with_history
 from stores.models import Customer, Order, Reservation, Source
+from stores.models.store import zone_named
 from telephony.models import Call, CallbackTicket
 from tests.factories import CustomerFactory, OrderFactory, StoreFactory
 
@@ -183,3 +184,15 @@ def test_the_charts_carry_axis_values_and_a_legend_as_text(alice_client, pizzeri
         assert re.findall(r">([^<]+)</text>", y_axis) == ["0", "50", "100", "150", "200"]
         x_axis = re.search(r'data-axis="x">(.*?)</g>', monthly, re.S).group(1)
         assert len(re.findall(r"<text", x_axis)) == 12
+
+
+def test_the_next_invoice_adds_every_store_invoiced_that_day():
+    tz = zone_named("Europe/Paris")
+    day = timezone.now() + timedelta(days=10)
+    bills = [
+        NextInvoice(date=day, amount=Decimal("129"), trial=True),
+        NextInvoice(date=day + timedelta(minutes=5), amount=Decimal("329"), trial=True),
+        NextInvoice(date=day + timedelta(days=3), amount=Decimal("129"), trial=False),
+    ]
+    first = next_invoices(bills, tz)
+    assert first.amount == Decimal("458") and first.date == day and first.trial
