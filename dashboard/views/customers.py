@@ -6,12 +6,14 @@ A customer's standing and last contact are read from their history, in one place
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +42,7 @@ from telephony.models import Call, CallbackTicket
 # Orders and bookings that count as visits: from 2 a customer is a regular, from 10 loyal.
 REGULAR_FROM = 2
 LOYAL_FROM = 10
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # "no such contact", below every real one
 
 
 class STANDINGS(models.TextChoices):
@@ -55,10 +58,11 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 
 def _latest(queryset: QuerySet, field: str) -> Coalesce:
-    """The customer's latest `field` in `queryset`, or their first contact when there is none
-    (Greatest is NULL on SQLite as soon as one of its values is)."""
-    rows = queryset.filter(customer=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]
-    return Coalesce(Subquery(rows), F("first_seen"))
+    """The customer's latest `field` in `queryset`, or NEVER when there is none (Greatest is
+    NULL on SQLite as soon as one of its values is)."""
+    rows = queryset.filter(customer=OuterRef("pk"), **{f"{field}__isnull": False})
+    latest = rows.order_by(f"-{field}").values(field)[:1]
+    return Coalesce(Subquery(latest), Value(NEVER, output_field=models.DateTimeField()))
 
 
 def with_history(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -75,10 +79,15 @@ def with_history(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     qs = queryset.annotate(
         visit_orders=_count(orders),
         visit_bookings=sum((_count(qs) for qs, _field in bookings[1:]), _count(bookings[0][0])),
-        last_contact=Greatest(
-            _latest(Call.objects.all(), "started_at"),
-            _latest(Order.objects.exclude(source=Source.TEST), "created_at"),
-            *(_latest(qs.exclude(source=Source.TEST), field) for qs, field in bookings),
+        last_contact=Coalesce(
+            NullIf(
+                Greatest(
+                    _latest(Call.objects.all(), "started_at"),
+                    _latest(Order.objects.exclude(source=Source.TEST), "created_at"),
+                    *(_latest(qs.exclude(source=Source.TEST), field) for qs, field in bookings),
+                ),
+                Value(NEVER, output_field=models.DateTimeField()),
+            ),
             F("first_seen"),
         ),
     )

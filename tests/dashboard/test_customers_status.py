@@ -89,8 +89,8 @@ def test_the_standing_follows_the_history_in_french_and_english(alice_client, pe
 
 def test_last_contact_is_the_latest_call_order_or_booking(alice_client, pizzeria, people):
     julie = people["loyal"]
-    long_ago = timezone.now() - timedelta(days=400)
-    Customer.objects.filter(pk=julie.pk).update(first_seen=long_ago, last_seen=long_ago)
+    # Imported (or seeded) after the fact: first seen today, yet their history is older.
+    Customer.objects.filter(pk=julie.pk).update(first_seen=timezone.now(), last_seen=timezone.now())
     Order.objects.filter(customer=julie).update(created_at=timezone.now() - timedelta(days=30))
     called = timezone.now() - timedelta(days=2)
     _call(pizzeria, julie, called)
@@ -102,6 +102,8 @@ def test_last_contact_is_the_latest_call_order_or_booking(alice_client, pizzeria
     )
     found = with_history(Customer.objects.filter(pk=julie.pk)).get()
     assert found.last_contact > called
+    nobody = CustomerFactory(business=pizzeria.business)
+    assert with_history(Customer.objects.filter(pk=nobody.pk)).get().last_contact == nobody.first_seen
 
 
 def test_the_call_back_goes_to_the_customers_own_store(alice_client, pizzeria, people):

@@ -23,6 +23,7 @@ from dashboard.demo_history import add_history
 from dashboard.views.customers import LOYAL_FROM, STANDINGS, with_history
 from stores.models import Customer, Order, Source, Store
 from stores.models.store import zone_named
+from telephony.models import Call
 from tests.e2e.conftest import screenshot
 from tests.system_tools import needs_chromium
 
@@ -87,6 +88,9 @@ def test_lists_exports_billing_and_charts(asgi_server, open_pizzeria, browser, d
     top = regulars[0]
     page.goto(f"{asgi_server}/customers/{top.pk}/")
     assert page.inner_text("[data-standing]").strip() == words["loyal"]
+    latest_call = Call.objects.filter(customer=top).order_by("-started_at").first().started_at
+    latest_order = Order.objects.filter(customer=top).order_by("-created_at").first().created_at
+    assert top.last_contact == max(latest_call, latest_order)  # not the day the demo was seeded
     assert page.inner_text("[data-last-contact]").startswith(_date(top.last_contact, lang))
     screenshot(page, f"customers-detail-{suffix}")
 
