@@ -25,6 +25,7 @@ from stores.models import Customer, Order, Source, Store
 from stores.models.store import zone_named
 from telephony.models import Call
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_dashboard_browser import _log_in
 from tests.system_tools import needs_chromium
 
 pytestmark = needs_chromium
@@ -35,14 +36,6 @@ WORDS = {
     "en": {"header": ["Order", "Store", "Date", "Status"], "loyal": "Loyal", "sep": ","},
 }
 STORE_ZONE = "America/New_York"  # neither the server's zone nor UTC: the export must use it
-
-
-def _log_in(page, base: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=email]", "demo@kalliky.local")
-    page.fill("input[name=password]", "kalliky-demo-2026")
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(f"{base}/")
 
 
 def _download(page, selector: str):  # noqa: ANN001, ANN202 - a Playwright Download
