@@ -335,6 +335,7 @@ def _xlsx(table: Table) -> tempfile.SpooledTemporaryFile:
     # openpyxl is only needed for this download: not loaded for every dashboard page.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
@@ -349,6 +350,8 @@ def _xlsx(table: Table) -> tempfile.SpooledTemporaryFile:
     for row in table.rows:
         cells = []
         for value in row:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # a stray control character: no 500
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula (=HYPERLINK… stays words)

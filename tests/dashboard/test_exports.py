@@ -110,6 +110,7 @@ def test_calls_customers_and_bookings_exports(alice_client, pizzeria, salon):
         to_number="+33100000001",
         status=Call.Status.COMPLETED,
         started_at=timezone.now(),
+        ai_summary="Commande\x0b à emporter",  # a control character a spreadsheet refuses
     )
     Reservation.objects.create(
         store=pizzeria, customer_name="Jeanne", party_size=4, starts_at=timezone.now() + timedelta(days=1)
@@ -130,6 +131,7 @@ def test_calls_customers_and_bookings_exports(alice_client, pizzeria, salon):
     assert len(bookings) == 2  # the test reservation stays out
     assert bookings[1][0] == "Table" and bookings[1][4] == "Jeanne" and bookings[1][3] == "Confirmé"
 
+    assert _sheet(alice_client.get("/exports/calls.xlsx"))[1][-1] == "Commande à emporter"
     sheet = _sheet(alice_client.get("/exports/customers.xlsx"))
     assert sheet[1][0] == '=HYPERLINK("http://evil")'  # text in its cell, not a formula
     assert jeanne.name == sheet[1][0]
