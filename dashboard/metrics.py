@@ -5,6 +5,7 @@ both periods at once), so the page costs the same with ten calls or a hundred th
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -25,6 +26,7 @@ PERIODS = {
     "today": _("Today"),
     "7d": _("Last 7 days"),
     "30d": _("Last 30 days"),
+    "month": _("This month"),
     "custom": _("Custom"),
 }
 DEFAULT_PERIOD = "7d"
@@ -34,6 +36,8 @@ CALL_OF_ORDER = "conversation_outcome__conversation_id"
 # A call the assistant (or a person after a transfer) actually picked up.
 ANSWERED = (Call.Status.ANSWERED, Call.Status.COMPLETED, Call.Status.TRANSFERRED)
 MISSED = (Call.Status.MISSED, Call.Status.REJECTED)
+# Among business orders, the ones the assistant took (assistant_orders says the same in a query).
+ASSISTANT = Q(source=Source.CALL)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def parse_period(key: str, start: str, end: str, tz: ZoneInfo, now: datetime | N
         if not error:
             return _period("custom", first, last, tz)
         key = DEFAULT_PERIOD
+    if key == "month":
+        return _period("month", today.replace(day=1), today, tz, error)
     days = {"today": 1, "7d": 7, "30d": 30}.get(key)
     if days is None:
         key, days = DEFAULT_PERIOD, 7
@@ -93,6 +99,7 @@ class Metric:
     previous: Decimal | int | float | None
     kind: str = "number"  # number | money | percent | score
     lower_is_better: bool = False  # missed calls: a drop is good news
+    detail: str = ""  # a line under the figure (orders: how many the assistant took)
 
     @property
     def change(self) -> float | None:
@@ -126,6 +133,80 @@ class Bar:
         return round(CHART_HEIGHT - self.height, 2)
 
 
+# The chart's drawing, in SVG user units (not stretched: the text keeps its shape on a phone).
+CHART_W, CHART_H = 400, 220
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 46, 8, 26, 22
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One bar where it is drawn, with its label under it."""
+
+    bar: Bar
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart ready to draw: bars, the value axis's ticks (y, label) and a legend, all as
+    text the eye reads without hovering."""
+
+    legend: str
+    bars: list[Drawn]
+    ticks: list[tuple[float, str]]
+    width: int = CHART_W
+    height: int = CHART_H
+    left: int = PLOT_LEFT
+    right: int = CHART_W - PLOT_RIGHT
+    bottom: int = CHART_H - PLOT_BOTTOM
+    top: int = PLOT_TOP
+
+
+def nice_ticks(top: float, steps: int = 4) -> list[float]:
+    """0 and round values up to at least `top` (0, 50, 100, 150, 200 for 180)."""
+    if top <= 0:
+        return [float(n) for n in range(steps + 1)]
+    raw = top / steps
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if top <= steps:
+        step = max(step, 1.0)  # counts: no half call
+    return [round(step * n, 6) for n in range(steps + 1)]
+
+
+def _tick_label(value: float) -> str:
+    if value >= 10_000:
+        return f"{value / 1000:g}k"
+    return f"{value:g}"
+
+
+def chart(bars: list[Bar], legend: str) -> Chart:
+    ticks = nice_ticks(max((bar.value for bar in bars), default=0))
+    axis_top = ticks[-1] or 1
+    plot_w, plot_h = CHART_W - PLOT_LEFT - PLOT_RIGHT, CHART_H - PLOT_TOP - PLOT_BOTTOM
+    slot = plot_w / max(len(bars), 1)
+
+    def y_of(value: float) -> float:
+        return round(PLOT_TOP + plot_h * (1 - value / axis_top), 2)
+
+    drawn = [
+        Drawn(
+            bar=bar,
+            x=round(PLOT_LEFT + n * slot + slot * 0.15, 2),
+            y=y_of(bar.value),
+            width=round(slot * 0.7, 2),
+            height=round(plot_h * bar.value / axis_top, 2),
+            label_x=round(PLOT_LEFT + (n + 0.5) * slot, 2),
+        )
+        for n, bar in enumerate(bars)
+    ]
+    return Chart(legend=legend, bars=drawn, ticks=[(y_of(t), _tick_label(t)) for t in ticks])
+
+
 @dataclass
 class Dashboard:
     period: Period
@@ -136,10 +217,28 @@ class Dashboard:
     recent_orders: list[Order] = field(default_factory=list)
     currency: str = "EUR"
 
+    @property
+    def monthly_chart(self) -> Chart:
+        return chart(self.monthly, str(_("Revenue (%(currency)s)") % {"currency": self.currency}))
+
+    @property
+    def hourly_chart(self) -> Chart:
+        return chart(self.hourly, str(_("Calls")))
+
 
 def business_orders(store_ids: list[int]):  # noqa: ANN201 - a QuerySet of Order
     """Orders that count as business: not cancelled, not placed while testing the assistant."""
     return Order.objects.real().filter(store_id__in=store_ids).exclude(status=Order.Status.CANCELLED)
+
+
+def assistant_orders(store_ids: list[int]):  # noqa: ANN201 - a QuerySet of Order
+    """Orders the assistant took on the phone: business orders (see business_orders) that came
+    from a call. The dashboard and the billing page count these, through this one definition."""
+    return business_orders(store_ids).filter(ASSISTANT)
+
+
+def assistant_order_count(store_ids: list[int], period: Period) -> int:
+    return assistant_orders(store_ids).filter(created_at__gte=period.start, created_at__lt=period.end).count()
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -237,6 +336,7 @@ def build(store_ids: list[int], period: Period, tz: ZoneInfo, currency: str = "E
     o = orders.aggregate(
         revenue=Sum("total", filter=cur),
         count=Count("id", filter=cur),
+        by_assistant=Count("id", filter=cur & ASSISTANT),
         customers=Count("customer_id", distinct=True, filter=cur),
         converted=Count(CALL_OF_ORDER, distinct=True, filter=cur & Q(source=Source.CALL)),
         p_revenue=Sum("total", filter=prev),
@@ -266,7 +366,12 @@ def build(store_ids: list[int], period: Period, tz: ZoneInfo, currency: str = "E
 
     metrics = [
         Metric(str(_("Revenue")), revenue, p_revenue, "money"),
-        Metric(str(_("Orders")), o["count"], o["p_count"]),
+        Metric(
+            str(_("Orders")),
+            o["count"],
+            o["p_count"],
+            detail=str(_("%(count)s taken by the assistant") % {"count": o["by_assistant"]}),
+        ),
         Metric(str(_("Average basket")), basket, p_basket, "money"),
         Metric(str(_("Unique customers")), o["customers"], o["p_customers"]),
         Metric(str(_("Calls answered")), c["answered"], c["p_answered"]),

@@ -28,7 +28,8 @@ dashboard_patterns = [
     path("customers/", customers.customers_page, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:customer_id>/callback/", customers.customer_callback, name="customer_callback"),
-    path("exports/<str:kind>.csv", exports.export_csv, name="export"),
+    path("exports/<str:kind>.csv", exports.export, name="export"),
+    path("exports/<str:kind>.xlsx", exports.export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("stores/<int:store_id>/bookings/", bookings.bookings_page, name="bookings"),
     path("stores/<int:store_id>/bookings/new/", bookings.booking_create, name="booking_create"),
     path(

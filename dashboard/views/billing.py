@@ -4,11 +4,16 @@ billing page (plan, status, cards, this month's commissions, the next invoice)."
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,16 +21,20 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import managed_business_ids
 from billing import gateway, signup
-from billing.commission import month_summary
 from billing.models import Commission, Subscription
 from billing.plans import PLANS
+from dashboard import metrics
 from dashboard.forms.billing import PlanForm, SignupForm
 from kalliky.errors import AppError, ValidationFailed
 from stores.access import access_store, stores_for
+from stores.models.store import zone_named
 
 log = logging.getLogger(__name__)
 TOKEN_KEY = "kalliky_signup_token"
 PENDING_KEY = "kalliky_signup_pending"  # a signed-in owner's checkout
+ZERO = Decimal("0")
+# No invoice comes after these.
+ENDED = (Subscription.Status.CANCELED, Subscription.Status.INCOMPLETE_EXPIRED)
 
 
 def signup_page(request: HttpRequest) -> HttpResponse:
@@ -184,7 +193,18 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             }
         )
     ids = [s.pk for s in stores]
-    summary = month_summary(ids)
+    # The dashboard's clock: the store's when there is one, else the platform's.
+    tz = zone_named(stores[0].timezone if len(stores) == 1 else None)
+    month = metrics.parse_period("month", "", "", tz)
+    commissions = dict(
+        Commission.objects.filter(store_id__in=ids, created_at__gte=month.start, created_at__lt=month.end)
+        .order_by()
+        .values_list("store_id")
+        .annotate(total=Sum("amount"))
+    )
+    for row in rows:
+        row["next_invoice"] = next_invoice(row["subscription"], commissions.get(row["store"].pk) or ZERO)
+    coming = [row["next_invoice"] for row in rows if row["next_invoice"] is not None]
     recent = (
         Commission.objects.filter(store_id__in=ids)
         .select_related("store", "order")
@@ -192,13 +212,56 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "rows": rows,
-        "summary": summary,
+        "month": month,
+        # The dashboard's own count (metrics.assistant_orders), over the same month and clock.
+        "assistant_orders": metrics.assistant_order_count(ids, month),
+        "commissions": sum(commissions.values(), ZERO),
+        "fees": sum((row["plan"].monthly_price or ZERO for row in rows if row["plan"]), ZERO),
+        "next": next_invoices(coming, tz),
+        "any_trial": any(bill.trial for bill in coming),
         "recent": recent,
         "cards": _cards(ids),
         "billing_configured": gateway.configured(),
         "plans": PLANS.values(),
     }
     return render(request, "billing/home.html", context)
+
+
+@dataclass(frozen=True)
+class NextInvoice:
+    """A store's next invoice: when, and how much. During a trial nothing is charged: the first
+    invoice comes when the trial ends, for the plan's month (the trial's commissions are free)."""
+
+    date: datetime | None
+    amount: Decimal | None  # None: a price agreed with sales
+    trial: bool
+
+
+def next_invoice(sub: Subscription | None, commissions: Decimal) -> NextInvoice | None:
+    if sub is None or sub.status in ENDED or sub.cancel_at_period_end:
+        return None
+    price = sub.plan_info.monthly_price
+    if sub.status == Subscription.Status.TRIALING:
+        ends = sub.current_period_end or sub.created_at + timedelta(days=settings.BILLING_TRIAL_DAYS)
+        return NextInvoice(date=ends, amount=price, trial=True)
+    return NextInvoice(
+        date=sub.current_period_end, amount=None if price is None else price + commissions, trial=False
+    )
+
+
+def next_invoices(bills: list[NextInvoice], tz: ZoneInfo) -> NextInvoice | None:
+    """The first invoice day's total: every store invoiced that day (same clock as the page)."""
+    dated = [bill for bill in bills if bill.date is not None]
+    if not dated:
+        return bills[0] if bills else None
+    day = min(bill.date.astimezone(tz).date() for bill in dated)
+    same_day = [bill for bill in dated if bill.date.astimezone(tz).date() == day]
+    amounts = [bill.amount for bill in same_day]
+    return NextInvoice(
+        date=min(bill.date for bill in same_day),
+        amount=None if None in amounts else sum(amounts, ZERO),
+        trial=any(bill.trial for bill in same_day),
+    )
 
 
 def _cards(store_ids: list[int]) -> list[dict]:

@@ -76,6 +76,7 @@ PAGES: dict[str, list[tuple[dict[str, str], str]]] = {
     "dashboard:customers": [({}, ""), ({}, "?store={store_id}")],
     "dashboard:customer_detail": [({}, "")],
     "dashboard:export": [({"kind": kind}, "") for kind in ("calls", "orders", "customers", "bookings")],
+    "dashboard:export_xlsx": [({"kind": kind}, "") for kind in ("calls", "orders", "customers", "bookings")],
     "dashboard:bookings": [
         ({}, ""),
         ({}, "?view=day&date={day}"),

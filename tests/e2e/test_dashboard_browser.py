@@ -94,7 +94,7 @@ def test_the_owner_day_in_the_browser(asgi_server, open_pizzeria, phone_line, br
         .count()
     )
     assert page.inner_text('[data-metric="1"] [data-value]').strip() == str(expected)
-    assert page.locator("#chart-monthly rect").count() == 12
+    assert page.locator("#chart-monthly rect[data-value]").count() == 12
     _assert_accessible(page)
     screenshot(page, "dashboard")
 
@@ -136,8 +136,9 @@ def test_the_owner_day_in_the_browser(asgi_server, open_pizzeria, phone_line, br
     # Export what the list shows.
     with page.expect_download() as download:
         page.click("#export-orders")
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
-    assert str(order.number) in [r[2] for r in rows[1:]]
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # French: ;-separated
+    assert str(order.number) in [r[0] for r in rows[1:]]
 
     # The call itself, with its conversation.
     call_row = call_of_order(order)
