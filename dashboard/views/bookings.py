@@ -201,7 +201,8 @@ def booking_create(request: HttpRequest, store_id: int) -> HttpResponse:
     except AppError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("Booked for %(when)s.") % {"when": date_format(starts_at, "SHORT_DATETIME_FORMAT")})
+        when = date_format(starts_at, "SHORT_DATETIME_FORMAT")
+        messages.success(request, _("Booked for %(when)s.") % {"when": when})
     return _back(store, request)
 
 
@@ -252,7 +253,8 @@ def booking_move(request: HttpRequest, store_id: int, kind: str, booking_id: int
     except AppError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("Moved to %(when)s.") % {"when": date_format(starts_at, "SHORT_DATETIME_FORMAT")})
+        when = date_format(starts_at, "SHORT_DATETIME_FORMAT")
+        messages.success(request, _("Moved to %(when)s.") % {"when": when})
     return _back(store, request)
 
 

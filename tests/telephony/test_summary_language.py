@@ -35,7 +35,9 @@ def reader(store: Store, language: str) -> Client:
 
 def test_parts_read_in_either_language():
     parts = [
-        part("order", number=12, lines=[[2, "Margherita", ["sans olives"]]], total="23.00", delivery="takeaway"),
+        part(
+            "order", number=12, lines=[[2, "Margherita", ["sans olives"]]], total="23.00", delivery="takeaway"
+        ),
         part("reservation", n=4, when="2026-12-06T20:30:00+01:00"),
         part("complaint", category="delay", severity="high", text="Livraison en retard."),
         part("transfer"),
