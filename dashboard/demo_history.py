@@ -305,7 +305,7 @@ def add_history(store: Store, *, seed: int = 7) -> int:
                 else:
                     kind = words.choice(KINDS)
                     if kind == "reservation":
-                        _reservation(made, talk, session, store, call, customer, today)
+                        _reservation(made, talk, session, store, call, customer)
                     elif kind == "question":
                         _question(talk, words.choice(asked), hours[started.weekday()])
                     elif kind == "complaint":
@@ -388,7 +388,6 @@ def _reservation(
     store: Store,
     call: Call,
     customer: Customer,
-    today: date,
 ) -> None:
     assert call.started_at is not None
     local = call.started_at.astimezone(store.zone)
