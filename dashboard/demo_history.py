@@ -259,6 +259,7 @@ def add_history(store: Store, *, seed: int = 7) -> int:
         made = Made()
         for back in range(DAYS, 0, -1):
             day = today - timedelta(days=back)
+            day_calls: list[tuple[Call, list[tuple[Product, int]] | None]] = []
             for n in range(rng.randint(4, 14)):
                 # Lunch and dinner rushes, like a pizzeria's phone.
                 hour = rng.choice([11, 12, 12, 13, 18, 19, 19, 20, 20, 21])
@@ -283,10 +284,21 @@ def add_history(store: Store, *, seed: int = 7) -> int:
                     satisfaction=None if missed else rng.randint(5, 10),
                     analysis_status=Call.AnalysisStatus.NONE if missed else Call.AnalysisStatus.DONE,
                 )
+                items = None
+                if not missed:
+                    rng.randrange(5)  # where a fixed summary was once drawn: the history stays the same
+                    if rng.random() < 0.55:
+                        picked = rng.sample(products, k=rng.randint(1, 3))
+                        items = [(p, rng.randint(1, 2)) for p in picked]
+                day_calls.append((call, items))
+            # The day in the order it happened: order numbers follow the clock.
+            day_calls.sort(key=lambda pair: pair[0].started_at or now)
+            for call, items in day_calls:
                 made.calls.append(call)
-                if missed:
+                if call.status == Call.Status.MISSED:
                     continue
-                rng.randrange(5)  # where a fixed summary was once drawn: the history stays the same
+                customer = call.customer
+                assert customer is not None and call.started_at is not None
                 talk = Talk(words, greeting, store.name)
                 session = AIConversationSession(
                     business_id=store.business_id,
@@ -297,9 +309,7 @@ def add_history(store: Store, *, seed: int = 7) -> int:
                     caller_phone=customer.phone,
                     state={"lang": store.language or "fr"},
                 )
-                if rng.random() < 0.55:
-                    picked = rng.sample(products, k=rng.randint(1, 3))
-                    items = [(p, rng.randint(1, 2)) for p in picked]
+                if items:
                     _order(made, talk, session, store, call, customer, items, number)
                     number += 1
                 else:
@@ -307,7 +317,7 @@ def add_history(store: Store, *, seed: int = 7) -> int:
                     if kind == "reservation":
                         _reservation(made, talk, session, store, call, customer)
                     elif kind == "question":
-                        _question(talk, words.choice(asked), hours[started.weekday()])
+                        _question(talk, words.choice(asked), hours[call.started_at.astimezone(tz).weekday()])
                     elif kind == "complaint":
                         _complaint(made, talk, session, store, call)
                     else:
