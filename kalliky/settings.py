@@ -189,6 +189,8 @@ LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
+# "6 déc. 2026 14:05" / "6 Dec 2026 14:05": dates in each language's own way (kalliky/formats).
+FORMAT_MODULE_PATH = ["kalliky.formats"]
 USE_TZ = True
 
 # --- Static ---------------------------------------------------------------------------------

@@ -394,6 +394,11 @@ def apply(
         "suggestions": applied.suggestions,
         "complaints": [c.pk for c in applied.complaints],
         "analysed_at": timezone.now().isoformat(),
+        # Our own phrases' summary as parts, shown in each reader's language (Call.summary); an
+        # LLM's free text only with the language it was written in.
+        "summary": {"lang": data.lang, "parts": out.summary_parts}
+        if out.summary_parts is not None
+        else {"lang": data.lang},
     }
     call.analysis_status = Call.AnalysisStatus.DONE
     call.updated_at = timezone.now()

@@ -3,8 +3,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ai.analysis.summary import render as render_summary
 from kalliky.inbox import WebhookEvent
 from kalliky.models import TimeStamped
 
@@ -157,6 +159,23 @@ class Call(TimeStamped):
         if self.from_number.startswith("+"):
             return self.from_number
         return str(_("Hidden number"))
+
+    @property
+    def summary(self) -> str:
+        """The summary in the reader's language (the active one) when our own phrases wrote it
+        (kept as parts); else as written (an LLM's text, in `summary_language`)."""
+        parts = (self.analysis or {}).get("summary", {}).get("parts")
+        if parts:
+            return render_summary(parts, (get_language() or "fr")[:2])
+        return self.ai_summary
+
+    @property
+    def summary_language(self) -> str:
+        """The language a summary written as free text is in ("" when it follows the reader)."""
+        written = (self.analysis or {}).get("summary") or {}
+        if written.get("parts") or not self.ai_summary:
+            return ""
+        return written.get("lang", "")
 
 
 class TelnyxEvent(WebhookEvent):

@@ -52,6 +52,9 @@ class AnalyzerOutput:
     tokens_out: int = 0
     fallback_reason: str = ""
     attempts: int = 1
+    # The summary as parts (ai.analysis.summary) when our own phrases wrote it: shown to each
+    # reader in their language. None for an LLM's free text.
+    summary_parts: list[Any] | None = None
 
 
 class Analyzer(Protocol):

@@ -26,6 +26,7 @@ from ai.analysis.schema import (
     ConversationOutcome,
     Signalement,
 )
+from ai.analysis.summary import PHRASES, Part, part, render
 from ai.context import ItemCtx, ServiceCtx, StoreContext
 from ai.matching import find_size, index_for
 from ai.nlu import complaints
@@ -47,47 +48,6 @@ _ACTIONS = {
     "replacement": ("remplac", "refaire", "renvoy", "replace", "another one", "redeliver"),
     "manager": ("responsable", "gerant", "patron", "manager", "owner"),
 }
-PHRASES = {
-    "fr": {
-        "order": "Commande n°{number} : {lines}, {total} ({delivery}).",
-        "order_unconfirmed": "Commande non confirmée : {lines}, {total} — à valider.",
-        "reservation": "Réservation d'une table pour {n} le {when}.",
-        "service": "Rendez-vous « {name} » le {when}.",
-        "consultation": "Demande de consultation : {problem}.",
-        "unconfirmed_booking": "Demande non confirmée : {what} — à valider.",
-        "complaint": "Réclamation ({category}, gravité {severity}) : {text}",
-        "callback": "L'appelant attend d'être rappelé.",
-        "missed": "Appel manqué.",
-        "nothing": "Appel sans demande particulière.",
-        "no_transcript": "Aucune transcription disponible ({reason}).",
-        "delivery": {"dine-in": "sur place", "takeaway": "à emporter", "delivery": "livraison"},
-        "table": "Table pour {n}",
-        "unknown_time": "date à préciser",
-    },
-    "en": {
-        "order": "Order #{number}: {lines}, {total} ({delivery}).",
-        "order_unconfirmed": "Unconfirmed order: {lines}, {total} — to review.",
-        "reservation": "Table for {n} on {when}.",
-        "service": "Appointment “{name}” on {when}.",
-        "consultation": "Consultation request: {problem}.",
-        "unconfirmed_booking": "Unconfirmed request: {what} — to review.",
-        "complaint": "Complaint ({category}, severity {severity}): {text}",
-        "callback": "The caller is waiting for a call back.",
-        "missed": "Missed call.",
-        "nothing": "Call without a particular request.",
-        "no_transcript": "No transcript available ({reason}).",
-        "delivery": {"dine-in": "dine in", "takeaway": "takeaway", "delivery": "delivery"},
-        "table": "Table for {n}",
-        "unknown_time": "time to be agreed",
-    },
-}
-
-
-def _money(value: Any, lang: str) -> str:
-    amount = f"{Decimal(str(value)):.2f}"
-    return f"{amount.replace('.', ',')} €" if lang == "fr" else f"€{amount}"
-
-
 def _urgency(text: str) -> str:
     found = complaints.urgency(text)
     return found if found in ("high", "emergency") else "normal"
@@ -345,23 +305,8 @@ def _now(data: AnalysisInput) -> datetime:
     return (data.started_at or datetime.now(tz)).astimezone(tz)
 
 
-def _when_text(iso: str | None, lang: str) -> str:
-    if not iso:
-        return PHRASES[lang]["unknown_time"]
-    try:
-        at = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if "T" not in iso:
-        return at.strftime("%d/%m/%Y")
-    return at.strftime("%d/%m à %H:%M") if lang == "fr" else at.strftime("%d/%m at %H:%M")
-
-
-def _lines_text(order: AnalysedOrder) -> str:
-    return ", ".join(
-        f"{i.quantity} × {i.name}" + (f" ({', '.join(i.customizations)})" if i.customizations else "")
-        for i in order.items
-    )
+def _lines(order: AnalysedOrder) -> list[list[Any]]:
+    return [[i.quantity, i.name, list(i.customizations)] for i in order.items]
 
 
 class LocalAnalyzer:
@@ -374,16 +319,17 @@ class LocalAnalyzer:
             line.text for line in data.lines if line.role in ("caller", "unknown") and line.text.strip()
         ]
         now = _now(data)
-        summary: list[str] = []
+        summary: list[Part] = []
 
         orders = [order_from_view(v) for v in data.known.orders]
         for view, order in zip(data.known.orders, orders, strict=True):
             summary.append(
-                p["order"].format(
+                part(
+                    "order",
                     number=view["number"],
-                    lines=_lines_text(order),
-                    total=_money(order.total, lang),
-                    delivery=p["delivery"][order.deliveryType],
+                    lines=_lines(order),
+                    total=str(order.total),
+                    delivery=order.deliveryType,
                 )
             )
         unconfirmed = _cart_order(data.state)
@@ -392,9 +338,7 @@ class LocalAnalyzer:
         if unconfirmed is not None:
             orders.append(unconfirmed)
             summary.append(
-                p["order_unconfirmed"].format(
-                    lines=_lines_text(unconfirmed), total=_money(unconfirmed.total, lang)
-                )
+                part("order_unconfirmed", lines=_lines(unconfirmed), total=str(unconfirmed.total))
             )
 
         services: list[AnalysedService] = []
@@ -407,7 +351,7 @@ class LocalAnalyzer:
                     price=None,
                 )
             )
-            summary.append(p["reservation"].format(n=r["party_size"], when=_when_text(r["starts_at"], lang)))
+            summary.append(part("reservation", n=r["party_size"], when=r["starts_at"]))
         for b in data.known.service_bookings:
             services.append(
                 AnalysedService(
@@ -417,7 +361,7 @@ class LocalAnalyzer:
                     price=float(b["price"]),
                 )
             )
-            summary.append(p["service"].format(name=b["service"], when=_when_text(b["starts_at"], lang)))
+            summary.append(part("service", name=b["service"], when=b["starts_at"]))
         consultations = [
             AnalysedConsultation(
                 problem=c["problem"] or "—",
@@ -428,7 +372,7 @@ class LocalAnalyzer:
             for c in data.known.consultations
         ]
         for c in consultations:
-            summary.append(p["consultation"].format(problem=c.problem[:120]))
+            summary.append(part("consultation", problem=c.problem[:120]))
 
         extra_services: list[AnalysedService] = []
         extra_consultations: list[AnalysedConsultation] = []
@@ -442,11 +386,9 @@ class LocalAnalyzer:
             extra_services += found_services
             extra_consultations += found_consultations
         for s in extra_services:
-            summary.append(
-                p["unconfirmed_booking"].format(what=f"{s.name} ({_when_text(s.requestedDate, lang)})")
-            )
+            summary.append(part("unconfirmed_booking", name=s.name, when=s.requestedDate))
         for c in extra_consultations:
-            summary.append(p["unconfirmed_booking"].format(what=c.problem[:120]))
+            summary.append(part("unconfirmed_booking", what=c.problem[:120]))
         services += extra_services
         consultations += extra_consultations
 
@@ -455,14 +397,14 @@ class LocalAnalyzer:
             signalements = _complaints_from_text(caller)
         for s in signalements:
             summary.append(
-                p["complaint"].format(category=s.category, severity=s.urgency, text=s.description[:160])
+                part("complaint", category=s.category, severity=s.urgency, text=s.description[:160])
             )
         if data.known.callback_requested:
-            summary.append(p["callback"])
+            summary.append(part("callback"))
         if data.call_status == "missed":
-            summary.append(p["missed"])
+            summary.append(part("missed"))
         if not summary:
-            summary.append(p["nothing"])
+            summary.append(part("nothing"))
 
         order_rank = {"low": 0, "normal": 1, "high": 2, "emergency": 3}
         worst = max((s.urgency for s in signalements), key=order_rank.__getitem__, default=None)
@@ -474,7 +416,7 @@ class LocalAnalyzer:
             satisfaction=sentiment.satisfaction(
                 reading, fulfilled=fulfilled, worst_complaint=worst, human_missed=human_missed
             ),
-            summary=" ".join(summary),
+            summary=render(summary, lang),
             followUpRequired=bool(
                 signalements
                 or unconfirmed is not None
@@ -492,7 +434,7 @@ class LocalAnalyzer:
             signalements=signalements,
             conversation=outcome,
         )
-        return AnalyzerOutput(result=result, analyzer=self.name)
+        return AnalyzerOutput(result=result, analyzer=self.name, summary_parts=summary)
 
 
 def caller_lines(lines: list[Line]) -> list[str]:

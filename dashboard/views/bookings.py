@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -216,7 +217,8 @@ def booking_create(request: HttpRequest, store_id: int) -> HttpResponse:
     except AppError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("Booked for %(when)s.") % {"when": starts_at.strftime("%d/%m %H:%M")})
+        when = date_format(starts_at, "SHORT_DATETIME_FORMAT")
+        messages.success(request, _("Booked for %(when)s.") % {"when": when})
     return _back(store, request)
 
 
@@ -267,7 +269,8 @@ def booking_move(request: HttpRequest, store_id: int, kind: str, booking_id: int
     except AppError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("Moved to %(when)s.") % {"when": starts_at.strftime("%d/%m %H:%M")})
+        when = date_format(starts_at, "SHORT_DATETIME_FORMAT")
+        messages.success(request, _("Moved to %(when)s.") % {"when": when})
     return _back(store, request)
 
 
