@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -307,7 +308,7 @@ def _charts(store_ids: list[int], period: Period, tz: ZoneInfo) -> tuple[list[Ba
     monthly = _bars(
         [
             (
-                months[n].strftime("%m/%y"),
+                date_format(months[n], "M y"),  # "Dec 26" / "déc 26"
                 float(m[f"r{n}"] or 0),
                 str(_("%(count)s orders") % {"count": m[f"c{n}"]}),
             )
