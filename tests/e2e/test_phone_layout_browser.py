@@ -12,10 +12,10 @@ import pytest
 from django.utils import timezone
 
 from dashboard.demo_history import add_history
-from stores.models import PreparationTicket, Product, Store
+from stores.models import Customer, PreparationTicket, Product, Source, Store
 from stores.services.bookings import service_booking_save
 from stores.services.orders import order_create
-from telephony.models import Call
+from telephony.models import Call, PhoneNumber
 from tests.e2e.conftest import screenshot
 from tests.system_tools import needs_chromium
 
@@ -43,16 +43,30 @@ def owner_day(open_pizzeria) -> dict[str, str]:
     pizzeria = open_pizzeria
     add_history(pizzeria)
     salon = Store.objects.get(slug="elegance-hair-salon")
-    products = Product.objects.filter(store=pizzeria, status=Product.Status.AVAILABLE)[:3]
+    products = list(Product.objects.filter(store=pizzeria, status=Product.Status.AVAILABLE)[:3])
+    # Long names and an email with no space to break at: the text must wrap, not widen the page.
+    products[0].name = "Pizza Quattro Formaggi al Gorgonzola Dolce e Tartufo Nero di Norcia (grande)"
+    products[0].save(update_fields=["name"])
     order = order_create(
         store=pizzeria,
         items=[{"product_id": p.pk, "quantity": 2} for p in products],
         customer_phone="+33612345678",
         customer_name="Marie-Géraldine de La Rochefoucauld-Montmorency",
+        source=Source.CALL,
         notes="Sonner à l'interphone « Rochefoucauld », troisième étage, porte de gauche au fond du couloir",
+    )
+    Customer.objects.filter(pk=order.customer_id).update(
+        email="marie-geraldine.de-la-rochefoucauld-montmorency@cabinet-exemple-tres-long.fr"
     )
     ticket = PreparationTicket.objects.get(order=order)
     call = Call.objects.filter(store=pizzeria).order_by("-started_at").first()
+    call.transcript = (
+        "Assistant: Bonjour, Pizzeria Bella Napoli, que puis-je pour vous ?\n"
+        "Client: Envoyez la facture à marie.geraldine.delarochefoucauldmontmorency@exemple-tres-long.fr\n"
+        "Assistant: C'est noté."
+    )
+    call.save(update_fields=["transcript"])
+    number = PhoneNumber.objects.filter(store=pizzeria).first()
     tz = ZoneInfo(salon.timezone)
     day = timezone.localtime(timezone.now(), tz).date() + timedelta(days=1)
     while day.weekday() > 4:  # the salon books on weekdays
@@ -90,6 +104,7 @@ def owner_day(open_pizzeria) -> dict[str, str]:
         "ticket-print": f"/tickets/{ticket.pk}/print/",
         "assistant-test": f"/stores/{p}/assistant/test/",
         "voice-latency": "/calls/voice-speed/",
+        "number-release": f"/numbers/{number.pk}/release/",
         "onboarding": "/onboarding/",
         "onboarding-step": f"/stores/{p}/onboarding/?step=1",
         "menu-import": f"/stores/{p}/menu/import/",
