@@ -80,7 +80,8 @@ def test_the_menu_button_names_the_menu_it_folds(alice_client, pizzeria, lang):
     assert "Menu" in html
     # The links, the store switch, the language and theme controls are all inside the menu.
     menu = html.split('id="site-menu"', 1)[1].split("</nav>", 1)[0]
-    for control in ('href="/calls/', 'href="/orders/', 'id="store-switch"', 'id="language"', 'id="theme-toggle"'):
+    controls = ('href="/calls/', 'href="/orders/', 'id="store-switch"', 'id="language"', 'id="theme-toggle"')
+    for control in controls:
         assert control in menu, control
 
 
