@@ -217,3 +217,23 @@ def test_the_menu_button_opens_and_closes_the_header_on_a_phone(asgi_server, own
     assert first.locator("[data-status]").is_visible()
     _fits(page, "the orders list")
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_visitor_pages_fit_a_phone(asgi_server, browser, lang):
+    context = browser.new_context(viewport=PHONE, locale=LOCALES[lang])
+    page = context.new_page()
+    for name, path in (
+        ("login", "/accounts/login/"),
+        ("register", "/accounts/register/"),
+        ("signup", "/billing/signup/"),
+    ):
+        response = page.goto(f"{asgi_server}{path}")
+        assert response is not None and response.status == 200, name
+        _fits(page, name)
+        # The language and theme stay one tap away, behind the Menu button.
+        page.locator("#menu-toggle").click()
+        assert page.locator("#site-menu #language").is_visible()
+        _fits(page, f"{name} with the menu open")
+        screenshot(page, f"phone-{name}-{lang}")
+    context.close()
