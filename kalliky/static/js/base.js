@@ -22,4 +22,25 @@
     sync();
   }
 
+  // On a phone the header's links and controls fold behind the Menu button. Escape closes the
+  // menu and gives the focus back to the button; on a wide screen the button is hidden by CSS
+  // and the menu's items sit in the header's row as before (lg:contents).
+  var menuButton = document.getElementById("menu-toggle");
+  var menu = menuButton && document.getElementById(menuButton.getAttribute("aria-controls"));
+  if (menu) {
+    var setOpen = function (open) {
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("hidden", !open);
+      menu.classList.toggle("flex", open);
+    };
+    menuButton.addEventListener("click", function () {
+      setOpen(menuButton.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menuButton.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        menuButton.focus();
+      }
+    });
+  }
 })();
