@@ -55,6 +55,8 @@ from stores.services.catalog import (
     category_delete,
     category_rename,
     product_create,
+    product_delete,
+    product_move,
     product_update,
     resource_save,
     service_save,
@@ -244,14 +246,43 @@ def _product_add(request: HttpRequest, store: Store) -> None:
     messages.success(request, _("%(name)s added.") % {"name": name})
 
 
-def _product_price(request: HttpRequest, store: Store) -> None:
+def _product_edit(request: HttpRequest, store: Store) -> None:
+    """Name, description, price and category in one form; nothing is written if one is wrong."""
     product = _product(store, request)
+    name = request.POST.get("name", "").strip()
+    if not name:
+        raise AppError(_("Give the item a name."), field="name")
+    price = _price(request.POST.get("price", ""))
+    raw_category = request.POST.get("category_id", "")
+    category_id = None
+    if raw_category:
+        if not raw_category.isdigit() or not store.categories.filter(pk=raw_category).exists():
+            raise Http404("Category not found.")
+        category_id = int(raw_category)
     product_update(
-        product=product, category_id=product.category_id, price=_price(request.POST.get("price", ""))
+        product=product,
+        category_id=category_id,
+        name=name[:200],
+        description=request.POST.get("description", "").strip()[:2000],
+        price=price,
     )
+    messages.success(request, _("%(name)s saved.") % {"name": product.name})
+
+
+def _product_delete(request: HttpRequest, store: Store) -> None:
+    product = _product(store, request)
+    name = product.name
+    product_delete(product=product)
     messages.success(
-        request, _("%(name)s now costs %(price)s.") % {"name": product.name, "price": product.price}
+        request, _("%(name)s deleted. Past orders keep its name and price.") % {"name": name}
     )
+
+
+def _product_move(request: HttpRequest, store: Store) -> None:
+    step = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if step is None:
+        raise AppError(_("Move the item up or down."))
+    product_move(product=_product(store, request), step=step)
 
 
 def _product_stock(request: HttpRequest, store: Store) -> None:
@@ -285,13 +316,41 @@ def _product_dietary(request: HttpRequest, store: Store) -> None:
     messages.success(request, _("%(name)s: diet and allergens saved.") % {"name": product.name})
 
 
-def _variation_toggle(request: HttpRequest, store: Store) -> None:
-    variation = ProductVariation.objects.filter(
-        product__store=store, pk=request.POST.get("variation_id") or 0
-    ).first()
+def _variation(store: Store, request: HttpRequest) -> ProductVariation:
+    variation = (
+        ProductVariation.objects.filter(product__store=store, pk=request.POST.get("variation_id") or 0)
+        .select_related("product")
+        .first()
+    )
     if variation is None:
         raise Http404("Variation not found.")
+    return variation
+
+
+def _variation_toggle(request: HttpRequest, store: Store) -> None:
+    variation = _variation(store, request)
     variation_set_available(variation=variation, available=not variation.is_available)
+
+
+def _variation_price_fields(kind: str, raw: str) -> dict[str, Any]:
+    """A size has its own price; an extra adds to the item's; an option is free."""
+    price = _price(raw or "0")
+    if kind == ProductVariation.Type.SIZE:
+        return {"price": price}
+    return {"price_delta": price, "price": None}
+
+
+def _variation_edit(request: HttpRequest, store: Store) -> None:
+    """Rename a size, option or extra and change its price in place (its id stays)."""
+    variation = _variation(store, request)
+    value = request.POST.get("value", "").strip()
+    if not value:
+        raise AppError(_("Give the size, option or extra a name, like Large."), field="value")
+    fields = {"type": variation.type, "value": value[:120]}
+    fields.update(_variation_price_fields(variation.type, request.POST.get("price", "")))
+    variation_save(product=variation.product, variation=variation, **fields)
+    store_data_changed.send(sender=ProductVariation, store_id=store.pk)
+    messages.success(request, _("%(value)s saved.") % {"value": value})
 
 
 VARIATION_NAMES = {
@@ -307,12 +366,8 @@ def _variation_add(request: HttpRequest, store: Store) -> None:
     kind, value = request.POST.get("type", ""), request.POST.get("value", "").strip()
     if kind not in ProductVariation.Type.values or not value:
         raise AppError(_("Give the size, option or extra a name, like Large."))
-    price = _price(request.POST.get("price", "") or "0")
     fields: dict[str, Any] = {"type": kind, "value": value[:120]}
-    if kind == ProductVariation.Type.SIZE:
-        fields["price"] = price
-    else:
-        fields["price_delta"] = price
+    fields.update(_variation_price_fields(kind, request.POST.get("price", "")))
     with translation.override(store.language):
         fields["name"] = str(VARIATION_NAMES[ProductVariation.Type(kind)])
     variation_save(product=product, **fields)
@@ -450,11 +505,14 @@ ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
     "hours": _hours,
     "holiday": _holiday,
     "product_add": _product_add,
-    "product_price": _product_price,
+    "product_edit": _product_edit,
+    "product_delete": _product_delete,
+    "product_move": _product_move,
     "product_stock": _product_stock,
     "product_dietary": _product_dietary,
     "variation_toggle": _variation_toggle,
     "variation_add": _variation_add,
+    "variation_edit": _variation_edit,
     "category_rename": _category_rename,
     "category_delete": _category_delete,
     "service_add": _service_add,

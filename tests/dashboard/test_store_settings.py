@@ -99,7 +99,7 @@ def test_catalog_add_price_and_out_of_stock_in_one_click(alice_client, pizzeria)
         alice_client,
         pizzeria,
         "catalog",
-        {"action": "product_price", "product_id": calzone.pk, "price": "13"},
+        {"action": "product_edit", "product_id": calzone.pk, "name": "Calzone", "price": "13"},
     )
     calzone.refresh_from_db()
     assert calzone.price == Decimal("13.00")
@@ -107,7 +107,7 @@ def test_catalog_add_price_and_out_of_stock_in_one_click(alice_client, pizzeria)
         alice_client,
         pizzeria,
         "catalog",
-        {"action": "product_price", "product_id": calzone.pk, "price": "cheap"},
+        {"action": "product_edit", "product_id": calzone.pk, "name": "Calzone", "price": "cheap"},
         follow=True,
     )
     assert "Write the price as a number" in refused.content.decode()
