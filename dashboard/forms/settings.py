@@ -4,7 +4,7 @@ the field) before the same services as the API write it."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from django import forms
@@ -88,58 +88,3 @@ def parse_spans(text: str, weekday: int) -> list[dict[str, Any]]:
             raise forms.ValidationError(_("An opening cannot start and end at the same time."))
         intervals.append({"weekday": weekday, "opens": opens, "closes": closes})
     return intervals
-
-
-SPECIAL_LINE = re.compile(r"^(\S+)\s+((?:\d{1,2}[:h]\d{2}\s*[-–]\s*\d{1,2}[:h]\d{2}[\s,]*)+)(.*)$")
-
-
-def parse_special(text: str) -> list[dict[str, Any]]:
-    """One date a line with its hours: '2026-12-24 10:00-16:00, 18:00-20:00 Christmas Eve'."""
-    special = []
-    for line in [line.strip() for line in text.splitlines() if line.strip()]:
-        match = SPECIAL_LINE.match(line)
-        try:
-            on = date.fromisoformat(match.group(1)) if match else None
-            intervals = parse_spans(match.group(2).strip(" ,"), 0) if match else []
-        except (ValueError, forms.ValidationError):
-            on, intervals = None, []
-        if on is None or not intervals:
-            raise forms.ValidationError(
-                _("%(line)s: write special hours as YYYY-MM-DD 10:00-16:00, then the reason.")
-                % {"line": line}
-            )
-        reason = match.group(3).strip()[:200] if match else ""
-        special += [
-            {"date": on, "opens": i["opens"], "closes": i["closes"], "reason": reason} for i in intervals
-        ]
-    return special
-
-
-def special_of(rows: list[Any]) -> str:
-    """The special hours as the textarea shows them, one date a line."""
-    by_day: dict[date, list[Any]] = {}
-    for row in rows:
-        by_day.setdefault(row.date, []).append(row)
-    lines = []
-    for day, spans in sorted(by_day.items()):
-        hours = ",".join(f"{r.opens:%H:%M}-{r.closes:%H:%M}" for r in spans)
-        lines.append(f"{day.isoformat()} {hours} {spans[0].reason}".strip())
-    return "\n".join(lines)
-
-
-def parse_closed(text: str) -> list[dict[str, Any]]:
-    """One closed date a line: '2026-12-25 Christmas'."""
-    closed = []
-    for line in [line.strip() for line in text.splitlines() if line.strip()]:
-        day, _sep, reason = line.partition(" ")
-        try:
-            closed.append({"date": date.fromisoformat(day), "reason": reason.strip()[:200]})
-        except ValueError:
-            raise forms.ValidationError(
-                _("%(line)s: write a closed date as YYYY-MM-DD, then the reason.") % {"line": line}
-            ) from None
-    return closed
-
-
-def spans_of(intervals: list[Any], weekday: int) -> str:
-    return ", ".join(f"{i.opens:%H:%M}-{i.closes:%H:%M}" for i in intervals if i.weekday == weekday)

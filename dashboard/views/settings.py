@@ -24,15 +24,8 @@ from django.views.decorators.http import require_http_methods
 
 from ai import services as ai_services
 from ai.models import AssistantSelfTest
-from dashboard.forms.settings import (
-    AssistantForm,
-    StoreDetailsForm,
-    parse_closed,
-    parse_spans,
-    parse_special,
-    spans_of,
-    special_of,
-)
+from dashboard.forms.hours import editor_of, editor_read
+from dashboard.forms.settings import AssistantForm, StoreDetailsForm, parse_spans
 from dashboard.pages import managed_store
 from kalliky.errors import AppError
 from kalliky.phones import to_e164
@@ -43,7 +36,6 @@ from stores.events import store_data_changed
 from stores.models import (
     Category,
     HolidayDecision,
-    OpeningInterval,
     Product,
     ProductVariation,
     ServiceResource,
@@ -97,11 +89,14 @@ def store_settings(request: HttpRequest, store_id: int) -> HttpResponse:
         except (AppError, ValidationError) as exc:
             messages.error(request, _problem(exc))
             outcome = None
+        if isinstance(outcome, dict) and "redirect_query" in outcome:  # saved, said on the next page
+            return redirect(f"{request.path}?tab={tab}&{outcome['redirect_query']}")
         if isinstance(outcome, dict):  # a form with errors, or a preview: shown on this page
             context.update(outcome)
         else:
             return redirect(f"{request.path}?tab={tab}")
     context.update(_tab_context(store, tab, context))
+    context["saved"] = request.method == "GET" and request.GET.get("saved") == "1"
     return render(
         request,
         "dashboard/settings.html",
@@ -119,16 +114,8 @@ def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any
     if tab == "details":
         return {"form": given.get("form") or StoreDetailsForm(instance=store)}
     if tab == "hours":
-        intervals = list(store.opening_intervals.all())
-        days = [
-            (n, label, given.get(f"day{n}", spans_of(intervals, n)))
-            for n, label in OpeningInterval.Weekday.choices
-        ]
-        closed = "\n".join(f"{d.date.isoformat()} {d.reason}".strip() for d in store.closed_dates.all())
         return {
-            "days": days,
-            "closed": given.get("closed", closed),
-            "special": given.get("special", special_of(list(store.special_hours.all()))),
+            "hours_editor": given.get("hours_editor") or editor_of(store),
             "holidays": holidays_ahead(store, local_today(store)),
         }
     if tab == "catalog":
@@ -180,19 +167,12 @@ def _details(request: HttpRequest, store: Store) -> dict[str, Any] | None:
 
 
 def _hours(request: HttpRequest, store: Store) -> dict[str, Any] | None:
-    typed = {f"day{n}": request.POST.get(f"day{n}", "") for n in range(7)}
-    typed["closed"] = request.POST.get("closed", "")
-    typed["special"] = request.POST.get("special", "")
-    try:
-        intervals = [i for n in range(7) for i in parse_spans(typed[f"day{n}"], n)]
-        closed = parse_closed(typed["closed"])
-        special = parse_special(typed["special"])
-    except forms.ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return typed  # shown again as typed: nothing saved
-    hours_set(store=store, intervals=intervals, closed_dates=closed, special_hours=special)
-    messages.success(request, _("Opening hours saved."))
-    return None
+    """The whole week, closed dates and special hours at once; one wrong row saves nothing."""
+    editor = editor_read(request.POST)
+    if editor.errors:
+        return {"hours_editor": editor}  # shown again as typed, each error next to its rows
+    hours_set(store=store, **editor.cleaned)
+    return {"redirect_query": "saved=1"}
 
 
 def _holiday(request: HttpRequest, store: Store) -> None:

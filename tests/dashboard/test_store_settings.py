@@ -65,18 +65,21 @@ def test_details_saved_and_bad_values_refused(alice_client, pizzeria):
 def test_hours_and_closed_dates(alice_client, pizzeria):
     data = {
         "action": "hours",
-        "day1": "11:30-14:30, 18h30-22h30",
-        "day5": "18:00-01:00",
-        "closed": "2026-12-25 Noël",
+        "day1_opens": ["11:30", "18:30"],
+        "day1_closes": ["14:30", "22:30"],
+        "day5_opens": ["18:00"],
+        "day5_closes": ["01:00"],
+        "closed_date": ["2026-12-25"],
+        "closed_reason": ["Noël"],
     }
     _post(alice_client, pizzeria, "hours", data)
     assert pizzeria.opening_intervals.count() == 3
     assert pizzeria.opening_intervals.filter(weekday=5, opens=time(18), closes=time(1)).exists()
     assert pizzeria.closed_dates.get().date == date(2026, 12, 25)
 
-    bad = _post(alice_client, pizzeria, "hours", {"action": "hours", "day0": "lunch time", "closed": ""})
-    assert "Write opening hours like" in bad.content.decode()
-    assert bad.context["days"][0][2] == "lunch time"  # shown again as typed
+    bad = _post(alice_client, pizzeria, "hours", {"action": "hours", "day0_opens": ["lunch"], "day0_closes": [""]})
+    assert "Give both the opening and the closing time" in bad.content.decode()
+    assert bad.context["hours_editor"].days[0]["rows"][0]["opens"] == "lunch"  # shown again as typed
     assert pizzeria.opening_intervals.count() == 3  # nothing replaced
 
 
