@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -137,6 +138,7 @@ def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any
         return {
             "form": given.get("form") or AssistantForm(instance=ai_services.config_for(store)),
             "selftest": AssistantSelfTest.objects.filter(store=store).first(),
+            "voice_preview_url": reverse("assistant:voice_preview", args=[store.pk]),
         }
     if tab == "escalation":
         return {"steps": list(EscalationStep.objects.filter(store=store).order_by("position", "id"))}

@@ -165,6 +165,7 @@ def test_assistant_settings(alice_client, pizzeria):
         "action": "assistant",
         "is_active": "on",
         "personality": "amical",
+        "voice_type": "male",
         "voice_style": "marin",
         "language": "fr",
         "greeting": "Bonjour et bienvenue !",
@@ -178,6 +179,7 @@ def test_assistant_settings(alice_client, pizzeria):
     config = IntelligentAIConfig.objects.get(store=pizzeria)
     assert config.personality == "amical" and config.upsell_enabled and config.greeting.startswith("Bonjour")
     assert config.turn_detection == "semantic_vad"  # realtime voice: the end of a thought ends the turn
+    assert config.voice_type == "male"
     bad = _post(alice_client, pizzeria, "assistant", {**data, "brain": "skynet"})
     assert "brain" in bad.context["form"].errors
 
