@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,8 +22,8 @@ from ai import services as ai_services
 from ai.models import AssistantSelfTest
 from ai.voice import preview
 from ai.voice.tts import TTSError
-from kalliky.languages import supported_language
 from kalliky.errors import Conflict, PermissionDenied
+from kalliky.languages import supported_language
 from stores.access import access_store
 from stores.availability import store_tz
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS, label_of
@@ -132,6 +132,9 @@ def menu_import_page(request: HttpRequest, store_id: int) -> HttpResponse:
         "importing": _("Importing…"),
         "fix_rows": _("Some rows need fixing: see the messages in the table."),
         "imported": _("Menu imported: %(created)s created, %(updated)s updated, %(skipped)s skipped."),
+        "leftovers": _("Remove the %(count)s template items that are not in this menu"),
+        "leftover_ordered": _("(already ordered)"),
+        "removed": _("%(removed)s template items removed."),
     }
     config = {
         "storeId": store.pk,

@@ -95,6 +95,16 @@ def product_delete(*, product: Product) -> None:
     store_data_changed.send(sender=Product, store_id=store_id)
 
 
+def template_items_remove(*, store: Store, product_ids: Sequence[int]) -> int:
+    """Delete the given items that a sector template put in this store (any other id is left
+    alone); past orders keep their lines, as with product_delete. Returns how many went."""
+    rows = Product.objects.filter(store=store, from_template=True, pk__in=list(product_ids))
+    deleted = rows.delete()[1].get("stores.Product", 0)
+    if deleted:
+        store_data_changed.send(sender=Product, store_id=store.pk)
+    return deleted
+
+
 def product_move(*, product: Product, step: int) -> bool:
     """Move an item one place up (step -1) or down (+1) among the items of its category; the
     whole category is numbered again so equal positions (a template's zeros) never stall the
