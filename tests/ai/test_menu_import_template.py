@@ -33,7 +33,9 @@ def test_the_template_marks_its_items(templated):
     assert not Product.objects.filter(store=templated, from_template=False).exists()
 
 
-def test_the_review_lists_the_template_items_not_in_the_menu(owner, templated, django_capture_on_commit_callbacks):
+def test_the_review_lists_the_template_items_not_in_the_menu(
+    owner, templated, django_capture_on_commit_callbacks
+):
     mine = ProductFactory(store=templated, name="Pizza du chef", price=Decimal("14"))
     ordered = Product.objects.filter(store=templated, from_template=True).first()
     OrderItemFactory(
@@ -42,7 +44,9 @@ def test_the_review_lists_the_template_items_not_in_the_menu(owner, templated, d
     )  # fmt: skip
     upload = read(owner, templated, "carte.csv", FRENCH_CSV, django_capture_on_commit_callbacks)
     leftovers = {item["name"]: item for item in upload["template_leftovers"]}
-    template_names = set(Product.objects.filter(store=templated, from_template=True).values_list("name", flat=True))
+    template_names = set(
+        Product.objects.filter(store=templated, from_template=True).values_list("name", flat=True)
+    )
     in_menu = {row["name"] for row in upload["rows"]}
     assert set(leftovers) == template_names - in_menu
     assert mine.name not in leftovers  # typed by the owner: never offered
@@ -50,7 +54,9 @@ def test_the_review_lists_the_template_items_not_in_the_menu(owner, templated, d
     assert all(item["suggested"] for name, item in leftovers.items() if name != ordered.name)
 
 
-def test_importing_removes_the_ticked_template_items_only(owner, templated, django_capture_on_commit_callbacks):
+def test_importing_removes_the_ticked_template_items_only(
+    owner, templated, django_capture_on_commit_callbacks
+):
     mine = ProductFactory(store=templated, name="Pizza du chef", price=Decimal("14"))
     upload = read(owner, templated, "carte.csv", FRENCH_CSV, django_capture_on_commit_callbacks)
     leftover = upload["template_leftovers"][0]
@@ -71,7 +77,9 @@ def test_importing_removes_the_ticked_template_items_only(owner, templated, djan
     assert Product.objects.filter(pk=mine.pk).exists()  # not from the template: kept
     line = OrderItem.objects.get(pk=line.pk)
     assert (line.product_id, line.name) == (None, leftover["name"])
-    assert owner.get(status_url(upload["id"])).json()["template_leftovers"] == []  # imported: nothing to offer
+    assert (
+        owner.get(status_url(upload["id"])).json()["template_leftovers"] == []
+    )  # imported: nothing to offer
 
 
 def test_without_the_box_nothing_is_removed(owner, templated, django_capture_on_commit_callbacks):
@@ -86,7 +94,11 @@ def test_another_stores_items_cannot_be_removed(owner, templated, salon, django_
     upload = read(owner, templated, "carte.csv", FRENCH_CSV, django_capture_on_commit_callbacks)
     response = owner.post(
         "/api/ai/process-menu",
-        {"upload_id": upload["id"], "rows": [create(r) for r in upload["rows"]], "remove_template_ids": [theirs.pk]},
+        {
+            "upload_id": upload["id"],
+            "rows": [create(r) for r in upload["rows"]],
+            "remove_template_ids": [theirs.pk],
+        },
         content_type="application/json",
     )
     assert response.json()["removed"] == 0 and Product.objects.filter(pk=theirs.pk).exists()

@@ -40,7 +40,9 @@ def test_the_sample_is_a_wav_in_the_store_language(alice_client, pizzeria, spoke
 
 def test_an_unknown_voice_is_refused(alice_client, pizzeria, spoken):
     assert alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": "robot"}).status_code == 400
-    assert alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": "marin", "provider": "x"}).status_code == 400
+    assert (
+        alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": "marin", "provider": "x"}).status_code == 400
+    )
     assert spoken == []
 
 
@@ -74,5 +76,7 @@ def test_the_tab_speaks_plain_words_and_lists_voices_and_languages(alice_client,
 
 
 def test_the_store_phone_is_asked_in_plain_words(alice_client, pizzeria):
-    html = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab=details", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    html = alice_client.get(
+        f"/stores/{pizzeria.pk}/settings/?tab=details", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "Numéro de téléphone (ex. +33 6 12 34 56 78)" in html and "E.164" not in html

@@ -27,7 +27,10 @@ def _post(client, store, data: dict, lang: str = "en"):  # noqa: ANN001, ANN202
 
 
 def test_an_item_is_renamed_described_repriced_and_moved_in_one_form(alice_client, pizzeria):
-    pizzas, drinks = CategoryFactory(store=pizzeria, name="Pizzas"), CategoryFactory(store=pizzeria, name="Drinks")
+    pizzas, drinks = (
+        CategoryFactory(store=pizzeria, name="Pizzas"),
+        CategoryFactory(store=pizzeria, name="Drinks"),
+    )
     item = ProductFactory(store=pizzeria, category=pizzas, name="Marghe", price=Decimal("9"))
     data = {
         "action": "product_edit",
@@ -50,7 +53,11 @@ def test_an_item_is_renamed_described_repriced_and_moved_in_one_form(alice_clien
 
 def test_a_bad_edit_writes_nothing(alice_client, pizzeria):
     item = ProductFactory(store=pizzeria, name="Margherita", price=Decimal("9"))
-    for bad in ({"name": "", "price": "10"}, {"name": "New", "price": "cheap"}, {"name": "New", "price": "-1"}):
+    for bad in (
+        {"name": "", "price": "10"},
+        {"name": "New", "price": "cheap"},
+        {"name": "New", "price": "-1"},
+    ):
         page = _post(alice_client, pizzeria, {"action": "product_edit", "product_id": item.pk, **bad})
         assert page.status_code == 200
         item.refresh_from_db()
@@ -80,16 +87,19 @@ def test_up_and_down_persist_the_order_within_the_category(alice_client, pizzeri
     pizzas = CategoryFactory(store=pizzeria, name="Pizzas")
     a, b, c = (ProductFactory(store=pizzeria, category=pizzas, name=n, sort_order=0) for n in "ABC")
     _post(alice_client, pizzeria, {"action": "product_move", "product_id": c.pk, "direction": "up"})
-    names = list(Product.objects.filter(category=pizzas).order_by("sort_order").values_list("name", flat=True))
+    names = list(
+        Product.objects.filter(category=pizzas).order_by("sort_order").values_list("name", flat=True)
+    )
     assert names == ["A", "C", "B"]
     _post(alice_client, pizzeria, {"action": "product_move", "product_id": a.pk, "direction": "up"})  # first
     _post(alice_client, pizzeria, {"action": "product_move", "product_id": a.pk, "direction": "down"})
-    names = list(Product.objects.filter(category=pizzas).order_by("sort_order").values_list("name", flat=True))
+    names = list(
+        Product.objects.filter(category=pizzas).order_by("sort_order").values_list("name", flat=True)
+    )
     assert names == ["C", "A", "B"]
     page = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert html.index(">C<") < html.index(">A<") < html.index(">B<")
-
 
 
 def test_a_size_and_an_extra_are_edited_in_place(alice_client, pizzeria):
@@ -98,8 +108,16 @@ def test_a_size_and_an_extra_are_edited_in_place(alice_client, pizzeria):
     extra = ProductVariation.objects.create(
         product=item, type="extra", name="Extra", value="Olives", price_delta=Decimal("1")
     )
-    _post(alice_client, pizzeria, {"action": "variation_edit", "variation_id": size.pk, "value": "XL", "price": "14"})
-    _post(alice_client, pizzeria, {"action": "variation_edit", "variation_id": extra.pk, "value": "Olives noires", "price": "1,5"})  # noqa: E501
+    _post(
+        alice_client,
+        pizzeria,
+        {"action": "variation_edit", "variation_id": size.pk, "value": "XL", "price": "14"},
+    )
+    _post(
+        alice_client,
+        pizzeria,
+        {"action": "variation_edit", "variation_id": extra.pk, "value": "Olives noires", "price": "1,5"},
+    )  # noqa: E501
     size.refresh_from_db()
     extra.refresh_from_db()
     assert (size.value, size.price) == ("XL", Decimal("14.00"))
@@ -109,12 +127,18 @@ def test_a_size_and_an_extra_are_edited_in_place(alice_client, pizzeria):
 
 def test_the_stock_control_is_an_action_next_to_a_status_badge(alice_client, pizzeria):
     item = ProductFactory(store=pizzeria, name="Tiramisu")
-    html = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    html = alice_client.get(
+        f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "Marquer en rupture" in html and "En vente" in html
     _post(alice_client, pizzeria, {"action": "product_stock", "product_id": item.pk})
-    html = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    html = alice_client.get(
+        f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "Remettre en vente" in html and "En rupture" in html
-    html = alice_client.get(f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = alice_client.get(
+        f"/stores/{pizzeria.pk}/settings/?tab=catalog", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "Back in stock" in html and 'data-status="out_of_stock"' in html
 
 
@@ -150,7 +174,13 @@ def test_alice_cannot_reach_carols_item_through_her_own_store(alice_client, pizz
 def test_an_item_cannot_be_moved_to_another_owners_category(alice_client, pizzeria, salon):
     item = ProductFactory(store=pizzeria, name="Margherita")
     foreign = CategoryFactory(store=salon, name="Soins")
-    data = {"action": "product_edit", "product_id": item.pk, "name": "M", "price": "1", "category_id": foreign.pk}
+    data = {
+        "action": "product_edit",
+        "product_id": item.pk,
+        "name": "M",
+        "price": "1",
+        "category_id": foreign.pk,
+    }
     assert alice_client.post(f"/stores/{pizzeria.pk}/settings/?tab=catalog", data).status_code == 404
     item.refresh_from_db()
     assert item.name == "Margherita"

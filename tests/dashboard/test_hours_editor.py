@@ -21,7 +21,9 @@ def _post(client, store, data: dict, lang: str = "en"):  # noqa: ANN001, ANN202
 
 
 def _week(store) -> list[tuple[int, time, time]]:  # noqa: ANN001
-    return list(store.opening_intervals.order_by("weekday", "opens").values_list("weekday", "opens", "closes"))
+    return list(
+        store.opening_intervals.order_by("weekday", "opens").values_list("weekday", "opens", "closes")
+    )
 
 
 def test_two_openings_a_day_and_an_evening_past_midnight_are_saved(alice_client, pizzeria):
@@ -59,25 +61,38 @@ def test_the_saved_week_is_shown_back_with_a_green_confirmation(alice_client, pi
 @pytest.mark.parametrize(
     ("data", "message", "key"),
     [
-        ({"day2_opens": ["12:00"], "day2_closes": ["12:00"]}, "cannot start and end at the same time", "day2"),
+        (
+            {"day2_opens": ["12:00"], "day2_closes": ["12:00"]},
+            "cannot start and end at the same time",
+            "day2",
+        ),
         (
             {"day2_opens": ["11:00", "13:00"], "day2_closes": ["14:00", "15:00"]},
-            "Two openings overlap", "day2",
+            "Two openings overlap",
+            "day2",
         ),
         (  # Friday 18:00 → 02:00 runs into Saturday 01:00
-            {"day4_opens": ["18:00"], "day4_closes": ["02:00"], "day5_opens": ["01:00"], "day5_closes": ["03:00"]},
-            "Two openings overlap", "day5",
+            {
+                "day4_opens": ["18:00"],
+                "day4_closes": ["02:00"],
+                "day5_opens": ["01:00"],
+                "day5_closes": ["03:00"],
+            },
+            "Two openings overlap",
+            "day5",
         ),
         ({"day1_opens": ["9h"], "day1_closes": ["12:00"]}, "Give both the opening", "day1"),
         ({"closed_date": ["2026-13-40"], "closed_reason": ["Noël"]}, "Pick a closed date", "closed"),
         ({"closed_date": ["2026-12-25", "2026-12-25"], "closed_reason": ["", ""]}, "listed twice", "closed"),
         (
             {"special_date": ["24/12/2026"], "special_opens": ["10:00"], "special_closes": ["16:00"]},
-            "Pick the date of the special hours", "special",
+            "Pick the date of the special hours",
+            "special",
         ),
         (
             {"special_date": ["2026-12-24"], "special_opens": ["10:00"], "special_closes": ["10:00"]},
-            "cannot start and end", "special",
+            "cannot start and end",
+            "special",
         ),
     ],
 )

@@ -77,7 +77,8 @@ def test_hours_and_closed_dates(alice_client, pizzeria):
     assert pizzeria.opening_intervals.filter(weekday=5, opens=time(18), closes=time(1)).exists()
     assert pizzeria.closed_dates.get().date == date(2026, 12, 25)
 
-    bad = _post(alice_client, pizzeria, "hours", {"action": "hours", "day0_opens": ["lunch"], "day0_closes": [""]})
+    typo = {"action": "hours", "day0_opens": ["lunch"], "day0_closes": [""]}
+    bad = _post(alice_client, pizzeria, "hours", typo)
     assert "Give both the opening and the closing time" in bad.content.decode()
     assert bad.context["hours_editor"].days[0]["rows"][0]["opens"] == "lunch"  # shown again as typed
     assert pizzeria.opening_intervals.count() == 3  # nothing replaced

@@ -35,7 +35,8 @@ WORDS = {
     },
     "en": {
         "mark": "Mark out of stock", "back": "Back in stock", "on_sale": "Available",
-        "out": "Out of stock", "saved": "Opening hours saved", "who": "Who answers: local assistant or OpenAI",
+        "out": "Out of stock", "saved": "Opening hours saved",
+        "who": "Who answers: local assistant or OpenAI",
         "wait": "Wait before answering (silence at the end of a sentence)", "playing": "Playing the sample.",
         "leftovers": "Remove the 2 template items that are not in this menu", "same_time": "same time",
         "deleted": "Past orders keep its name and price",
@@ -56,7 +57,11 @@ def _page(browser, base: str, viewport: str, lang: str):  # noqa: ANN001, ANN202
 def _catalog(page, base: str, store, shot: str, words: dict[str, str]) -> None:  # noqa: ANN001
     url = f"{base}/stores/{store.pk}/settings/?tab=catalog"
     category = (
-        Category.objects.filter(store=store).annotate(n=Count("products")).filter(n__gte=3).order_by("sort_order").first()
+        Category.objects.filter(store=store)
+        .annotate(n=Count("products"))
+        .filter(n__gte=3)
+        .order_by("sort_order")
+        .first()
     )
     items = list(category.products.order_by("sort_order", "name", "pk"))
     item = items[1]
@@ -82,10 +87,16 @@ def _catalog(page, base: str, store, shot: str, words: dict[str, str]) -> None: 
     page.fill(f"#edit-desc-{item.pk}", "Recette de la maison")
     page.fill(f"#edit-price-{item.pk}", "12,40")
     page.select_option(f"#edit-cat-{item.pk}", str(other.pk))
-    page.locator(f"#edit-cat-{item.pk}").locator("xpath=ancestor::form").locator("button[type=submit]").click()
+    page.locator(f"#edit-cat-{item.pk}").locator("xpath=ancestor::form").locator(
+        "button[type=submit]"
+    ).click()
     page.wait_for_selector(f'li[data-product="{item.pk}"] [data-name]:has-text("maison")')
     item.refresh_from_db()
-    assert (item.price, item.category_id, item.description) == (Decimal("12.40"), other.pk, "Recette de la maison")
+    assert (item.price, item.category_id, item.description) == (
+        Decimal("12.40"),
+        other.pk,
+        "Recette de la maison",
+    )
 
     # Up and down persist the order (the first item of the category moves down).
     first = items[0]
@@ -163,7 +174,7 @@ def _assistant(page, base: str, store, shot: str, words: dict[str, str]) -> None
     with page.expect_response(lambda r: "voice-preview" in r.url) as answer:
         page.click("[data-voice-preview=id_voice_type]")
     assert answer.value.status == 200 and answer.value.headers["content-type"] == "audio/wav"
-    page.wait_for_selector(f"#id_voice_type-preview:has-text(\"{words['playing']}\")")
+    page.wait_for_selector(f'#id_voice_type-preview:has-text("{words["playing"]}")')
     language = page.locator("#id_language option")
     assert language.count() == 2
     screenshot(page, f"settings-assistant-{shot}")
@@ -174,7 +185,9 @@ def _assistant(page, base: str, store, shot: str, words: dict[str, str]) -> None
 
 def _menu_import(page, base: str, store, shot: str, words: dict[str, str], tmp_path) -> None:  # noqa: ANN001
     never_ordered = list(
-        Product.objects.filter(store=store, order_items__isnull=True).order_by("-pk").values_list("pk", flat=True)[:2]
+        Product.objects.filter(store=store, order_items__isnull=True)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:2]
     )
     Product.objects.filter(pk__in=never_ordered).update(from_template=True)
     menu = tmp_path / "carte.csv"
@@ -198,7 +211,9 @@ def test_catalog_and_store_settings_in_the_browser(
     asgi_server, open_pizzeria, browser, monkeypatch, tmp_path, viewport, lang
 ):
     # The server runs in this process: the speech engine is replaced by a short silence.
-    monkeypatch.setattr(tts, "synthesize", lambda *_a, **_k: CODECS["PCMU"].encode(np.zeros(1600, dtype="int16")))
+    monkeypatch.setattr(
+        tts, "synthesize", lambda *_a, **_k: CODECS["PCMU"].encode(np.zeros(1600, dtype="int16"))
+    )
     context, page = _page(browser, asgi_server, viewport, lang)
     shot = f"{viewport}-{lang}"
     words = WORDS[lang]
