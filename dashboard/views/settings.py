@@ -90,8 +90,10 @@ def store_settings(request: HttpRequest, store_id: int) -> HttpResponse:
         except (AppError, ValidationError) as exc:
             messages.error(request, _problem(exc))
             outcome = None
-        if isinstance(outcome, dict) and "redirect_query" in outcome:  # saved, said on the next page
-            return redirect(f"{request.path}?tab={tab}&{outcome['redirect_query']}")
+        if isinstance(outcome, dict) and "redirect_query" in outcome:  # saved: back to the same place
+            query = f"&{outcome['redirect_query']}" if outcome["redirect_query"] else ""
+            anchor = f"#{outcome['anchor']}" if outcome.get("anchor") else ""
+            return redirect(f"{request.path}?tab={tab}{query}{anchor}")
         if isinstance(outcome, dict):  # a form with errors, or a preview: shown on this page
             context.update(outcome)
         else:
@@ -217,6 +219,11 @@ def _product(store: Store, request: HttpRequest) -> Product:
     return found
 
 
+def _back_to(product_id: int) -> dict[str, Any]:
+    """After a change to one item, the page opens again at that item (long menus)."""
+    return {"redirect_query": "", "anchor": f"item-{product_id}"}
+
+
 def _product_add(request: HttpRequest, store: Store) -> None:
     name = request.POST.get("name", "").strip()
     if not name:
@@ -228,7 +235,7 @@ def _product_add(request: HttpRequest, store: Store) -> None:
     messages.success(request, _("%(name)s added.") % {"name": name})
 
 
-def _product_edit(request: HttpRequest, store: Store) -> None:
+def _product_edit(request: HttpRequest, store: Store) -> dict[str, Any]:
     """Name, description, price and category in one form; nothing is written if one is wrong."""
     product = _product(store, request)
     name = request.POST.get("name", "").strip()
@@ -249,6 +256,7 @@ def _product_edit(request: HttpRequest, store: Store) -> None:
         price=price,
     )
     messages.success(request, _("%(name)s saved.") % {"name": product.name})
+    return _back_to(product.pk)
 
 
 def _product_delete(request: HttpRequest, store: Store) -> None:
@@ -260,26 +268,29 @@ def _product_delete(request: HttpRequest, store: Store) -> None:
     )
 
 
-def _product_move(request: HttpRequest, store: Store) -> None:
+def _product_move(request: HttpRequest, store: Store) -> dict[str, Any]:
     step = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if step is None:
         raise AppError(_("Move the item up or down."))
-    product_move(product=_product(store, request), step=step)
+    product = _product(store, request)
+    product_move(product=product, step=step)
+    return _back_to(product.pk)
 
 
-def _product_stock(request: HttpRequest, store: Store) -> None:
+def _product_stock(request: HttpRequest, store: Store) -> dict[str, Any]:
     """One click: out of stock ↔ available (the assistant stops offering it at once)."""
     product = _product(store, request)
     available = product.status != Product.Status.AVAILABLE
     status = Product.Status.AVAILABLE if available else Product.Status.OUT_OF_STOCK
     product_update(product=product, category_id=product.category_id, status=status)
     messages.success(request, _("%(name)s: %(status)s.") % {"name": product.name, "status": status.label})
+    return _back_to(product.pk)
 
 
 _FACT_VALUES: dict[str, bool | None] = {"": None, "yes": True, "no": False}
 
 
-def _product_dietary(request: HttpRequest, store: Store) -> None:
+def _product_dietary(request: HttpRequest, store: Store) -> dict[str, Any]:
     """Each fact: yes, no or unknown ("" — the default, which the assistant never guesses)."""
     product = _product(store, request)
     facts: dict[str, dict[str, bool | None]] = {"tags": {}, "allergens": {}}
@@ -296,6 +307,7 @@ def _product_dietary(request: HttpRequest, store: Store) -> None:
         product=product, category_id=product.category_id, dietary=facts["tags"], allergens=facts["allergens"]
     )
     messages.success(request, _("%(name)s: diet and allergens saved.") % {"name": product.name})
+    return _back_to(product.pk)
 
 
 def _variation(store: Store, request: HttpRequest) -> ProductVariation:
@@ -309,9 +321,10 @@ def _variation(store: Store, request: HttpRequest) -> ProductVariation:
     return variation
 
 
-def _variation_toggle(request: HttpRequest, store: Store) -> None:
+def _variation_toggle(request: HttpRequest, store: Store) -> dict[str, Any]:
     variation = _variation(store, request)
     variation_set_available(variation=variation, available=not variation.is_available)
+    return _back_to(variation.product_id)
 
 
 def _variation_price_fields(kind: str, raw: str) -> dict[str, Any]:
@@ -322,7 +335,7 @@ def _variation_price_fields(kind: str, raw: str) -> dict[str, Any]:
     return {"price_delta": price, "price": None}
 
 
-def _variation_edit(request: HttpRequest, store: Store) -> None:
+def _variation_edit(request: HttpRequest, store: Store) -> dict[str, Any]:
     """Rename a size, option or extra and change its price in place (its id stays)."""
     variation = _variation(store, request)
     value = request.POST.get("value", "").strip()
@@ -333,6 +346,7 @@ def _variation_edit(request: HttpRequest, store: Store) -> None:
     variation_save(product=variation.product, variation=variation, **fields)
     store_data_changed.send(sender=ProductVariation, store_id=store.pk)
     messages.success(request, _("%(value)s saved.") % {"value": value})
+    return _back_to(variation.product_id)
 
 
 VARIATION_NAMES = {
@@ -342,7 +356,7 @@ VARIATION_NAMES = {
 }
 
 
-def _variation_add(request: HttpRequest, store: Store) -> None:
+def _variation_add(request: HttpRequest, store: Store) -> dict[str, Any]:
     """A size replaces the item's price; an extra adds to it; an option is free."""
     product = _product(store, request)
     kind, value = request.POST.get("type", ""), request.POST.get("value", "").strip()
@@ -355,6 +369,7 @@ def _variation_add(request: HttpRequest, store: Store) -> None:
     variation_save(product=product, **fields)
     store_data_changed.send(sender=ProductVariation, store_id=store.pk)
     messages.success(request, _("%(value)s added to %(name)s.") % {"value": value, "name": product.name})
+    return _back_to(product.pk)
 
 
 def _category_rename(request: HttpRequest, store: Store) -> None:

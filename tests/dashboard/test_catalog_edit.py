@@ -184,3 +184,11 @@ def test_an_item_cannot_be_moved_to_another_owners_category(alice_client, pizzer
     assert alice_client.post(f"/stores/{pizzeria.pk}/settings/?tab=catalog", data).status_code == 404
     item.refresh_from_db()
     assert item.name == "Margherita"
+
+
+def test_after_a_change_the_page_opens_again_at_the_item(alice_client, pizzeria):
+    item = ProductFactory(store=pizzeria, name="Calzone")
+    response = alice_client.post(
+        f"/stores/{pizzeria.pk}/settings/?tab=catalog", {"action": "product_stock", "product_id": item.pk}
+    )
+    assert response.status_code == 302 and response.url.endswith(f"?tab=catalog#item-{item.pk}")
