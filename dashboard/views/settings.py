@@ -254,6 +254,7 @@ def _product_edit(request: HttpRequest, store: Store) -> dict[str, Any]:
         name=name[:200],
         description=request.POST.get("description", "").strip()[:2000],
         price=price,
+        from_template=False,  # edited by the owner: theirs now, never offered for removal
     )
     messages.success(request, _("%(name)s saved.") % {"name": product.name})
     return _back_to(product.pk)

@@ -80,3 +80,17 @@ def test_the_store_phone_is_asked_in_plain_words(alice_client, pizzeria):
         f"/stores/{pizzeria.pk}/settings/?tab=details", HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Numéro de téléphone (ex. +33 6 12 34 56 78)" in html and "E.164" not in html
+
+
+def test_with_openai_the_sample_uses_its_voice(alice_client, pizzeria, settings, monkeypatch, spoken):
+    settings.OPENAI_API_KEY = "sk-test"
+    asked: list[tuple[str, str]] = []
+
+    def fake_openai(text: str, voice: str) -> bytes:
+        asked.append((text, voice))
+        return CODECS["PCMU"].encode(np.zeros(400, dtype="int16"))
+
+    monkeypatch.setattr(tts, "_openai_kept", fake_openai)
+    response = alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": "coral", "provider": "openai"})
+    assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+    assert asked[0][1] == "coral" and spoken == []

@@ -31,7 +31,9 @@ def test_an_item_is_renamed_described_repriced_and_moved_in_one_form(alice_clien
         CategoryFactory(store=pizzeria, name="Pizzas"),
         CategoryFactory(store=pizzeria, name="Drinks"),
     )
-    item = ProductFactory(store=pizzeria, category=pizzas, name="Marghe", price=Decimal("9"))
+    item = ProductFactory(
+        store=pizzeria, category=pizzas, name="Marghe", price=Decimal("9"), from_template=True
+    )
     data = {
         "action": "product_edit",
         "product_id": item.pk,
@@ -46,6 +48,7 @@ def test_an_item_is_renamed_described_repriced_and_moved_in_one_form(alice_clien
         "Margherita", "Tomate, mozzarella", Decimal("10.50"), drinks,
     )  # fmt: skip
     assert "Margherita saved." in page.content.decode()
+    assert not item.from_template  # edited by the owner: a menu import never offers to remove it
     _post(alice_client, pizzeria, {**data, "category_id": ""})
     item.refresh_from_db()
     assert item.category is None
