@@ -54,7 +54,7 @@ def test_the_saved_week_is_shown_back_with_a_green_confirmation(alice_client, pi
     page = alice_client.get(URL.format(pizzeria.pk) + "&saved=1", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'role="status"' in page and "Horaires enregistrés" in page
     assert 'name="day4_opens" value="18:00"' in page and 'name="day4_closes" value="02:00"' in page
-    assert 'type="date"' in page
+    assert 'type="date"' in page and "(lendemain)" in page  # 18:00 → 02:00 ends the next day
     assert 'role="alert"' not in page
 
 
