@@ -18,7 +18,7 @@ from ninja.security import django_auth
 from pydantic import Field, field_validator
 
 from ai import menu_import
-from ai.menu_upload import ReviewedRow, menu_upload_apply, menu_upload_create
+from ai.menu_upload import ReviewedRow, menu_upload_apply, menu_upload_create, template_leftovers
 from ai.models import MenuUpload
 from kalliky.errors import ValidationFailed
 from stores.access import access_store, stores_for
@@ -58,6 +58,13 @@ class RowOut(Schema):
     allergens: list[str] = Field(default_factory=list, description="Allergens the file says it contains.")
 
 
+class LeftoverOut(Schema):
+    product_id: int
+    name: str
+    ordered: bool = Field(description="Already in an order (its lines are kept either way).")
+    suggested: bool = Field(description="Offered ticked: from a template and never ordered.")
+
+
 class UploadOut(Schema):
     id: int
     store_id: int
@@ -68,8 +75,16 @@ class UploadOut(Schema):
     error: str
     rows: list[RowOut] = Field(description="The rows found, once the status is done.")
     result: dict[str, int] = Field(description="Counts of the import, once the status is imported.")
+    template_leftovers: list[LeftoverOut] = Field(
+        default_factory=list,
+        description="Items a sector template added that this menu does not have, once done.",
+    )
     created_at: datetime
     imported_at: datetime | None
+
+    @staticmethod
+    def resolve_template_leftovers(obj: MenuUpload) -> list[dict[str, Any]]:
+        return template_leftovers(obj)
 
 
 class RowIn(Schema):
@@ -95,6 +110,11 @@ class RowIn(Schema):
 class ProcessIn(Schema):
     upload_id: int
     rows: list[RowIn] = Field(min_length=1, max_length=menu_import.MAX_ROWS)
+    remove_template_ids: list[int] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Template items to delete (see template_leftovers); other ids are ignored.",
+    )
 
 
 class ProcessOut(Schema):
@@ -104,6 +124,7 @@ class ProcessOut(Schema):
     updated: int
     skipped: int
     categories_created: int
+    removed: int = 0
 
 
 def _upload(request: HttpRequest, upload_id: int) -> MenuUpload:
@@ -162,5 +183,5 @@ def process_menu(request: HttpRequest, payload: ProcessIn) -> dict[str, Any]:
         )
         for row in payload.rows
     ]
-    result = menu_upload_apply(upload=upload, rows=rows)
+    result = menu_upload_apply(upload=upload, rows=rows, remove_template_ids=payload.remove_template_ids)
     return {"upload_id": upload.pk, "status": upload.status, **result}

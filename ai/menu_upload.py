@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from ai.menu_import import CatalogEntry, MenuImportError
 from ai.models import MenuUpload
 from kalliky.errors import Conflict, ValidationFailed
 from stores.models import Store
-from stores.services.catalog import ImportedItem, catalog_import
+from stores.services.catalog import ImportedItem, catalog_import, template_items_remove
 
 log = logging.getLogger(__name__)
 
@@ -220,10 +220,33 @@ def _not_importable(upload: MenuUpload) -> Conflict:
     return Conflict(_("This file is still being read: wait for the review table."))
 
 
-def menu_upload_apply(*, upload: MenuUpload, rows: Sequence[ReviewedRow]) -> dict[str, int]:
+def template_leftovers(upload: MenuUpload) -> list[dict[str, Any]]:
+    """The items a sector template put in the store that this menu does not have (by name,
+    ignoring case, or by the row's match): the review offers to remove them. `suggested` when
+    never ordered, so nobody's order history points at them."""
+    if upload.status != MenuUpload.Status.DONE:
+        return []
+    names = {str(row.get("name", "")).strip().casefold() for row in upload.rows}
+    matched = {(row.get("match") or {}).get("product_id") for row in upload.rows}
+    products = (
+        upload.store.products.filter(from_template=True)
+        .annotate(orders=Count("order_items"))
+        .order_by("sort_order", "name")
+    )
+    return [
+        {"product_id": p.pk, "name": p.name, "ordered": p.orders > 0, "suggested": p.orders == 0}
+        for p in products
+        if p.name.casefold() not in names and p.pk not in matched
+    ]
+
+
+def menu_upload_apply(
+    *, upload: MenuUpload, rows: Sequence[ReviewedRow], remove_template_ids: Sequence[int] = ()
+) -> dict[str, int]:
     """Write the reviewed rows to the store's catalog in one transaction, once per upload:
     Conflict when the upload is not ready or already imported, RowsInvalid (nothing written)
-    when any row to create or update is wrong. Returns the counts shown to the owner."""
+    when any row to create or update is wrong. `remove_template_ids`: items a sector template put
+    there that the owner chose to drop (only such items go). Returns the counts shown."""
     with transaction.atomic():
         # Claimed by a conditional UPDATE: of two imports racing, the second finds it IMPORTED.
         claimed = MenuUpload.objects.filter(pk=upload.pk, status=MenuUpload.Status.DONE).update(
@@ -256,7 +279,12 @@ def menu_upload_apply(*, upload: MenuUpload, rows: Sequence[ReviewedRow]) -> dic
         if problems:
             raise RowsInvalid(problems)  # the atomic block rolls the claim back: still DONE
         counts = catalog_import(store=upload.store, items=items)
+        # A template item this import updates is the owner's now: it is never removed.
+        removed = template_items_remove(
+            store=upload.store, product_ids=[i for i in remove_template_ids if i not in updated]
+        )
         result = {
+            "removed": removed,
             "created": counts.created,
             "updated": counts.updated,
             "skipped": sum(1 for row in rows if row.action == "skip"),

@@ -51,6 +51,7 @@ assistant_patterns = [
     path("stores/<int:store_id>/assistant/test/", assistant.test_assistant, name="test"),
     path("stores/<int:store_id>/assistant/selftest/", assistant.run_selftest, name="selftest"),
     path("stores/<int:store_id>/menu/import/", assistant.menu_import_page, name="menu_import"),
+    path("stores/<int:store_id>/assistant/voice-preview/", assistant.voice_preview, name="voice_preview"),
 ]
 
 telephony_patterns = [

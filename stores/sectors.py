@@ -104,7 +104,9 @@ def apply(store: Store, sector: Sector) -> dict[str, int]:
             created["categories"] += int(new)
             for name, price in items:
                 _product, new = Product.objects.get_or_create(
-                    store=store, name=str(name), defaults={"category": category, "price": price}
+                    store=store,
+                    name=str(name),
+                    defaults={"category": category, "price": price, "from_template": True},
                 )
                 created["products"] += int(new)
         for name, minutes, price in sector.services:

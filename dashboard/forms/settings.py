@@ -4,13 +4,17 @@ the field) before the same services as the API write it."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ai.models import IntelligentAIConfig
+from ai.voice.preview import OPENAI_VOICES, PHONE_VOICES, openai_configured
+from kalliky.languages import SUPPORTED_LANGUAGES
+from kalliky.phones import to_e164
 from stores.holidays import is_supported
 from stores.models import Store
 
@@ -41,7 +45,22 @@ class StoreDetailsForm(Styled, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["phone"].label = _("Phone number (e.g. +33 6 12 34 56 78)")
+        self.fields["phone"].help_text = _(
+            "The number customers know; write it with the country code, spaces are fine."
+        )
+        self.fields["country"].help_text = _("Two letters, like FR: used for the public holidays.")
+        self.fields["timezone"].help_text = _("Like Europe/Paris: the store's clock for hours and bookings.")
         self._style()
+
+    def clean_phone(self) -> str:
+        raw = (self.cleaned_data.get("phone") or "").strip()
+        if not raw:
+            return ""
+        try:
+            return to_e164(raw)
+        except ValueError:
+            raise forms.ValidationError(_("Write a phone number like +33 6 12 34 56 78.")) from None
 
     def clean_country(self) -> str:
         # The same rule as the API: a code whose public holidays we know, or empty for none.
@@ -55,16 +74,52 @@ class StoreDetailsForm(Styled, forms.ModelForm):
 
 
 class AssistantForm(Styled, forms.ModelForm):
+    """Plain words for the owner; the voice and language picked from lists. The OpenAI voice is
+    offered only when OpenAI is configured (otherwise it is kept as it was)."""
+
+    voice_type = forms.ChoiceField(
+        label=_("Voice on the phone"),
+        choices=list(PHONE_VOICES.items()),
+        help_text=_("Press “Listen” to hear a sample sentence in the store's language."),
+    )
+    voice_style = forms.ChoiceField(
+        label=_("Voice when OpenAI answers"),
+        choices=[(v, v.capitalize()) for v in OPENAI_VOICES],
+    )
+    language = forms.ChoiceField(label=_("Language the assistant speaks"), choices=())
+
     class Meta:
         model = IntelligentAIConfig
         fields = [
-            "is_active", "personality", "voice_style", "language", "greeting", "custom_instructions",
-            "automation_level", "upsell_enabled", "brain", "turn_detection",
+            "is_active", "personality", "voice_type", "voice_style", "language", "greeting",
+            "custom_instructions", "automation_level", "upsell_enabled", "brain", "turn_detection",
         ]  # fmt: skip
         widgets = {"custom_instructions": forms.Textarea(attrs={"rows": 4})}
+        labels = {
+            "is_active": _("The assistant answers calls"),
+            "personality": _("Tone"),
+            "greeting": _("First sentence callers hear"),
+            "custom_instructions": _("What the assistant should know (your own words)"),
+            "automation_level": _("What the assistant may do"),
+            "upsell_enabled": _("Suggest a side or a drink"),
+            "brain": _("Who answers: local assistant or OpenAI"),
+            "turn_detection": _("Wait before answering (silence at the end of a sentence)"),
+        }
+        help_texts = {
+            "greeting": _("Leave empty for the usual greeting with the store's name."),
+            "brain": _("The local assistant works offline; OpenAI understands more but needs its key."),
+            "turn_detection": _(
+                "How the assistant knows the caller has finished: a short pause, or a finished thought."
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            (code, get_language_info(code)["name_local"].capitalize()) for code in SUPPORTED_LANGUAGES
+        ]
+        if not openai_configured():
+            del self.fields["voice_style"]
         self._style()
 
 
@@ -88,58 +143,3 @@ def parse_spans(text: str, weekday: int) -> list[dict[str, Any]]:
             raise forms.ValidationError(_("An opening cannot start and end at the same time."))
         intervals.append({"weekday": weekday, "opens": opens, "closes": closes})
     return intervals
-
-
-SPECIAL_LINE = re.compile(r"^(\S+)\s+((?:\d{1,2}[:h]\d{2}\s*[-–]\s*\d{1,2}[:h]\d{2}[\s,]*)+)(.*)$")
-
-
-def parse_special(text: str) -> list[dict[str, Any]]:
-    """One date a line with its hours: '2026-12-24 10:00-16:00, 18:00-20:00 Christmas Eve'."""
-    special = []
-    for line in [line.strip() for line in text.splitlines() if line.strip()]:
-        match = SPECIAL_LINE.match(line)
-        try:
-            on = date.fromisoformat(match.group(1)) if match else None
-            intervals = parse_spans(match.group(2).strip(" ,"), 0) if match else []
-        except (ValueError, forms.ValidationError):
-            on, intervals = None, []
-        if on is None or not intervals:
-            raise forms.ValidationError(
-                _("%(line)s: write special hours as YYYY-MM-DD 10:00-16:00, then the reason.")
-                % {"line": line}
-            )
-        reason = match.group(3).strip()[:200] if match else ""
-        special += [
-            {"date": on, "opens": i["opens"], "closes": i["closes"], "reason": reason} for i in intervals
-        ]
-    return special
-
-
-def special_of(rows: list[Any]) -> str:
-    """The special hours as the textarea shows them, one date a line."""
-    by_day: dict[date, list[Any]] = {}
-    for row in rows:
-        by_day.setdefault(row.date, []).append(row)
-    lines = []
-    for day, spans in sorted(by_day.items()):
-        hours = ",".join(f"{r.opens:%H:%M}-{r.closes:%H:%M}" for r in spans)
-        lines.append(f"{day.isoformat()} {hours} {spans[0].reason}".strip())
-    return "\n".join(lines)
-
-
-def parse_closed(text: str) -> list[dict[str, Any]]:
-    """One closed date a line: '2026-12-25 Christmas'."""
-    closed = []
-    for line in [line.strip() for line in text.splitlines() if line.strip()]:
-        day, _sep, reason = line.partition(" ")
-        try:
-            closed.append({"date": date.fromisoformat(day), "reason": reason.strip()[:200]})
-        except ValueError:
-            raise forms.ValidationError(
-                _("%(line)s: write a closed date as YYYY-MM-DD, then the reason.") % {"line": line}
-            ) from None
-    return closed
-
-
-def spans_of(intervals: list[Any], weekday: int) -> str:
-    return ", ".join(f"{i.opens:%H:%M}-{i.closes:%H:%M}" for i in intervals if i.weekday == weekday)

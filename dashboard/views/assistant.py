@@ -7,19 +7,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import managed_business_ids
 from ai import clock, menu_import
 from ai import services as ai_services
 from ai.models import AssistantSelfTest
+from ai.voice import preview
+from ai.voice.tts import TTSError
 from kalliky.errors import Conflict, PermissionDenied
+from kalliky.languages import supported_language
 from stores.access import access_store
 from stores.availability import store_tz
 from stores.models.dietary import ALLERGENS, DIETARY_TAGS, label_of
@@ -128,6 +132,9 @@ def menu_import_page(request: HttpRequest, store_id: int) -> HttpResponse:
         "importing": _("Importing…"),
         "fix_rows": _("Some rows need fixing: see the messages in the table."),
         "imported": _("Menu imported: %(created)s created, %(updated)s updated, %(skipped)s skipped."),
+        "leftovers": _("Remove the %(count)s template items that are not in this menu"),
+        "leftover_ordered": _("(already ordered)"),
+        "removed": _("%(removed)s template items removed."),
     }
     config = {
         "storeId": store.pk,
@@ -154,3 +161,24 @@ def menu_import_page(request: HttpRequest, store_id: int) -> HttpResponse:
             "menu_config": config,
         },
     )
+
+
+@login_required
+@require_GET
+def voice_preview(request: HttpRequest, store_id: int) -> HttpResponse:
+    """A short WAV of the chosen voice saying a sample sentence in the assistant's language."""
+    store = access_store(request.user, store_id)
+    provider, voice = request.GET.get("provider", "phone"), request.GET.get("voice", "")
+    known = preview.OPENAI_VOICES if provider == "openai" else tuple(preview.PHONE_VOICES)
+    if provider not in ("phone", "openai") or voice not in known:
+        return HttpResponseBadRequest(_("Choose a voice from the list."))
+    lang = supported_language(ai_services.config_for(store).language, store.language)
+    with translation.override(lang):
+        text = _("Hello, this is %(store)s. How can I help you?") % {"store": store.name}
+    try:
+        audio = preview.preview_wav(text=text, lang=lang, voice=voice, provider=provider)
+    except TTSError:
+        return HttpResponse(_("No speech engine is installed on this server."), status=503)
+    response = HttpResponse(audio, content_type="audio/wav")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,15 +25,8 @@ from django.views.decorators.http import require_http_methods
 
 from ai import services as ai_services
 from ai.models import AssistantSelfTest
-from dashboard.forms.settings import (
-    AssistantForm,
-    StoreDetailsForm,
-    parse_closed,
-    parse_spans,
-    parse_special,
-    spans_of,
-    special_of,
-)
+from dashboard.forms.hours import editor_of, editor_read
+from dashboard.forms.settings import AssistantForm, StoreDetailsForm, parse_spans
 from dashboard.pages import managed_store
 from kalliky.errors import AppError
 from kalliky.phones import to_e164
@@ -43,7 +37,6 @@ from stores.events import store_data_changed
 from stores.models import (
     Category,
     HolidayDecision,
-    OpeningInterval,
     Product,
     ProductVariation,
     ServiceResource,
@@ -55,6 +48,8 @@ from stores.services.catalog import (
     category_delete,
     category_rename,
     product_create,
+    product_delete,
+    product_move,
     product_update,
     resource_save,
     service_save,
@@ -95,11 +90,16 @@ def store_settings(request: HttpRequest, store_id: int) -> HttpResponse:
         except (AppError, ValidationError) as exc:
             messages.error(request, _problem(exc))
             outcome = None
+        if isinstance(outcome, dict) and "redirect_query" in outcome:  # saved: back to the same place
+            query = f"&{outcome['redirect_query']}" if outcome["redirect_query"] else ""
+            anchor = f"#{outcome['anchor']}" if outcome.get("anchor") else ""
+            return redirect(f"{request.path}?tab={tab}{query}{anchor}")
         if isinstance(outcome, dict):  # a form with errors, or a preview: shown on this page
             context.update(outcome)
         else:
             return redirect(f"{request.path}?tab={tab}")
     context.update(_tab_context(store, tab, context))
+    context["saved"] = request.method == "GET" and request.GET.get("saved") == "1"
     return render(
         request,
         "dashboard/settings.html",
@@ -117,16 +117,8 @@ def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any
     if tab == "details":
         return {"form": given.get("form") or StoreDetailsForm(instance=store)}
     if tab == "hours":
-        intervals = list(store.opening_intervals.all())
-        days = [
-            (n, label, given.get(f"day{n}", spans_of(intervals, n)))
-            for n, label in OpeningInterval.Weekday.choices
-        ]
-        closed = "\n".join(f"{d.date.isoformat()} {d.reason}".strip() for d in store.closed_dates.all())
         return {
-            "days": days,
-            "closed": given.get("closed", closed),
-            "special": given.get("special", special_of(list(store.special_hours.all()))),
+            "hours_editor": given.get("hours_editor") or editor_of(store),
             "holidays": holidays_ahead(store, local_today(store)),
         }
     if tab == "catalog":
@@ -148,6 +140,7 @@ def _tab_context(store: Store, tab: str, given: dict[str, Any]) -> dict[str, Any
         return {
             "form": given.get("form") or AssistantForm(instance=ai_services.config_for(store)),
             "selftest": AssistantSelfTest.objects.filter(store=store).first(),
+            "voice_preview_url": reverse("assistant:voice_preview", args=[store.pk]),
         }
     if tab == "escalation":
         return {"steps": list(EscalationStep.objects.filter(store=store).order_by("position", "id"))}
@@ -178,19 +171,12 @@ def _details(request: HttpRequest, store: Store) -> dict[str, Any] | None:
 
 
 def _hours(request: HttpRequest, store: Store) -> dict[str, Any] | None:
-    typed = {f"day{n}": request.POST.get(f"day{n}", "") for n in range(7)}
-    typed["closed"] = request.POST.get("closed", "")
-    typed["special"] = request.POST.get("special", "")
-    try:
-        intervals = [i for n in range(7) for i in parse_spans(typed[f"day{n}"], n)]
-        closed = parse_closed(typed["closed"])
-        special = parse_special(typed["special"])
-    except forms.ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return typed  # shown again as typed: nothing saved
-    hours_set(store=store, intervals=intervals, closed_dates=closed, special_hours=special)
-    messages.success(request, _("Opening hours saved."))
-    return None
+    """The whole week, closed dates and special hours at once; one wrong row saves nothing."""
+    editor = editor_read(request.POST)
+    if editor.errors:
+        return {"hours_editor": editor}  # shown again as typed, each error next to its rows
+    hours_set(store=store, **editor.cleaned)
+    return {"redirect_query": "saved=1"}
 
 
 def _holiday(request: HttpRequest, store: Store) -> None:
@@ -233,6 +219,11 @@ def _product(store: Store, request: HttpRequest) -> Product:
     return found
 
 
+def _back_to(product_id: int) -> dict[str, Any]:
+    """After a change to one item, the page opens again at that item (long menus)."""
+    return {"redirect_query": "", "anchor": f"item-{product_id}"}
+
+
 def _product_add(request: HttpRequest, store: Store) -> None:
     name = request.POST.get("name", "").strip()
     if not name:
@@ -244,29 +235,63 @@ def _product_add(request: HttpRequest, store: Store) -> None:
     messages.success(request, _("%(name)s added.") % {"name": name})
 
 
-def _product_price(request: HttpRequest, store: Store) -> None:
+def _product_edit(request: HttpRequest, store: Store) -> dict[str, Any]:
+    """Name, description, price and category in one form; nothing is written if one is wrong."""
     product = _product(store, request)
+    name = request.POST.get("name", "").strip()
+    if not name:
+        raise AppError(_("Give the item a name."), field="name")
+    price = _price(request.POST.get("price", ""))
+    raw_category = request.POST.get("category_id", "")
+    category_id = None
+    if raw_category:
+        if not raw_category.isdigit() or not store.categories.filter(pk=raw_category).exists():
+            raise Http404("Category not found.")
+        category_id = int(raw_category)
     product_update(
-        product=product, category_id=product.category_id, price=_price(request.POST.get("price", ""))
+        product=product,
+        category_id=category_id,
+        name=name[:200],
+        description=request.POST.get("description", "").strip()[:2000],
+        price=price,
+        from_template=False,  # edited by the owner: theirs now, never offered for removal
     )
+    messages.success(request, _("%(name)s saved.") % {"name": product.name})
+    return _back_to(product.pk)
+
+
+def _product_delete(request: HttpRequest, store: Store) -> None:
+    product = _product(store, request)
+    name = product.name
+    product_delete(product=product)
     messages.success(
-        request, _("%(name)s now costs %(price)s.") % {"name": product.name, "price": product.price}
+        request, _("%(name)s deleted. Past orders keep its name and price.") % {"name": name}
     )
 
 
-def _product_stock(request: HttpRequest, store: Store) -> None:
+def _product_move(request: HttpRequest, store: Store) -> dict[str, Any]:
+    step = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if step is None:
+        raise AppError(_("Move the item up or down."))
+    product = _product(store, request)
+    product_move(product=product, step=step)
+    return _back_to(product.pk)
+
+
+def _product_stock(request: HttpRequest, store: Store) -> dict[str, Any]:
     """One click: out of stock ↔ available (the assistant stops offering it at once)."""
     product = _product(store, request)
     available = product.status != Product.Status.AVAILABLE
     status = Product.Status.AVAILABLE if available else Product.Status.OUT_OF_STOCK
     product_update(product=product, category_id=product.category_id, status=status)
     messages.success(request, _("%(name)s: %(status)s.") % {"name": product.name, "status": status.label})
+    return _back_to(product.pk)
 
 
 _FACT_VALUES: dict[str, bool | None] = {"": None, "yes": True, "no": False}
 
 
-def _product_dietary(request: HttpRequest, store: Store) -> None:
+def _product_dietary(request: HttpRequest, store: Store) -> dict[str, Any]:
     """Each fact: yes, no or unknown ("" — the default, which the assistant never guesses)."""
     product = _product(store, request)
     facts: dict[str, dict[str, bool | None]] = {"tags": {}, "allergens": {}}
@@ -283,15 +308,46 @@ def _product_dietary(request: HttpRequest, store: Store) -> None:
         product=product, category_id=product.category_id, dietary=facts["tags"], allergens=facts["allergens"]
     )
     messages.success(request, _("%(name)s: diet and allergens saved.") % {"name": product.name})
+    return _back_to(product.pk)
 
 
-def _variation_toggle(request: HttpRequest, store: Store) -> None:
-    variation = ProductVariation.objects.filter(
-        product__store=store, pk=request.POST.get("variation_id") or 0
-    ).first()
+def _variation(store: Store, request: HttpRequest) -> ProductVariation:
+    variation = (
+        ProductVariation.objects.filter(product__store=store, pk=request.POST.get("variation_id") or 0)
+        .select_related("product")
+        .first()
+    )
     if variation is None:
         raise Http404("Variation not found.")
+    return variation
+
+
+def _variation_toggle(request: HttpRequest, store: Store) -> dict[str, Any]:
+    variation = _variation(store, request)
     variation_set_available(variation=variation, available=not variation.is_available)
+    return _back_to(variation.product_id)
+
+
+def _variation_price_fields(kind: str, raw: str) -> dict[str, Any]:
+    """A size has its own price; an extra adds to the item's; an option is free."""
+    price = _price(raw or "0")
+    if kind == ProductVariation.Type.SIZE:
+        return {"price": price}
+    return {"price_delta": price, "price": None}
+
+
+def _variation_edit(request: HttpRequest, store: Store) -> dict[str, Any]:
+    """Rename a size, option or extra and change its price in place (its id stays)."""
+    variation = _variation(store, request)
+    value = request.POST.get("value", "").strip()
+    if not value:
+        raise AppError(_("Give the size, option or extra a name, like Large."), field="value")
+    fields = {"type": variation.type, "value": value[:120]}
+    fields.update(_variation_price_fields(variation.type, request.POST.get("price", "")))
+    variation_save(product=variation.product, variation=variation, **fields)
+    store_data_changed.send(sender=ProductVariation, store_id=store.pk)
+    messages.success(request, _("%(value)s saved.") % {"value": value})
+    return _back_to(variation.product_id)
 
 
 VARIATION_NAMES = {
@@ -301,23 +357,20 @@ VARIATION_NAMES = {
 }
 
 
-def _variation_add(request: HttpRequest, store: Store) -> None:
+def _variation_add(request: HttpRequest, store: Store) -> dict[str, Any]:
     """A size replaces the item's price; an extra adds to it; an option is free."""
     product = _product(store, request)
     kind, value = request.POST.get("type", ""), request.POST.get("value", "").strip()
     if kind not in ProductVariation.Type.values or not value:
         raise AppError(_("Give the size, option or extra a name, like Large."))
-    price = _price(request.POST.get("price", "") or "0")
     fields: dict[str, Any] = {"type": kind, "value": value[:120]}
-    if kind == ProductVariation.Type.SIZE:
-        fields["price"] = price
-    else:
-        fields["price_delta"] = price
+    fields.update(_variation_price_fields(kind, request.POST.get("price", "")))
     with translation.override(store.language):
         fields["name"] = str(VARIATION_NAMES[ProductVariation.Type(kind)])
     variation_save(product=product, **fields)
     store_data_changed.send(sender=ProductVariation, store_id=store.pk)
     messages.success(request, _("%(value)s added to %(name)s.") % {"value": value, "name": product.name})
+    return _back_to(product.pk)
 
 
 def _category_rename(request: HttpRequest, store: Store) -> None:
@@ -450,11 +503,14 @@ ACTIONS: dict[str, Callable[[HttpRequest, Store], dict[str, Any] | None]] = {
     "hours": _hours,
     "holiday": _holiday,
     "product_add": _product_add,
-    "product_price": _product_price,
+    "product_edit": _product_edit,
+    "product_delete": _product_delete,
+    "product_move": _product_move,
     "product_stock": _product_stock,
     "product_dietary": _product_dietary,
     "variation_toggle": _variation_toggle,
     "variation_add": _variation_add,
+    "variation_edit": _variation_edit,
     "category_rename": _category_rename,
     "category_delete": _category_delete,
     "service_add": _service_add,

@@ -24,6 +24,9 @@
     rows: $("menu-rows"),
     importBtn: $("menu-import-btn"),
     result: $("menu-result"),
+    leftovers: $("menu-leftovers"),
+    leftoversAll: $("menu-leftovers-all"),
+    leftoversList: $("menu-leftovers-list"),
   };
   var csrf = els.form.querySelector("[name=csrfmiddlewaretoken]").value;
   var lang = document.documentElement.lang || "fr";
@@ -140,6 +143,7 @@
       setBusy(false);
       setStatus(fmt(T.read, { count: upload.rows.length }));
       review(upload.rows);
+      offerLeftovers(upload.template_leftovers || []);
       return;
     }
     if (upload.status === "failed" || upload.status === "imported") {
@@ -177,6 +181,7 @@
 
   function resetReview() {
     found = [];
+    show(els.leftovers, false);
     els.rows.textContent = "";
     show(els.reviewWrap, false);
     show(els.result, false);
@@ -241,6 +246,46 @@
     });
   }
 
+  // A sector template's items the menu does not have: one box for all, one per item (ticked
+  // when never ordered), removed with the import.
+  function offerLeftovers(items) {
+    els.leftoversList.textContent = "";
+    show(els.leftovers, items.length > 0);
+    if (!items.length) return;
+    var tpl = $("tpl-leftover");
+    items.forEach(function (item) {
+      var node = tpl.content.firstElementChild.cloneNode(true);
+      var box = node.querySelector("[data-leftover]");
+      box.value = String(item.product_id);
+      box.checked = item.suggested;
+      slot(node, "data-name").textContent = item.name;
+      slot(node, "data-note").textContent = item.ordered ? T.leftover_ordered : "";
+      box.addEventListener("change", syncLeftoversAll);
+      els.leftoversList.appendChild(node);
+    });
+    slot(els.leftovers, "data-text").textContent = fmt(T.leftovers, { count: items.length });
+    syncLeftoversAll();
+  }
+
+  function leftoverBoxes() {
+    return Array.prototype.slice.call(els.leftoversList.querySelectorAll("[data-leftover]"));
+  }
+
+  function syncLeftoversAll() {
+    var boxes = leftoverBoxes();
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    els.leftoversAll.checked = ticked > 0 && ticked === boxes.length;
+    els.leftoversAll.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  els.leftoversAll.addEventListener("change", function () {
+    leftoverBoxes().forEach(function (box) { box.checked = els.leftoversAll.checked; });
+  });
+
+  function leftoversToRemove() {
+    return leftoverBoxes().filter(function (box) { return box.checked; }).map(function (box) { return Number(box.value); });
+  }
+
   function updateCount() {
     var count = collect().filter(function (row) { return row.action !== "skip"; }).length;
     els.importBtn.disabled = count === 0;
@@ -280,7 +325,7 @@
     request(C.processUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ upload_id: uploadId, rows: collect() }),
+      body: JSON.stringify({ upload_id: uploadId, rows: collect(), remove_template_ids: leftoversToRemove() }),
     })
       .then(function (res) {
         if (res.status === 200) {
@@ -305,7 +350,9 @@
     show(els.reviewWrap, false);
     setStatus("");
     show(els.progress, false);
-    slot(els.result, "data-text").textContent = fmt(T.imported, counts);
+    show(els.leftovers, false);
+    slot(els.result, "data-text").textContent =
+      fmt(T.imported, counts) + (counts.removed ? " " + fmt(T.removed, counts) : "");
     show(els.result, true);
     els.result.setAttribute("tabindex", "-1");
     els.result.focus();

@@ -44,6 +44,9 @@ class Product(DietaryFacts, TimeStamped):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     ai_keywords = models.JSONField(_("AI keywords"), default=list, blank=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    # Put there by a sector template (stores/sectors.py), not typed or imported by the owner: a
+    # menu import offers to remove such items when the real menu does not have them.
+    from_template = models.BooleanField(_("from a sector template"), default=False)
 
     class Meta:
         verbose_name = _("product")

@@ -88,7 +88,43 @@ def product_update(
 
 
 def product_delete(*, product: Product) -> None:
+    """Past orders keep their lines: an order line copies the item's name and price and its
+    link to the item is set to null (OrderItem.product, SET_NULL)."""
+    store_id = product.store_id
     product.delete()
+    store_data_changed.send(sender=Product, store_id=store_id)
+
+
+def template_items_remove(*, store: Store, product_ids: Sequence[int]) -> int:
+    """Delete the given items that a sector template put in this store (any other id is left
+    alone); past orders keep their lines, as with product_delete. Returns how many went."""
+    rows = Product.objects.filter(store=store, from_template=True, pk__in=list(product_ids))
+    deleted = rows.delete()[1].get("stores.Product", 0)
+    if deleted:
+        store_data_changed.send(sender=Product, store_id=store.pk)
+    return deleted
+
+
+def product_move(*, product: Product, step: int) -> bool:
+    """Move an item one place up (step -1) or down (+1) among the items of its category; the
+    whole category is numbered again so equal positions (a template's zeros) never stall the
+    move. False when it is already first or last."""
+    with transaction.atomic():
+        siblings = list(
+            Product.objects.select_for_update()
+            .filter(store_id=product.store_id, category_id=product.category_id)
+            .order_by("sort_order", "name", "pk")
+        )
+        index = next(i for i, p in enumerate(siblings) if p.pk == product.pk)
+        target = index + step
+        if not 0 <= target < len(siblings):
+            return False
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+        for position, sibling in enumerate(siblings):
+            sibling.sort_order = position
+        Product.objects.bulk_update(siblings, ["sort_order"])
+    store_data_changed.send(sender=Product, store_id=product.store_id)
+    return True
 
 
 def variation_save(

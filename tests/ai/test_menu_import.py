@@ -140,6 +140,7 @@ def test_a_french_csv_is_reviewed_then_imported_with_an_edit_a_skip_and_an_updat
         "updated": 1,
         "skipped": 1,
         "categories_created": 1,
+        "removed": 0,
     }
     assert catalog(pizzeria) == {
         ("Pizzas", "Margherita", "9.50"),

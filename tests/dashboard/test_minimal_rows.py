@@ -64,6 +64,7 @@ EXCLUDED = {
     "billing:paid": "the page a paying caller lands on, not the owner's",
     "set_language": "Django's language switch: a GET redirects back where it came from",
     "media": "uploaded files served in DEBUG only",
+    "assistant:voice_preview": "a WAV made by the speech engine (tests/dashboard/test_assistant_voice.py)",
 }
 # Each owner page with the variants worth rendering: (extra URL kwargs, query string). The ids
 # in the path are filled from the rows the API made, by the parameter's name.

@@ -65,18 +65,22 @@ def test_details_saved_and_bad_values_refused(alice_client, pizzeria):
 def test_hours_and_closed_dates(alice_client, pizzeria):
     data = {
         "action": "hours",
-        "day1": "11:30-14:30, 18h30-22h30",
-        "day5": "18:00-01:00",
-        "closed": "2026-12-25 Noël",
+        "day1_opens": ["11:30", "18:30"],
+        "day1_closes": ["14:30", "22:30"],
+        "day5_opens": ["18:00"],
+        "day5_closes": ["01:00"],
+        "closed_date": ["2026-12-25"],
+        "closed_reason": ["Noël"],
     }
     _post(alice_client, pizzeria, "hours", data)
     assert pizzeria.opening_intervals.count() == 3
     assert pizzeria.opening_intervals.filter(weekday=5, opens=time(18), closes=time(1)).exists()
     assert pizzeria.closed_dates.get().date == date(2026, 12, 25)
 
-    bad = _post(alice_client, pizzeria, "hours", {"action": "hours", "day0": "lunch time", "closed": ""})
-    assert "Write opening hours like" in bad.content.decode()
-    assert bad.context["days"][0][2] == "lunch time"  # shown again as typed
+    typo = {"action": "hours", "day0_opens": ["lunch"], "day0_closes": [""]}
+    bad = _post(alice_client, pizzeria, "hours", typo)
+    assert "Give both the opening and the closing time" in bad.content.decode()
+    assert bad.context["hours_editor"].days[0]["rows"][0]["opens"] == "lunch"  # shown again as typed
     assert pizzeria.opening_intervals.count() == 3  # nothing replaced
 
 
@@ -99,7 +103,7 @@ def test_catalog_add_price_and_out_of_stock_in_one_click(alice_client, pizzeria)
         alice_client,
         pizzeria,
         "catalog",
-        {"action": "product_price", "product_id": calzone.pk, "price": "13"},
+        {"action": "product_edit", "product_id": calzone.pk, "name": "Calzone", "price": "13"},
     )
     calzone.refresh_from_db()
     assert calzone.price == Decimal("13.00")
@@ -107,7 +111,7 @@ def test_catalog_add_price_and_out_of_stock_in_one_click(alice_client, pizzeria)
         alice_client,
         pizzeria,
         "catalog",
-        {"action": "product_price", "product_id": calzone.pk, "price": "cheap"},
+        {"action": "product_edit", "product_id": calzone.pk, "name": "Calzone", "price": "cheap"},
         follow=True,
     )
     assert "Write the price as a number" in refused.content.decode()
@@ -162,6 +166,7 @@ def test_assistant_settings(alice_client, pizzeria):
         "action": "assistant",
         "is_active": "on",
         "personality": "amical",
+        "voice_type": "male",
         "voice_style": "marin",
         "language": "fr",
         "greeting": "Bonjour et bienvenue !",
@@ -175,6 +180,7 @@ def test_assistant_settings(alice_client, pizzeria):
     config = IntelligentAIConfig.objects.get(store=pizzeria)
     assert config.personality == "amical" and config.upsell_enabled and config.greeting.startswith("Bonjour")
     assert config.turn_detection == "semantic_vad"  # realtime voice: the end of a thought ends the turn
+    assert config.voice_type == "male"
     bad = _post(alice_client, pizzeria, "assistant", {**data, "brain": "skynet"})
     assert "brain" in bad.context["form"].errors
 

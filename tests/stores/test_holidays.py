@@ -107,18 +107,25 @@ def test_the_dashboard_asks_about_an_undecided_holiday_and_one_tap_answers_it(al
     assert HolidayDecision.objects.get(store=pizzeria, date=day).decision == "special"
 
 
-def test_special_hours_typed_on_the_settings_page(alice_client, pizzeria):
+def test_special_hours_picked_on_the_settings_page(alice_client, pizzeria):
     url = f"/stores/{pizzeria.pk}/settings/?tab=hours"
-    special = "2026-12-24 10:00-16:00 Réveillon"
-    data = {"action": "hours", "day1": "11:30-14:30", "closed": "", "special": special}
+    data = {
+        "action": "hours",
+        "day1_opens": ["11:30"],
+        "day1_closes": ["14:30"],
+        "special_date": ["2026-12-24"],
+        "special_opens": ["10:00"],
+        "special_closes": ["16:00"],
+        "special_reason": ["Réveillon"],
+    }
     alice_client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr")
     row = pizzeria.special_hours.get()
     assert (row.date, row.opens, row.closes) == (date(2026, 12, 24), time(10), time(16))
     assert row.reason == "Réveillon"
     page = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "2026-12-24 10:00-16:00 Réveillon" in page and "Horaires exceptionnels" in page
+    assert 'name="special_date" value="2026-12-24"' in page and "Horaires exceptionnels" in page
 
-    bad = alice_client.post(url, {**data, "special": "le 24 au matin"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert "le 24 au matin: write special hours as YYYY-MM-DD 10:00-16:00" in bad.content.decode()
+    bad = alice_client.post(url, {**data, "special_date": ["le 24 au matin"]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Pick the date of the special hours in the calendar." in bad.content.decode()
     assert pizzeria.special_hours.get().reason == "Réveillon"  # nothing replaced
 
