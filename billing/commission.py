@@ -22,7 +22,9 @@ from django.utils import timezone
 from billing import gateway
 from billing.models import Commission, Subscription
 from billing.plans import PlanCode, get_plan
-from stores.models import Source
+from stores.models import Source, Store
+from stores.models.store import zone_named
+from stores.selectors import assistant_orders, month_so_far
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -112,17 +114,22 @@ def _mark_reported(commission: Commission) -> None:
 
 
 def month_summary(store_ids: list[int], now: datetime | None = None) -> dict[str, Any]:
-    """This month's commissions and the next invoice's estimate (subscription + commissions)."""
-    now = timezone.localtime(now or timezone.now())
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    rows = Commission.objects.filter(store_id__in=store_ids, created_at__gte=start)
+    """This month so far (on the billing page's clock: the store's for one store, else the
+    platform's): the orders the assistant took (stores.selectors.assistant_orders, the figure the
+    billing page and the dashboard show), the commissions charged for them and the next invoice's
+    estimate (subscriptions + commissions)."""
+    zones = set(Store.objects.filter(pk__in=store_ids).values_list("timezone", flat=True)[:2])
+    tz = zone_named(zones.pop() if len(store_ids) == 1 and zones else None)
+    start, end = month_so_far(tz, now)
+    rows = Commission.objects.filter(store_id__in=store_ids, created_at__gte=start, created_at__lt=end)
     totals = rows.aggregate(n=Count("id"), amount=Sum("amount"))
     amount = totals["amount"] or Decimal("0")
     subscriptions = Subscription.objects.filter(store_id__in=store_ids)
     fees = sum((s.plan_info.monthly_price or Decimal("0") for s in subscriptions), Decimal("0"))
     return {
         "month": start.date().isoformat(),
-        "orders": totals["n"] or 0,
+        "orders": assistant_orders(store_ids, start, end).count(),
+        "commissioned_orders": totals["n"] or 0,
         "commissions": amount,
         "subscriptions": fees,
         "next_invoice_estimate": amount + fees,

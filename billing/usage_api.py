@@ -1,12 +1,13 @@
-"""`GET /api/stripe/commissions`: the owner's billing page — this month's per-order commissions
-and the next invoice's estimate, for the stores the user can see (optionally one)."""
+"""`GET /api/stripe/commissions`: the owner's billing page — this month's orders taken by the
+assistant (the page's own figure), its per-order commissions and the next invoice's estimate,
+for the stores the user can see (optionally one)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
 from billing.commission import month_summary
@@ -28,13 +29,26 @@ class CommissionOut(Schema):
 
 
 class UsageOut(Schema):
-    month: str
-    orders: int
-    commissions: Decimal
-    subscriptions: Decimal
-    next_invoice_estimate: Decimal
-    reported: int
-    items: list[CommissionOut]
+    month: str = Field(
+        description="The month's first day (ISO). The month runs on the billing page's clock: the "
+        "store's time zone for one store, else the platform's."
+    )
+    orders: int = Field(
+        description="Orders taken by the assistant this month so far: from a call, not cancelled, not "
+        "placed while testing the assistant. The figure the billing page and the dashboard show. "
+        "(It used to count commission records: that count is now `commissioned_orders`.)"
+    )
+    commissioned_orders: int = Field(
+        description="Commission records created this month (one per order confirmed on a call; an "
+        "order cancelled later keeps its record)."
+    )
+    commissions: Decimal = Field(description="The sum of this month's commissions.")
+    subscriptions: Decimal = Field(description="The monthly price of the stores' plans.")
+    next_invoice_estimate: Decimal = Field(description="`subscriptions` + `commissions`.")
+    reported: int = Field(description="This month's commissions already reported to Stripe.")
+    items: list[CommissionOut] = Field(
+        description="The latest commissions, newest first (`limit`, at most 200)."
+    )
 
 
 @router.get(

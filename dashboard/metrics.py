@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Order, Source
+from stores.selectors import ASSISTANT, assistant_orders, business_orders
 from telephony.models import Call
 
 PERIODS = {
@@ -37,8 +38,6 @@ CALL_OF_ORDER = "conversation_outcome__conversation_id"
 # A call the assistant (or a person after a transfer) actually picked up.
 ANSWERED = (Call.Status.ANSWERED, Call.Status.COMPLETED, Call.Status.TRANSFERRED)
 MISSED = (Call.Status.MISSED, Call.Status.REJECTED)
-# Among business orders, the ones the assistant took (assistant_orders says the same in a query).
-ASSISTANT = Q(source=Source.CALL)
 
 
 @dataclass(frozen=True)
@@ -227,19 +226,10 @@ class Dashboard:
         return chart(self.hourly, str(_("Calls")))
 
 
-def business_orders(store_ids: list[int]):  # noqa: ANN201 - a QuerySet of Order
-    """Orders that count as business: not cancelled, not placed while testing the assistant."""
-    return Order.objects.real().filter(store_id__in=store_ids).exclude(status=Order.Status.CANCELLED)
-
-
-def assistant_orders(store_ids: list[int]):  # noqa: ANN201 - a QuerySet of Order
-    """Orders the assistant took on the phone: business orders (see business_orders) that came
-    from a call. The dashboard and the billing page count these, through this one definition."""
-    return business_orders(store_ids).filter(ASSISTANT)
-
-
 def assistant_order_count(store_ids: list[int], period: Period) -> int:
-    return assistant_orders(store_ids).filter(created_at__gte=period.start, created_at__lt=period.end).count()
+    """Orders taken by the assistant in the period (stores.selectors.assistant_orders: the one
+    definition the billing page and the billing API count too)."""
+    return assistant_orders(store_ids, period.start, period.end).count()
 
 
 def _ratio(part: int, whole: int) -> float | None:

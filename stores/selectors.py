@@ -5,13 +5,44 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from stores.holidays import public_holidays
-from stores.models import ClosedDate, HolidayDecision, SpecialHours, Store
+from stores.models import ClosedDate, HolidayDecision, Order, Source, SpecialHours, Store
 from stores.models.store import zone_named
+
+# Among business orders, the ones the assistant took on the phone.
+ASSISTANT = Q(source=Source.CALL)
+
+
+def business_orders(store_ids: list[int]) -> QuerySet[Order]:
+    """Orders that count as business: not cancelled, not placed while testing the assistant."""
+    return Order.objects.real().filter(store_id__in=store_ids).exclude(status=Order.Status.CANCELLED)
+
+
+def assistant_orders(
+    store_ids: list[int], start: datetime | None = None, end: datetime | None = None
+) -> QuerySet[Order]:
+    """Orders taken by the assistant, created in [start, end) when given: business orders (see
+    business_orders) that came from a call. The one definition the dashboard, the billing page
+    and the billing API count."""
+    orders = business_orders(store_ids).filter(ASSISTANT)
+    if start is not None:
+        orders = orders.filter(created_at__gte=start)
+    if end is not None:
+        orders = orders.filter(created_at__lt=end)
+    return orders
+
+
+def month_so_far(tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """This month on the `tz` clock, from the 1st's midnight to tomorrow's (local midnights: a
+    day with a clock change lasts 23 or 25 hours) — the dashboard's "This month"."""
+    today = (now or timezone.now()).astimezone(tz).date()
+    start = datetime.combine(today.replace(day=1), time.min, tzinfo=tz)
+    return start, datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
 
 
 def local_day_bounds(tz_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:

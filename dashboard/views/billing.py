@@ -28,6 +28,7 @@ from dashboard.forms.billing import PlanForm, SignupForm
 from kalliky.errors import AppError, ValidationFailed
 from stores.access import access_store, stores_for
 from stores.models.store import zone_named
+from stores.selectors import assistant_orders
 
 log = logging.getLogger(__name__)
 TOKEN_KEY = "kalliky_signup_token"
@@ -213,8 +214,8 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "month": month,
-        # The dashboard's own count (metrics.assistant_orders), over the same month and clock.
-        "assistant_orders": metrics.assistant_order_count(ids, month),
+        # The one definition the dashboard and the billing API count, over the same month and clock.
+        "assistant_orders": assistant_orders(ids, month.start, month.end).count(),
         "commissions": sum(commissions.values(), ZERO),
         "fees": sum((row["plan"].monthly_price or ZERO for row in rows if row["plan"]), ZERO),
         "next": next_invoices(coming, tz),

@@ -175,7 +175,8 @@ def _int(raw: str | None) -> int | None:
 def _back(store: Store, request: HttpRequest) -> HttpResponse:
     view = request.POST.get("view", "week")
     anchor = request.POST.get("anchor", "") or request.POST.get("date", "")
-    return redirect(reverse("dashboard:bookings", args=[store.pk]) + f"?view={view}&date={anchor}")
+    tests = "&tests=1" if request.POST.get("tests") == "1" else ""  # "Show tests" stays on
+    return redirect(reverse("dashboard:bookings", args=[store.pk]) + f"?view={view}&date={anchor}{tests}")
 
 
 @login_required

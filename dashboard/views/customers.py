@@ -2,17 +2,21 @@
 loyalty, calls, complaints and notes), with a one-tap "call back" ticket.
 
 A customer's standing and last contact are read from their history, in one place
-(`with_history`): what they ordered and booked, and when they last called, ordered or booked."""
+(`with_history`): what they ordered and booked, and when they last called, ordered or booked.
+The list, its export and its counts leave out the customers only the assistant's tests ever met
+(`seen_for_real`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import reduce
+from operator import or_
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +33,7 @@ from stores.models import (
     Consultation,
     Customer,
     CustomerBehavior,
+    CustomerExchange,
     Order,
     Reservation,
     ServiceBooking,
@@ -102,15 +107,42 @@ def with_history(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     )
 
 
+def _has(queryset: QuerySet) -> Exists:
+    return Exists(queryset.filter(customer=OuterRef("pk")))
+
+
+def seen_for_real() -> Q:
+    """Customers to list and count: everyone but those only the assistant's tests ever met (the
+    test chat, `manage.py chat`, scenarios write Source.TEST orders and bookings, and complaints
+    whose content says source "test"). One real call, order, booking or exchange keeps a customer
+    listed; a customer with no history at all (typed in by hand) is listed too."""
+    bookings = (Reservation, ServiceBooking, Consultation)
+    test_exchange = Q(content__source=Source.TEST)
+    real = (
+        _has(Call.objects.all())
+        | _has(Order.objects.real())
+        | reduce(or_, (_has(model.objects.real()) for model in bookings))
+        # A JSON key's NOT is NULL where the key is missing: say "no source" in words.
+        | _has(CustomerExchange.objects.filter(Q(content__source__isnull=True) | ~test_exchange))
+    )
+    test = (
+        _has(Order.objects.tests())
+        | reduce(or_, (_has(model.objects.tests()) for model in bookings))
+        | _has(CustomerExchange.objects.filter(test_exchange))
+    )
+    return Q(real) | ~Q(test)
+
+
 def standing_label(value: str) -> str:
     return str(dict(STANDINGS.choices).get(value, value))
 
 
 def filtered_customers(request: HttpRequest, store_ids: list[int]) -> QuerySet[Customer]:
-    """Customers of the businesses behind the page's stores, narrowed by `?q=` and `?status=`
-    (a standing: new, regular, loyal, blocked), with their history (see with_history)."""
+    """Customers of the businesses behind the page's stores (not those only tests met, see
+    seen_for_real), narrowed by `?q=` and `?status=` (a standing: new, regular, loyal, blocked),
+    with their history (see with_history)."""
     business_ids = Store.objects.filter(pk__in=store_ids).values("business_id")
-    qs = with_history(Customer.objects.filter(business_id__in=business_ids))
+    qs = with_history(Customer.objects.filter(seen_for_real(), business_id__in=business_ids))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(email__icontains=q))

@@ -5,21 +5,34 @@ a TEST badge, only when "Show tests" is ticked."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from dashboard import metrics
 from dashboard.consumers import ticket_card
 from stores.availability import check_reservation, reservation_slots
-from stores.models import OpeningInterval, Order, PreparationTicket, Reservation, ServiceResource, Source
+from stores.models import (
+    Customer,
+    CustomerExchange,
+    OpeningInterval,
+    Order,
+    PreparationTicket,
+    Reservation,
+    ServiceResource,
+    Source,
+)
 from stores.services.bookings import reservation_save
+from stores.services.customers import complaint_record, customer_touch
 from stores.services.orders import order_create
-from tests.factories import ProductFactory
+from telephony.models import Call
+from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -111,15 +124,25 @@ def test_a_test_booking_never_takes_a_real_table(restaurant):
     table = ServiceResource.objects.create(store=restaurant, type="table", name="Table 4", capacity=4)
     at = datetime.combine(_next_monday(), time(20, 0), tzinfo=PARIS)
     reservation_save(
-        store=restaurant, resource_id=table.pk, customer_name="Essai", party_size=2,
-        starts_at=at, duration_minutes=90, source=Source.TEST,
+        store=restaurant,
+        resource_id=table.pk,
+        customer_name="Essai",
+        party_size=2,
+        starts_at=at,
+        duration_minutes=90,
+        source=Source.TEST,
     )
     slot = check_reservation(restaurant, at, 2)
     assert getattr(slot, "resource_id", None) == table.pk  # still free for a real caller
     assert any(s.starts_at == at for s in reservation_slots(restaurant, at.date(), 2))
     real = reservation_save(
-        store=restaurant, resource_id=table.pk, customer_name="Jeanne", party_size=2,
-        starts_at=at, duration_minutes=90, source=Source.CALL,
+        store=restaurant,
+        resource_id=table.pk,
+        customer_name="Jeanne",
+        party_size=2,
+        starts_at=at,
+        duration_minutes=90,
+        source=Source.CALL,
     )
     assert real.pk and Reservation.objects.real().count() == 1
     # A real booking does take the table.
@@ -132,8 +155,13 @@ def test_the_calendar_hides_test_bookings_unless_asked(alice_client, restaurant)
     monday = _next_monday()
     at = datetime.combine(monday, time(20, 0), tzinfo=PARIS)
     test = reservation_save(
-        store=restaurant, resource_id=table.pk, customer_name="Essai", party_size=2,
-        starts_at=at, duration_minutes=90, source=Source.TEST,
+        store=restaurant,
+        resource_id=table.pk,
+        customer_name="Essai",
+        party_size=2,
+        starts_at=at,
+        duration_minutes=90,
+        source=Source.TEST,
     )
     url = f"/stores/{restaurant.pk}/bookings/?view=week&date={monday.isoformat()}"
     plain = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
@@ -182,3 +210,99 @@ def test_delivery_details_and_notes_on_the_card_and_the_print(alice_client, pizz
         assert len(notes) == 3  # the line's note and the order's, both marked
         assert "sans oignons" in notes[1] and "Sonner deux fois" in notes[2]
     assert 'name="viewport"' in printed
+
+
+@pytest.fixture
+def customers(restaurant, menu, both) -> dict[str, Customer]:
+    """Who the pizzeria's customers are: one met for real, one only by a test order, one only by a
+    test booking, one only by a complaint made in the test chat, one met by a test order who then
+    called for real, one typed in by hand (no history)."""
+    pizzeria = restaurant
+    real, test = both
+    table = ServiceResource.objects.create(store=pizzeria, type="table", name="Table 9", capacity=4)
+    at = datetime.combine(_next_monday(), time(20, 0), tzinfo=PARIS)
+    booked = reservation_save(
+        store=pizzeria,
+        resource_id=table.pk,
+        customer_name="Essai Table",
+        customer_phone="+33633330000",
+        party_size=2,
+        starts_at=at,
+        duration_minutes=90,
+        source=Source.TEST,
+    )
+    complainer = customer_touch(business=pizzeria.business, phone="+33644440000", name="Essai Plainte")
+    complaint_record(
+        customer=complainer,
+        store=pizzeria,
+        description="froid",
+        content={"source": Source.TEST, "session": "abc"},
+    )
+    caller = _order(pizzeria, menu, Source.TEST, customer_phone="+33655550000", customer_name="Appelle Aussi")
+    Call.objects.create(
+        business=pizzeria.business,
+        store=pizzeria,
+        call_control_id="v3:real",
+        from_number="+33655550000",
+        customer=caller.customer,
+        started_at=timezone.now(),
+    )
+    by_hand = CustomerFactory(business=pizzeria.business, name="Saisi À La Main")
+    return {
+        "real": real.customer,
+        "test": test.customer,
+        "booking": booked.customer,
+        "complaint": complainer,
+        "caller": caller.customer,
+        "by_hand": by_hand,
+    }
+
+
+def test_customers_only_tests_met_stay_out_of_the_list(alice_client, pizzeria, customers):
+    page = alice_client.get(f"/customers/?store={pizzeria.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    listed = {c.pk for c in page.context["page"]}
+    assert listed == {customers[k].pk for k in ("real", "caller", "by_hand")}
+    html = page.content.decode()
+    for hidden in ("Essai", "Essai Table", "Essai Plainte"):
+        assert f">{hidden}<" not in html
+    # Their own page still opens (a test order in "Show tests" links to it).
+    assert alice_client.get(f"/customers/{customers['test'].pk}/").status_code == 200
+    # A real complaint makes a customer real.
+    CustomerExchange.objects.create(customer=customers["complaint"], type="note", description="Rappel")
+    again = alice_client.get(f"/customers/?store={pizzeria.pk}")
+    assert customers["complaint"].pk in {c.pk for c in again.context["page"]}
+
+
+def test_customers_only_tests_met_stay_out_of_the_export(alice_client, pizzeria, customers):
+    response = alice_client.get(f"/exports/customers.csv?store={pizzeria.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    names = {row[0] for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert {"Réel", "Appelle Aussi", "Saisi À La Main"} <= names
+    assert not names & {"Essai", "Essai Table", "Essai Plainte"}
+
+
+def test_unique_customers_never_count_a_test_customer(alice_client, pizzeria, customers):
+    home = alice_client.get(f"/?store={pizzeria.pk}&period=today", HTTP_ACCEPT_LANGUAGE="en")
+    figures = {m.label: m.value for m in home.context["board"].metrics}
+    assert figures["Unique customers"] == 1  # the real order's customer; the test ones never count
+    assert Customer.objects.filter(business=pizzeria.business).count() == 6
+
+
+def test_the_calendar_links_keep_show_tests(alice_client, restaurant):
+    monday = _next_monday()
+    url = f"/stores/{restaurant.pk}/bookings/?view=week&date={monday.isoformat()}"
+    shown = alice_client.get(url + "&tests=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    nav = shown.split('aria-label="Calendar"')[1].split("</nav>")[0]
+    links = [href for href in nav.split('href="')[1:]]
+    assert len(links) == 5  # previous, today, next, day, week
+    assert all("tests=1" in link.split('"')[0] for link in links)
+    plain = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    nav = plain.split('aria-label="Calendar"')[1].split("</nav>")[0]
+    assert "tests=1" not in nav
+    # Moving, cancelling or adding a booking comes back with the tests still shown.
+    assert shown.count('name="tests" value="1"') >= 2  # the toggle, ticked, and the new-booking form
+    back = alice_client.post(
+        f"/stores/{restaurant.pk}/bookings/new/",
+        {"view": "week", "anchor": monday.isoformat(), "tests": "1", "kind": "reservation"},
+    )
+    assert back.status_code == 302 and back["Location"].endswith("&tests=1")
