@@ -245,7 +245,7 @@ def customer_callback(request: HttpRequest, customer_id: int) -> HttpResponse:
         try:
             escalation.callback_open(store=store, customer=customer, reason=reason)
         except Conflict as exc:
-            messages.info(request, exc.detail)
+            messages.warning(request, exc.detail)
         else:
             messages.success(request, _("Call-back ticket created for %(who)s.") % {"who": customer})
     return redirect(reverse("dashboard:customer_detail", args=[customer.pk]))
