@@ -10,7 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from billing.models import Subscription
 from dashboard import metrics
@@ -146,7 +147,8 @@ def test_the_trial_invoice_is_its_end_and_the_plans_price(alice_client, pizzeria
 
     page = alice_client.get("/billing/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert re.search(r'data-metric="estimate">129.00 €<', page)
-    assert f"on {ends.astimezone(pizzeria.zone):%m/%d/%Y}" in page
+    with translation.override("en"):
+        assert f"on {date_format(ends.astimezone(pizzeria.zone), 'SHORT_DATE_FORMAT')}" in page
     assert "Nothing is charged during the trial" in page
     french = alice_client.get("/billing/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert (

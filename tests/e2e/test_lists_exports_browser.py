@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
+from django.utils.formats import date_format
 from openpyxl import load_workbook
 
 from billing.models import Subscription
@@ -50,7 +51,8 @@ def _download(page, selector: str):  # noqa: ANN001, ANN202 - a Playwright Downl
 def _date(value, lang: str) -> str:  # noqa: ANN001
     """SHORT_DATE_FORMAT of the language, on the platform's clock (the pages' clock)."""
     local = value.astimezone(zone_named(django_settings.TIME_ZONE))
-    return f"{local:%d/%m/%Y}" if lang == "fr" else f"{local:%m/%d/%Y}"
+    with translation.override(lang):
+        return date_format(local, "SHORT_DATE_FORMAT")
 
 
 @pytest.mark.parametrize("lang", list(LOCALES))
