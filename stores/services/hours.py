@@ -51,6 +51,25 @@ class HoursRefused(ValidationFailed):
         return body
 
 
+def _clock(value: time | str) -> time | None:
+    """A time, also from "HH:MM" as some callers pass it (the model field takes both)."""
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _day(value: date | str) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
@@ -85,13 +104,17 @@ def hours_problems(
     """What is wrong with these hours (the arguments of hours_set), in the order of the lists."""
     problems: list[HoursProblem] = []
     same_time = _("An opening cannot start and end at the same time.")
+    unreadable = _("Give both the opening and the closing time, like 11:30 and 14:30.")
 
-    weekly = []
+    weekly: list[tuple[int, int, time, time]] = []
     for n, interval in enumerate(intervals):
-        if interval["opens"] == interval["closes"]:
+        opens, closes = _clock(interval["opens"]), _clock(interval["closes"])
+        if opens is None or closes is None:
+            problems.append(HoursProblem("intervals", n, unreadable))
+        elif opens == closes:
             problems.append(HoursProblem("intervals", n, same_time, "closes"))
         else:
-            weekly.append((n, interval["weekday"], interval["opens"], interval["closes"]))
+            weekly.append((n, interval["weekday"], opens, closes))
     for n in sorted(_overlapping(weekly, wrap=WEEK_MINUTES)):
         problems.append(
             HoursProblem(
@@ -103,25 +126,33 @@ def hours_problems(
 
     seen: set[date] = set()
     for n, closed in enumerate(closed_dates):
-        if closed["date"] in seen:
+        day = _day(closed["date"])
+        if day is None:
+            problems.append(HoursProblem("closed_dates", n, _("Pick a closed date in the calendar."), "date"))
+        elif day in seen:
             problems.append(
-                HoursProblem(
-                    "closed_dates", n, _("%(date)s is listed twice.") % {"date": closed["date"].isoformat()}
-                )
+                HoursProblem("closed_dates", n, _("%(date)s is listed twice.") % {"date": day.isoformat()})
             )
-        seen.add(closed["date"])
+        else:
+            seen.add(day)
 
-    special = []
+    special: list[tuple[int, int, time, time]] = []
+    dates: dict[int, date] = {}
     for n, hours in enumerate(special_hours or ()):
-        if hours["opens"] == hours["closes"]:
+        day, opens, closes = _day(hours["date"]), _clock(hours["opens"]), _clock(hours["closes"])
+        if day is None:
+            message = _("Pick the date of the special hours in the calendar.")
+            problems.append(HoursProblem("special_hours", n, message, "date"))
+        elif opens is None or closes is None:
+            problems.append(HoursProblem("special_hours", n, unreadable))
+        elif opens == closes:
             problems.append(HoursProblem("special_hours", n, same_time, "closes"))
         else:
-            special.append((n, hours["date"].toordinal(), hours["opens"], hours["closes"]))
+            special.append((n, day.toordinal(), opens, closes))
+            dates[n] = day
     for n in sorted(_overlapping(special, wrap=None)):
-        day = special_hours[n]["date"] if special_hours else None
-        problems.append(
-            HoursProblem("special_hours", n, _("Two special openings of %(date)s overlap.") % {"date": day})
-        )
+        message = _("Two special openings of %(date)s overlap.") % {"date": dates[n].isoformat()}
+        problems.append(HoursProblem("special_hours", n, message))
     return problems
 
 
