@@ -3,7 +3,8 @@ calendar. It reads the posted rows, says what is wrong next to the row (nothing 
 or hands hours_set() clean intervals.
 
 An evening past midnight is one interval whose end is earlier than its start (18:00 → 02:00), as
-OpeningInterval stores it; it may not overlap the next morning's hours."""
+OpeningInterval stores it; it may not overlap the next morning's hours. That rule and the others
+(no empty opening, no date twice) live in stores.services.hours, shared with the API."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from stores.models import OpeningInterval, Store
+from stores.services.hours import hours_problems
 
-DAY_MINUTES = 24 * 60
-WEEK_MINUTES = 7 * DAY_MINUTES
 SPARE_ROWS = 1  # empty rows offered after the saved ones, to add an interval or a date
 
 
@@ -77,40 +77,20 @@ def _time(raw: str) -> time | None:
 
 
 def _span(row: dict[str, str]) -> tuple[time, time] | str | None:
-    """(opens, closes), None for an empty row, or what is wrong with it."""
+    """(opens, closes), None for an empty row, or what is wrong with it. Whether the times make an
+    opening (not ending when it starts, not overlapping another) is the store's rule, asked below."""
     if not row["opens"] and not row["closes"]:
         return None
     opens, closes = _time(row["opens"]), _time(row["closes"])
     if opens is None or closes is None:
         return _("Give both the opening and the closing time, like 11:30 and 14:30.")
-    if opens == closes:
-        return _("An opening cannot start and end at the same time.")
     return opens, closes
 
 
-def _minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def _week_overlap(spans: list[tuple[int, time, time]]) -> int | None:
-    """The weekday of the first interval that overlaps an earlier one (an evening past midnight
-    runs into the next day, Sunday's into Monday), or None."""
-    segments = []
-    for weekday, opens, closes in spans:
-        start = weekday * DAY_MINUTES + _minutes(opens)
-        end = weekday * DAY_MINUTES + _minutes(closes) + (DAY_MINUTES if closes < opens else 0)
-        segments.append((start, end, weekday))
-        if end > WEEK_MINUTES:  # Sunday night into Monday morning
-            segments.append((start - WEEK_MINUTES, end - WEEK_MINUTES, weekday))
-    segments.sort()
-    for (_s1, end1, _d1), (start2, _e2, day2) in zip(segments, segments[1:], strict=False):
-        if start2 < end1:
-            return day2
-    return None
-
-
 def editor_read(post: QueryDict) -> HoursEditor:
-    """The editor as typed; `errors` empty means `cleaned` holds what to save."""
+    """The editor as typed; `errors` empty means `cleaned` holds what to save. Rows that cannot be
+    read are refused here; what was read is checked by stores.services.hours, the rules the API
+    obeys too, and each problem is shown next to the day or the list it came from."""
     errors: dict[str, str] = {}
     days, intervals = [], []
     for n, label in OpeningInterval.Weekday.choices:
@@ -122,29 +102,20 @@ def editor_read(post: QueryDict) -> HoursEditor:
                 errors.setdefault(f"day{n}", span)
             elif span is not None:
                 intervals.append({"weekday": n, "opens": span[0], "closes": span[1]})
-    overlap = _week_overlap([(i["weekday"], i["opens"], i["closes"]) for i in intervals])
-    if overlap is not None:
-        errors.setdefault(
-            f"day{overlap}",
-            _("Two openings overlap here (an evening past midnight counts on the next morning too)."),
-        )
 
     closed_rows = _columns(post, "closed", ("date", "reason"))
-    closed, seen = [], set()
+    closed = []
     for row in closed_rows:
         if not row["date"]:  # an emptied date is removed, whatever its reason said
             continue
         day = _date(row["date"])
         if day is None:
             errors.setdefault("closed", _("Pick a closed date in the calendar."))
-        elif day in seen:
-            errors.setdefault("closed", _("%(date)s is listed twice.") % {"date": day.isoformat()})
         else:
-            seen.add(day)
             closed.append({"date": day, "reason": row["reason"][:200]})
 
     special_rows = _columns(post, "special", ("date", "opens", "closes", "reason"))
-    special, special_spans = [], []
+    special = []
     for row in special_rows:
         if not (row["date"] or row["opens"] or row["closes"]):
             continue
@@ -155,11 +126,14 @@ def editor_read(post: QueryDict) -> HoursEditor:
             errors.setdefault("special", span or _("Give the special hours of %(date)s.") % {"date": day})
         else:
             special.append({"date": day, "opens": span[0], "closes": span[1], "reason": row["reason"][:200]})
-            special_spans.append((day.weekday(), day, span))
-    for day in {d for _w, d, _s in special_spans}:
-        same = [(0, s[0], s[1]) for _w, d, s in special_spans if d == day]
-        if _week_overlap(same) is not None:
-            errors.setdefault("special", _("Two special openings of %(date)s overlap.") % {"date": day})
+
+    for problem in hours_problems(intervals=intervals, closed_dates=closed, special_hours=special):
+        if problem.group == "intervals":
+            errors.setdefault(f"day{intervals[problem.index]['weekday']}", problem.message)
+        else:
+            errors.setdefault(
+                {"closed_dates": "closed", "special_hours": "special"}[problem.group], problem.message
+            )
 
     for day in days:
         day["error"] = errors.get(f"day{day['n']}", "")

@@ -12,6 +12,7 @@ from kalliky.errors import ValidationFailed
 from stores.events import store_data_changed
 from stores.holidays import public_holiday
 from stores.models import ClosedDate, HolidayDecision, OpeningInterval, SpecialHours, Store
+from stores.services.hours import hours_check, hours_problems
 
 
 def _unique_slug(business: Business, name: str, *, exclude_id: int | None = None) -> str:
@@ -69,10 +70,10 @@ def hours_set(
     special_hours: list[dict[str, Any]] | None = None,
 ) -> None:
     """Replace the weekly hours and closed dates at once (all or nothing), and the special hours
-    too when given (None leaves them as they are)."""
-    seen_dates = [d["date"] for d in closed_dates]
-    if len(seen_dates) != len(set(seen_dates)):
-        raise ValidationFailed("A closed date appears twice.", field="closed_dates")
+    too when given (None leaves them as they are). Hours breaking a rule of stores.services.hours
+    (overlapping openings, an opening starting when it ends, a date twice) raise HoursRefused and
+    write nothing."""
+    hours_check(intervals=intervals, closed_dates=closed_dates, special_hours=special_hours)
     with transaction.atomic():
         store.opening_intervals.all().delete()
         store.closed_dates.all().delete()
@@ -102,8 +103,13 @@ def holiday_decide(
     spans = intervals or []
     if decision == HolidayDecision.Decision.SPECIAL and not spans:
         raise ValidationFailed("Give the hours for that day, like 10:00-14:00.", field="intervals")
-    if any(opens == closes for opens, closes in spans):
-        raise ValidationFailed("An interval cannot open and close at the same time.", field="intervals")
+    problems = hours_problems(
+        intervals=[],
+        closed_dates=[],
+        special_hours=[{"date": day, "opens": o, "closes": c} for o, c in spans],
+    )
+    if problems:  # the same rules as the special hours typed in the hours editor
+        raise ValidationFailed(problems[0].message, field=f"intervals.{problems[0].index}")
     with transaction.atomic():
         store.closed_dates.filter(date=day).delete()
         store.special_hours.filter(date=day).delete()

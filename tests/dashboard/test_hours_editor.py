@@ -81,6 +81,25 @@ def test_the_saved_week_is_shown_back_with_a_green_confirmation(alice_client, pi
             "Two openings overlap",
             "day5",
         ),
+        (  # Sunday 22:00 → 02:00 runs into Monday 01:00
+            {
+                "day6_opens": ["22:00"],
+                "day6_closes": ["02:00"],
+                "day0_opens": ["01:00"],
+                "day0_closes": ["09:00"],
+            },
+            "Two openings overlap",
+            "day0",
+        ),
+        (  # New Year's Eve till 03:00 runs into New Year's Day's 02:00
+            {
+                "special_date": ["2026-12-31", "2027-01-01"],
+                "special_opens": ["19:00", "02:00"],
+                "special_closes": ["03:00", "05:00"],
+            },
+            "Two special openings of 2027-01-01 overlap",
+            "special",
+        ),
         ({"day1_opens": ["9h"], "day1_closes": ["12:00"]}, "Give both the opening", "day1"),
         ({"closed_date": ["2026-13-40"], "closed_reason": ["Noël"]}, "Pick a closed date", "closed"),
         ({"closed_date": ["2026-12-25", "2026-12-25"], "closed_reason": ["", ""]}, "listed twice", "closed"),
@@ -135,4 +154,35 @@ def test_carol_cannot_edit_alices_hours(carol_client, pizzeria):
     response = _post(carol_client, pizzeria, {"day0_opens": ["01:00"], "day0_closes": ["02:00"]})
     assert response.status_code == 404
     assert carol_client.get(URL.format(pizzeria.pk)).status_code == 404
+    assert _week(pizzeria) == [(0, time(9), time(17))]
+
+
+def test_the_editor_and_the_api_refuse_the_same_week_in_the_same_words(alice_client, pizzeria):
+    """One rule (stores.services.hours) behind both doors: Friday's night into Saturday morning."""
+    OpeningInterval.objects.create(store=pizzeria, weekday=0, opens=time(9), closes=time(17))
+    page = _post(
+        alice_client,
+        pizzeria,
+        {
+            "day4_opens": ["18:00"],
+            "day4_closes": ["02:00"],
+            "day5_opens": ["01:00"],
+            "day5_closes": ["03:00"],
+        },
+        lang="fr",
+    ).content.decode()
+    api = alice_client.put(
+        f"/api/stores/{pizzeria.pk}/hours",
+        {
+            "intervals": [
+                {"weekday": 4, "opens": "18:00", "closes": "02:00"},
+                {"weekday": 5, "opens": "01:00", "closes": "03:00"},
+            ]
+        },
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    message = api.json()["errors"][0]["message"]
+    assert api.status_code == 422 and message.startswith("Deux ouvertures se chevauchent")
+    assert 'role="alert" data-error="day5"' in page and message.replace("'", "&#x27;") in page
     assert _week(pizzeria) == [(0, time(9), time(17))]
