@@ -1,6 +1,7 @@
 """The owner's dashboard pages with 100,000 calls and 50,000 orders in one store: render time
-(p50/p95) and query count of the dashboard, the calls list and the orders list, and the memory a
-streamed CSV export of all the calls needs."""
+(p50/p95, next to the goal: every page under 600 ms at p95) and query count of each page an owner
+uses through the day, and the time and memory of the exports (CSV streamed; .xlsx written row by
+row) of every call and every order."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bench.common import measure, print_table, queries_for, setup_django, write_
 
 CALLS = 100_000
 REQUESTS = 60
+GOAL_P95_MS = 600.0  # what an owner felt as "fast" on the demo: every page within 0.6 s
 
 
 def seed_calls(store) -> float:  # noqa: ANN001
@@ -57,11 +59,11 @@ def seed_calls(store) -> float:  # noqa: ANN001
     return time.perf_counter() - started
 
 
-def export_peak(client, url: str) -> dict[str, float]:  # noqa: ANN001
-    """Stream the export as a browser would and keep the peak Python memory allocated meanwhile."""
+def export_peak(client, label: str, url: str, **headers: str) -> dict[str, float | str]:  # noqa: ANN001
+    """Download the export as a browser would and keep the peak Python memory allocated meanwhile."""
     tracemalloc.start()
     started = time.perf_counter()
-    response = client.get(url)
+    response = client.get(url, **headers)
     size = rows = 0
     for chunk in response.streaming_content:
         size += len(chunk)
@@ -70,11 +72,16 @@ def export_peak(client, url: str) -> dict[str, float]:  # noqa: ANN001
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "rows": rows - 1,
+        "export": label,
+        "rows": rows - 1 if url.endswith(".csv") else "",
         "mb_written": round(size / 1e6, 1),
         "peak_mb": round(peak / 1e6, 1),
         "seconds": round(seconds, 2),
     }
+
+
+def _goal(stats: dict[str, float]) -> dict[str, str]:
+    return {"goal p95": f"< {GOAL_P95_MS:.0f} ms", "met": "yes" if stats["p95_ms"] < GOAL_P95_MS else "NO"}
 
 
 def main() -> None:
@@ -102,6 +109,13 @@ def main() -> None:
         "calls list, sentiment filter": "/calls/?sentiment=negative",
         "calls list, page 3000": "/calls/?page=3000",
         "orders list, page 1": "/orders/",
+        "orders list, tests shown": "/orders/?tests=1",
+        "customers list, page 1": "/customers/",
+        "customers list, loyal ones": "/customers/?status=loyal",
+        "bookings, this week": f"/stores/{store.pk}/bookings/?view=week",
+        "settings, catalog": f"/stores/{store.pk}/settings/?tab=catalog",
+        "settings, hours": f"/stores/{store.pk}/settings/?tab=hours",
+        "billing": "/billing/",
         "kitchen board": f"/stores/{store.pk}/kitchen/",
     }
     rows = []
@@ -110,26 +124,28 @@ def main() -> None:
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
         queries = queries_for(client, url)
-        rows.append(
-            {
-                "page": label,
-                **measure(lambda url=url: client.get(url), repeat=REQUESTS, warmup=3),
-                "queries": queries,
-            }
-        )
+        stats = measure(lambda url=url: client.get(url), repeat=REQUESTS, warmup=3)
+        rows.append({"page": label, **stats, "queries": queries, **_goal(stats)})
     for label, url in (
         ("dashboard 7 days, charts not cached", "/"),
         ("dashboard 30 days, charts not cached", "/?period=30d"),
     ):
         cold_stats = measure(lambda url=url: cold(url), repeat=REQUESTS, warmup=3)
-        rows.append({"page": label, **cold_stats, "queries": rows[0]["queries"] + 2})
+        rows.append({"page": label, **cold_stats, "queries": rows[0]["queries"] + 2, **_goal(cold_stats)})
     print_table(
         f"Dashboard pages — {CALLS:,} calls, 50,000 orders, {REQUESTS} requests per page "
         f"({connection.vendor}, in-process client, HTML rendered)",
         rows,
     )
-    export = export_peak(client, "/exports/calls.csv")
-    print_table("Streamed CSV export of every call", [export])
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    exports = [
+        export_peak(client, "calls .csv (English)", "/exports/calls.csv"),
+        export_peak(client, "calls .csv (French, ;)", "/exports/calls.csv", **french),
+        export_peak(client, "calls .xlsx", "/exports/calls.xlsx", **french),
+        export_peak(client, "orders .csv (French, ;)", "/exports/orders.csv", **french),
+        export_peak(client, "orders .xlsx", "/exports/orders.xlsx", **french),
+    ]
+    print_table("Exports of every call and every order", exports)
     path = write_json(
         f"dashboard_pages{'.postgresql' if connection.vendor == 'postgresql' else ''}",
         {
@@ -141,8 +157,9 @@ def main() -> None:
             "python": platform.python_version(),
             "machine": platform.machine(),
             "seed_seconds": round(order_seconds + call_seconds, 1),
+            "goal_p95_ms": GOAL_P95_MS,
             "results": rows,
-            "export": export,
+            "exports": exports,
         },
     )
     print(f"\nwritten {path}")

@@ -30,8 +30,7 @@ def preview_wav(*, text: str, lang: str, voice: str, provider: str = "phone") ->
     Raises tts.TTSError when no audio can be made (espeak-ng missing)."""
     if provider == "openai" and openai_configured():
         try:
-            # The cached OpenAI speech of tts: a preview repeated does not call OpenAI again.
-            ulaw = tts._openai_kept(text, voice)  # noqa: SLF001
+            ulaw = tts.openai_speech(text, voice)
         except tts.openai.OpenAIError:
             ulaw = tts.synthesize(text, lang)
     else:

@@ -1,5 +1,6 @@
 """The assistant tab in plain words: the voice and the language picked from lists, a "Listen"
-sample served as WAV by the same synthesis a call uses (no network, no espeak needed here)."""
+sample served as WAV by the same synthesis a call uses (the engine replaced in most tests;
+espeak-ng itself and the OpenAI fake in the last two)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 from ai.voice import tts
 from ai.voice.codecs import CODECS
+from tests.fakes.openai import FakeOpenAI
+from tests.system_tools import needs_speech
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +97,40 @@ def test_with_openai_the_sample_uses_its_voice(alice_client, pizzeria, settings,
     response = alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": "coral", "provider": "openai"})
     assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
     assert asked[0][1] == "coral" and spoken == []
+
+
+def _rms(wav_bytes: bytes) -> tuple[float, float]:
+    """Seconds and loudness (RMS, 16-bit scale) of a WAV."""
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        frames = wav.readframes(wav.getnframes())
+        seconds = wav.getnframes() / wav.getframerate()
+    samples = np.frombuffer(frames, dtype="<i2").astype("float64")
+    return seconds, float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
+
+
+@needs_speech
+def test_the_sample_is_spoken_by_espeak_in_each_voice(alice_client, pizzeria):
+    """The real offline synthesis: a second or more of audible speech, a different take per voice."""
+    heard = {}
+    for voice in ("female", "male"):
+        response = alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": voice})
+        assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+        seconds, loudness = _rms(response.content)
+        assert seconds > 1.0 and loudness > 300, (voice, seconds, loudness)
+        heard[voice] = response.content
+    assert heard["female"] != heard["male"]
+
+
+def test_with_openai_configured_the_sample_is_openais_voice(alice_client, pizzeria, settings):
+    """The provider's voice through the real SDK, against the local OpenAI fake (wire-accurate)."""
+    tts._openai_kept.cache_clear()  # noqa: SLF001 - the cache outlives a test
+    with FakeOpenAI() as fake:
+        settings.OPENAI_BASE_URL = fake.base_url
+        settings.OPENAI_API_KEY = fake.api_key
+        response = alice_client.get(PREVIEW.format(pizzeria.pk), {"voice": "coral", "provider": "openai"})
+        assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+        asked = fake.speech_requests
+    tts._openai_kept.cache_clear()  # noqa: SLF001
+    assert len(asked) == 1 and asked[0]["voice"] == "coral" and pizzeria.name in asked[0]["input"]
+    seconds, _loudness = _rms(response.content)
+    assert seconds > 0
