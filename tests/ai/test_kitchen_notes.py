@@ -1,8 +1,8 @@
 """What the caller asks of the kitchen never vanishes: a removal ("sans champignons", "no
 onions"), a free note ("bien cuite", "well done", "coupée en parts") and an option the menu does
 not have reach the read-back, the order line, the preparation ticket and the kitchen board.
-Played through the test chat's WebSocket (with a kitchen board open on the same store) and
-through `manage.py chat`."""
+Played through the test chat's WebSocket in live mode (with a kitchen board open on the same
+store: a sandbox test never reaches the real board) and through `manage.py chat`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from stores.models import Order, PreparationTicket, Store
 from stores.services.catalog import product_create
 from tests.ai.test_chat_ws import open_chat, open_socket, say, session_cookie, start
 from tests.ai.test_dietary_chat import _chat
+from tests.factories import open_around_now
 
 
 def _order_with_lines(store: Store) -> tuple[Order, list[tuple[str, str, list[str]]], list[dict]]:
@@ -28,7 +29,8 @@ def _order_with_lines(store: Store) -> tuple[Order, list[tuple[str, str, list[st
 
 def _seeded_pizzeria() -> Store:
     call_command("seed_demo", stdout=io.StringIO())
-    return Store.objects.get(slug="pizzeria-bella-napoli")
+    # A live order runs on the real clock: the store is open now, whatever time the suite runs.
+    return open_around_now(Store.objects.get(slug="pizzeria-bella-napoli"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +42,8 @@ async def test_removals_and_notes_said_in_the_chat_reach_the_kitchen_board(trans
     board = await open_socket(f"/ws/stores/{bella_napoli.pk}/kitchen/", cookie, lang=b"fr")
     assert (await board.receive_json_from())["type"] == "ready"
     chat = await open_chat(bella_napoli.pk, cookie)
-    assert (await start(chat, live=False, brain="local", now="2026-12-04T19:00"))["type"] == "reply"
+    # The owner plays it live: what the sandbox writes is a test and stays off the real board.
+    assert (await start(chat, live=True, brain="local"))["type"] == "reply"
 
     added = await say(chat, "une regina grande sans champignons et une margherita moyenne bien cuite")
     # The mushrooms come off the regina: no mushroom pasta, no mushroom extra.
