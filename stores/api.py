@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
@@ -399,6 +399,9 @@ class OrderFilters(Schema):
     delivery_type: Order.DeliveryType | None = None
     date_from: date | None = None
     date_to: date | None = None
+    tests: bool = Field(
+        False, description="Include what was written while testing the assistant (source `test`)."
+    )
 
 
 @router.get("/{store_id}/orders", response=list[OrderOut], summary="Orders, newest first")
@@ -406,6 +409,8 @@ class OrderFilters(Schema):
 def order_list(request: HttpRequest, store_id: int, filters: Query[OrderFilters]) -> QuerySet[Order]:
     store = access_store(request.user, store_id)
     qs = Order.objects.filter(store=store).select_related("customer").order_by("-created_at", "-id")
+    if not filters.tests:
+        qs = qs.real()  # assistant tests are not business unless asked for, as on the dashboard
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.delivery_type:
@@ -448,13 +453,17 @@ def order_status(request: HttpRequest, store_id: int, order_id: int, payload: Or
 
 @router.get("/{store_id}/tickets", response=list[TicketOut], summary="Kitchen tickets")
 @paginate(Page)
-def ticket_list(request: HttpRequest, store_id: int, status: str = "") -> QuerySet[PreparationTicket]:
+def ticket_list(
+    request: HttpRequest, store_id: int, status: str = "", tests: bool = False
+) -> QuerySet[PreparationTicket]:
     store = access_store(request.user, store_id)
     qs = (
         PreparationTicket.objects.filter(store=store)
         .select_related("order")
         .order_by("-priority", "created_at")
     )
+    if not tests:
+        qs = qs.real()  # the kitchen's tickets: a test order is not cooked
     return qs.filter(status=status) if status else qs
 
 
@@ -473,6 +482,9 @@ class RangeFilters(Schema):
     date_from: date | None = None
     date_to: date | None = None
     status: str = ""
+    tests: bool = Field(
+        False, description="Include what was written while testing the assistant (source `test`)."
+    )
 
 
 def _in_range(store: Store, qs: QuerySet, field: str, filters: RangeFilters) -> QuerySet:
@@ -484,7 +496,7 @@ def _in_range(store: Store, qs: QuerySet, field: str, filters: RangeFilters) -> 
         )
     if filters.status:
         qs = qs.filter(status=filters.status)
-    return qs
+    return qs if filters.tests else qs.real()
 
 
 def _mount_bookings(
