@@ -9,10 +9,12 @@ back with a TEST badge only under "Show tests"."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from stores.models import Order, Reservation, ServiceResource, Source
@@ -54,6 +56,21 @@ def _product(store):  # noqa: ANN001, ANN202
 
 
 def _order(store, source=Source.CALL, minutes_ago: int = 0, **extra) -> Order:  # noqa: ANN001
+    """An order written from another thread, as the call reactions write them: the board's live
+    push (async_to_sync onto the Redis channel layer) cannot run in this thread, where
+    Playwright's event loop runs."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_write_order, store, source, minutes_ago, extra).result()
+
+
+def _write_order(store, source: str, minutes_ago: int, extra: dict) -> Order:  # noqa: ANN001
+    try:
+        return _placed(store, source, minutes_ago, **extra)
+    finally:
+        connections.close_all()  # this thread's connection, not left open past the test
+
+
+def _placed(store, source: str, minutes_ago: int, **extra) -> Order:  # noqa: ANN001
     line = {"product_id": _product(store).pk, "quantity": 1}
     line.update(extra.pop("line", {}))
     order = order_create(store=store, items=[line], source=source, **extra)
