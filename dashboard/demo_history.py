@@ -178,22 +178,26 @@ def _answer(kind: str, product: Product, hours: str) -> str:
     if kind == "question_delivery":
         return DELIVERY_REPLY
     if kind == "question_gluten":
-        has = _fact(product, allergen_field("gluten"))
-        if has is None:
-            return f"Je n'ai pas l'information pour la {product.name} ; l'équipe pourra vous le confirmer."
-        return (
-            f"La {product.name} contient du gluten, je suis désolée."
-            if has
-            else f"Oui, la {product.name} est sans gluten."
+        return _fact_reply(
+            product,
+            allergen_field("gluten"),
+            yes=f"La {product.name} contient du gluten, je suis désolée.",
+            no=f"Oui, la {product.name} est sans gluten.",
         )
-    veggie = _fact(product, tag_field("vegetarian"))
-    if veggie is None:
-        return f"Je n'ai pas l'information pour la {product.name} ; l'équipe pourra vous le confirmer."
-    return (
-        f"Oui, la {product.name} est végétarienne."
-        if veggie
-        else f"Non, la {product.name} n'est pas végétarienne."
+    return _fact_reply(
+        product,
+        tag_field("vegetarian"),
+        yes=f"Oui, la {product.name} est végétarienne.",
+        no=f"Non, la {product.name} n'est pas végétarienne.",
     )
+
+
+def _fact_reply(product: Product, field: str, *, yes: str, no: str) -> str:
+    """The reply to a yes/no question about one dietary fact; an unknown fact is said as such."""
+    known = _fact(product, field)
+    if known is None:
+        return f"Je n'ai pas l'information pour la {product.name} ; l'équipe pourra vous le confirmer."
+    return yes if known else no
 
 
 def _hours_text(store: Store) -> dict[int, str]:

@@ -18,6 +18,7 @@ from stores.models import Order, Store
 from telephony import selectors
 from telephony.models import Call
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_dashboard_browser import _log_in
 from tests.system_tools import needs_chromium
 
 pytestmark = needs_chromium
@@ -38,14 +39,6 @@ def shown(moment, store: Store, lang: str) -> str:  # noqa: ANN001 - an aware da
 def summary_in(call: Call, lang: str) -> str:
     with translation.override(lang):
         return call.summary
-
-
-def log_in(page, base: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=email]", "demo@kalliky.local")
-    page.fill("input[name=password]", "kalliky-demo-2026")
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(f"{base}/")
 
 
 @pytest.fixture
@@ -70,7 +63,7 @@ def test_past_calls_read_in_each_language_on_desktop_and_phone(asgi_server, hist
         for device, viewport in VIEWPORTS.items():
             context = browser.new_context(viewport=viewport, locale=locale)
             page = context.new_page()
-            log_in(page, asgi_server)
+            _log_in(page, asgi_server)
             assert page.get_attribute("html", "lang") == lang
 
             # The calls list: dates in the language's format, our summaries in its words.

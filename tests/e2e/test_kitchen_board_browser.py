@@ -21,7 +21,7 @@ from stores.models import Order, Reservation, ServiceResource, Source
 from stores.services.bookings import reservation_save
 from stores.services.orders import order_create
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_dashboard_browser import UNLABELLED
+from tests.e2e.test_dashboard_browser import UNLABELLED, _log_in
 from tests.system_tools import needs_chromium
 
 pytestmark = needs_chromium
@@ -85,11 +85,7 @@ def _session(browser, base: str, device: str, lang: str):  # noqa: ANN001, ANN20
     context = browser.new_context(viewport=VIEWPORTS[device], locale=LOCALES[lang])
     context.add_init_script(NO_PRINT)
     page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=email]", "demo@kalliky.local")
-    page.fill("input[name=password]", "kalliky-demo-2026")
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(f"{base}/")
+    _log_in(page, base)
     return context, page
 
 
